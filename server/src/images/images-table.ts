@@ -1,0 +1,67 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  snakeCase,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { users } from '../auth/auth-table.ts';
+import { IMAGE_TYPES, OS_TYPES } from './image-kinds.ts';
+
+export const osTypeEnum = pgEnum('os_type', OS_TYPES);
+export const imageTypeEnum = pgEnum('image_type', IMAGE_TYPES);
+
+export const images = snakeCase.table(
+  'images',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    /** Also the store folder name: validated by `isValidImageName`, unique without regard to case. */
+    name: text().notNull(),
+    description: text().notNull().default(''),
+    osType: osTypeEnum().notNull(),
+    imageType: imageTypeEnum().notNull(),
+    /** FOG's flag: no capture over it, no deletion. */
+    protected: boolean().notNull().default(false),
+    enabled: boolean().notNull().default(true),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('images_name_lower_key').on(sql`lower(${t.name})`)],
+);
+export type ImageRow = typeof images.$inferSelect;
+
+/** One immutable capture of an image. Rows are only ever inserted whole, inside one transaction. */
+export const imageVersions = snakeCase.table(
+  'image_versions',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    imageId: uuid()
+      .notNull()
+      .references(() => images.id, { onDelete: 'cascade' }),
+    number: integer().notNull(),
+    sizeBytes: bigint({ mode: 'number' }).notNull(),
+    storedBytes: bigint({ mode: 'number' }).notNull(),
+    blockCount: integer().notNull(),
+    /** sha256 of the canonical manifest: names the manifest file beside the chunks. */
+    manifestHash: text().notNull(),
+    manifest: jsonb().$type<unknown>(),
+    createdById: uuid().references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    current: boolean().notNull().default(false),
+  },
+  (t) => [
+    unique('image_versions_image_number_key').on(t.imageId, t.number),
+    // At most one current version per image, whatever races happen above.
+    uniqueIndex('image_versions_one_current').on(t.imageId).where(sql`${t.current}`),
+    index().on(t.imageId),
+  ],
+);
+export type ImageVersionRow = typeof imageVersions.$inferSelect;
