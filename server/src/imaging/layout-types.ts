@@ -34,7 +34,10 @@ export interface DiskIdentity {
 export type PartitionTableKind = 'mbr' | 'gpt' | 'none';
 
 export interface PartitionInfo {
-  /** 1-based partition number as the OS names it (sda1, p5 for the first logical). */
+  /**
+   * 1-based partition number as the OS names it (sda1, p5 for the first logical). A disk without
+   * a table (`table: 'none'`) has one pseudo-partition number 0 covering the whole disk, typeId 'none'.
+   */
   readonly number: number;
   /** Absolute byte offset on the disk. */
   readonly start: number;
@@ -71,6 +74,11 @@ export interface UsedMap {
   readonly clusterSize: number;
   readonly totalClusters: number;
   readonly usedClusters: number;
+  /**
+   * Set when the filesystem was recognized but this reader could not map it (an unsupported
+   * feature): every byte then counts as used, which is always safe.
+   */
+  readonly fallbackReason?: string;
   /** Used bytes as partition-relative ranges, sorted, merged, clipped to the partition size. */
   usedRanges(): ByteRange[];
   /** Partition-relative used sub-ranges that intersect [offset, offset + length), clipped to it. */

@@ -1,0 +1,110 @@
+import type { ByteRange, DiskLayout, DiskReader, PartitionInfo } from '../layout-types.ts';
+import { normalizeRanges } from './byte-ranges.ts';
+import { type GptLayout, readGptCopy, readGptLayout } from './gpt.ts';
+import { GPT_PROTECTIVE_TYPE, hasMbrSignature, parseMbrEntries, readMbrLayout } from './mbr.ts';
+import { PartitionTableError } from './partition-errors.ts';
+
+/** The pseudo-partition of a disk without a table (a "superfloppy"): number 0, the whole disk. */
+export const WHOLE_DISK_TYPE_ID = 'none';
+
+function wholeDisk(disk: DiskReader): DiskLayout {
+  const part: PartitionInfo = { number: 0, start: 0, size: disk.size, typeId: WHOLE_DISK_TYPE_ID };
+  return {
+    table: 'none',
+    diskSize: disk.size,
+    sectorSize: disk.sectorSize,
+    partitions: disk.size > 0 ? [part] : [],
+    preservedRanges: [],
+  };
+}
+
+function checkNoOverlap(partitions: readonly PartitionInfo[]): void {
+  const sorted = [...partitions].sort((a, b) => a.start - b.start);
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1]!;
+    const cur = sorted[i]!;
+    if (cur.start < prev.start + prev.size) {
+      throw new PartitionTableError(
+        'PARTITIONS_OVERLAP',
+        `partitions ${prev.number} and ${cur.number} overlap`,
+      );
+    }
+  }
+}
+
+/** The lowest of `starts`, or `fallback` when there is none. */
+function firstStart(starts: readonly number[], fallback: number): number {
+  return starts.length === 0 ? fallback : starts.reduce((a, b) => Math.min(a, b));
+}
+
+/** Where the backup header and its entry array are (or should be, when the backup is unreadable). */
+function gptBackupRange(disk: DiskReader, gpt: GptLayout): ByteRange {
+  const ss = disk.sectorSize;
+  if (gpt.backup !== undefined) {
+    const h = gpt.backup.header;
+    const entriesEnd = h.entriesLba + Math.ceil((h.entryCount * h.entrySize) / ss);
+    const start = Math.min(h.entriesLba, h.myLba);
+    return { offset: start * ss, length: (Math.max(entriesEnd, h.myLba + 1) - start) * ss };
+  }
+  const h = gpt.used.header;
+  const headerLba = gpt.primary !== undefined ? h.alternateLba : Math.floor(disk.size / ss) - 1;
+  const entrySectors = Math.ceil((h.entryCount * h.entrySize) / ss);
+  const start = Math.max(h.lastUsableLba + 1, headerLba - entrySectors);
+  return { offset: start * ss, length: (headerLba + 1 - start) * ss };
+}
+
+async function gptLayout(disk: DiskReader): Promise<DiskLayout> {
+  const gpt = await readGptLayout(disk);
+  checkNoOverlap(gpt.partitions);
+  const ss = disk.sectorSize;
+  const head = firstStart(
+    gpt.partitions.map((p) => p.start),
+    gpt.used.header.firstUsableLba * ss,
+  );
+  return {
+    table: 'gpt',
+    diskSize: disk.size,
+    sectorSize: ss,
+    partitions: gpt.partitions,
+    preservedRanges: normalizeRanges([{ offset: 0, length: head }, gptBackupRange(disk, gpt)]),
+  };
+}
+
+/** Status bytes other than 0x00/0x80 mean sector 0 is a filesystem boot sector, not an MBR. */
+function looksLikeMbr(sector: Uint8Array): boolean {
+  for (let i = 0; i < 4; i++) {
+    const status = sector[446 + i * 16];
+    if (status !== 0 && status !== 0x80) return false;
+  }
+  return parseMbrEntries(sector).length > 0;
+}
+
+/**
+ * Reads the partition table of a disk: GPT (protective MBR, both copies CRC-checked, backup used
+ * when the primary is corrupt), MBR with logical partitions, or none (one whole-disk pseudo-partition).
+ */
+export async function readDiskLayout(disk: DiskReader): Promise<DiskLayout> {
+  const ss = disk.sectorSize;
+  if (disk.size < ss * 2) return wholeDisk(disk);
+  const sector = new Uint8Array(ss);
+  await disk.readAt(sector, 0);
+  const mbrSigned = hasMbrSignature(sector);
+  const entries = mbrSigned ? parseMbrEntries(sector) : [];
+  if (entries.some((e) => e.type === GPT_PROTECTIVE_TYPE)) return gptLayout(disk);
+  if (mbrSigned && looksLikeMbr(sector)) {
+    const mbr = await readMbrLayout(disk, sector);
+    checkNoOverlap(mbr.partitions);
+    const starts = [...mbr.partitions.map((p) => p.start), ...mbr.ebrRanges.map((r) => r.offset)];
+    const head = firstStart(starts, ss);
+    return {
+      table: 'mbr',
+      diskSize: disk.size,
+      sectorSize: ss,
+      partitions: mbr.partitions,
+      preservedRanges: normalizeRanges([{ offset: 0, length: head }, ...mbr.ebrRanges]),
+    };
+  }
+  // A GPT without a protective MBR (some tools wipe sector 0): trust it only if a header checks out.
+  if (typeof (await readGptCopy(disk, 1)) !== 'string') return gptLayout(disk);
+  return wholeDisk(disk);
+}
