@@ -1,0 +1,2 @@
+export * from './block-content.ts';
+export * from './block-plan.ts';

@@ -1,0 +1,151 @@
+/**
+ * sha256 and zstd for the pipelines, either on a small worker_threads pool (both cores busy while
+ * the main thread does I/O) or inline on the main thread (tests, one-core machines). Block data
+ * lives in SharedArrayBuffer slots so handing a block to a worker copies nothing.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { decompress } from 'zstd-napi';
+import { encodeChunk } from '../store/chunk-codec.ts';
+import { sha256Hex } from '../store/chunk-hash.ts';
+import { CorruptChunkError } from '../store/chunk-store.ts';
+
+/** A block buffer shareable with workers. */
+export interface Slot {
+  readonly buffer: SharedArrayBuffer;
+  readonly bytes: Uint8Array;
+}
+
+export function allocSlot(size: number): Slot {
+  const buffer = new SharedArrayBuffer(size);
+  return { buffer, bytes: new Uint8Array(buffer) };
+}
+
+export interface ChunkCodec {
+  digest(slot: Slot, length: number): Promise<string>;
+  compress(slot: Slot, length: number, level: number): Promise<Uint8Array>;
+  /** Decompresses into the slot, verifies the hash, returns the length; CorruptChunkError otherwise. */
+  decode(hash: string, compressed: Uint8Array, slot: Slot): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class InlineCodec implements ChunkCodec {
+  async digest(slot: Slot, length: number): Promise<string> {
+    return sha256Hex(slot.bytes.subarray(0, length));
+  }
+  async compress(slot: Slot, length: number, level: number): Promise<Uint8Array> {
+    return encodeChunk(slot.bytes.subarray(0, length), level).compressed;
+  }
+  async decode(hash: string, compressed: Uint8Array, slot: Slot): Promise<number> {
+    let data: Uint8Array;
+    try {
+      data = decompress(compressed);
+    } catch (error) {
+      throw new CorruptChunkError(hash, `zstd: ${(error as Error).message}`);
+    }
+    const actual = sha256Hex(data);
+    if (actual !== hash) throw new CorruptChunkError(hash, `content hashes to ${actual}`);
+    if (data.length > slot.bytes.length) throw new CorruptChunkError(hash, `decodes to ${data.length} bytes`);
+    slot.bytes.set(data);
+    return data.length;
+  }
+  async close(): Promise<void> {}
+}
+
+interface WorkerReply {
+  id: number;
+  ok: boolean;
+  message?: string;
+  result?: { hash?: string; compressed?: Uint8Array; length?: number; corrupt?: string };
+}
+type Pending = { resolve: (r: NonNullable<WorkerReply['result']>) => void; reject: (e: Error) => void };
+type Task = { id: number; op: string; [k: string]: unknown };
+
+export class WorkerPoolError extends Error {
+  readonly code = 'WORKER_POOL';
+}
+
+export class WorkerCodec implements ChunkCodec {
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  private readonly queue: Task[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly busy = new Map<Worker, number>();
+  private nextId = 1;
+
+  constructor(size = Math.max(1, availableParallelism())) {
+    for (let i = 0; i < size; i++) this.spawn();
+  }
+
+  private spawn(): void {
+    const worker = new Worker(new URL('./chunk-worker.mjs', import.meta.url));
+    worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
+    worker.on('error', (error) => this.fail(worker, error));
+    this.all.push(worker);
+    this.idle.push(worker);
+  }
+
+  private settle(worker: Worker, reply: WorkerReply): void {
+    this.busy.delete(worker);
+    this.idle.push(worker);
+    const p = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    if (reply.ok && reply.result) p?.resolve(reply.result);
+    else p?.reject(new WorkerPoolError(reply.message ?? 'worker failed'));
+    this.pump();
+  }
+
+  private fail(worker: Worker, error: Error): void {
+    const id = this.busy.get(worker);
+    if (id !== undefined)
+      this.pending.get(id)?.reject(new WorkerPoolError(`worker crashed: ${error.message}`));
+    if (id !== undefined) this.pending.delete(id);
+    this.busy.delete(worker);
+    this.all.splice(this.all.indexOf(worker), 1);
+    this.spawn();
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop() as Worker;
+      const task = this.queue.shift() as Task;
+      this.busy.set(worker, task.id);
+      worker.postMessage(task);
+    }
+  }
+
+  private run(op: string, args: Record<string, unknown>): Promise<NonNullable<WorkerReply['result']>> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      this.queue.push({ id, op, ...args });
+      this.pump();
+    });
+  }
+
+  async digest(slot: Slot, length: number): Promise<string> {
+    return (await this.run('digest', { slot: slot.buffer, length })).hash as string;
+  }
+
+  async compress(slot: Slot, length: number, level: number): Promise<Uint8Array> {
+    return (await this.run('compress', { slot: slot.buffer, length, level })).compressed as Uint8Array;
+  }
+
+  async decode(hash: string, compressed: Uint8Array, slot: Slot): Promise<number> {
+    const result = await this.run('decode', { hash, compressed, slot: slot.buffer });
+    if (result.corrupt !== undefined) throw new CorruptChunkError(hash, result.corrupt);
+    return result.length as number;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.terminate()));
+    for (const p of this.pending.values()) p.reject(new WorkerPoolError('pool closed'));
+    this.pending.clear();
+  }
+}
+
+/** `workers` 0 means inline on the main thread. */
+export function createCodec(workers: number): ChunkCodec {
+  return workers > 0 ? new WorkerCodec(workers) : new InlineCodec();
+}

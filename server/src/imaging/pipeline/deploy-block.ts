@@ -1,0 +1,117 @@
+/**
+ * Deploying one block: read the target range and skip it when it already holds the block;
+ * otherwise fetch the compressed chunk from any source (local store, HTTP, a multicast receive
+ * buffer), decode and verify it, and only then write. A corrupt chunk never reaches the disk.
+ */
+import { isAllZero } from '../blocks/block-content.ts';
+import type { DiskReader, DiskWriter } from '../layout-types.ts';
+import type { ManifestChunkRef } from '../manifest/manifest-schema.ts';
+import { sha256Hex } from '../store/chunk-hash.ts';
+import type { ChunkReader } from '../store/chunk-store.ts';
+import type { ChunkCodec, Slot } from './chunk-codec-pool.ts';
+
+export type ChunkSource = Pick<ChunkReader, 'getCompressed'>;
+
+export class BlockMismatchError extends Error {
+  readonly code = 'BLOCK_MISMATCH';
+  readonly offset: number;
+  readonly hash: string;
+  constructor(offset: number, hash: string, actual: string) {
+    super(`block at offset ${offset} reads back as ${actual}, expected ${hash}`);
+    this.offset = offset;
+    this.hash = hash;
+  }
+}
+
+export class BlockDecodeError extends Error {
+  readonly code = 'BLOCK_CORRUPT';
+  readonly offset: number;
+  readonly hash: string;
+  readonly index: number;
+  constructor(index: number, ref: ManifestChunkRef, cause: Error) {
+    super(
+      `block ${index} at offset ${ref.offset}: chunk ${ref.hash} failed verification (${cause.message}); nothing written for it`,
+    );
+    this.index = index;
+    this.offset = ref.offset;
+    this.hash = ref.hash;
+    this.cause = cause;
+  }
+}
+
+const zeroHashes = new Map<number, string>();
+
+/** sha256 of `length` zero bytes (cached: a blank target is the common case). */
+export function zeroHash(length: number): string {
+  let hash = zeroHashes.get(length);
+  if (hash === undefined) {
+    hash = sha256Hex(new Uint8Array(length));
+    zeroHashes.set(length, hash);
+  }
+  return hash;
+}
+
+/** True when the target already holds the block's bytes. Leaves the target bytes in the slot. */
+export async function targetHolds(disk: DiskReader, ref: ManifestChunkRef, slot: Slot, codec: ChunkCodec) {
+  await disk.readAt(slot.bytes, ref.offset, ref.length);
+  // A blank region holds only the all-zero block: no need to hash it.
+  if (isAllZero(slot.bytes, ref.length)) return ref.hash === zeroHash(ref.length);
+  return (await codec.digest(slot, ref.length)) === ref.hash;
+}
+
+/** Decodes and verifies `compressed` into the slot, then writes it. Throws before writing if bad. */
+export async function writeChunk(
+  disk: DiskWriter,
+  index: number,
+  ref: ManifestChunkRef,
+  compressed: Uint8Array,
+  slot: Slot,
+  codec: ChunkCodec,
+): Promise<void> {
+  let length: number;
+  try {
+    length = await codec.decode(ref.hash, compressed, slot);
+  } catch (error) {
+    throw new BlockDecodeError(index, ref, error as Error);
+  }
+  if (length !== ref.length) {
+    throw new BlockDecodeError(index, ref, new Error(`decodes to ${length} bytes, block is ${ref.length}`));
+  }
+  await disk.writeAt(slot.bytes, ref.offset, ref.length);
+}
+
+export interface DeployBlockResult {
+  readonly state: 'skipped' | 'written';
+  readonly bytesRead: number;
+  readonly bytesFetched: number;
+}
+
+export interface DeployBlockContext {
+  readonly disk: DiskWriter;
+  readonly source: ChunkSource;
+  readonly codec: ChunkCodec;
+  /** Read the target first and skip matching blocks (default true). */
+  readonly skipMatching?: boolean;
+}
+
+export async function deployBlock(
+  ctx: DeployBlockContext,
+  index: number,
+  ref: ManifestChunkRef,
+  slot: Slot,
+): Promise<DeployBlockResult> {
+  const check = ctx.skipMatching ?? true;
+  if (check && (await targetHolds(ctx.disk, ref, slot, ctx.codec))) {
+    return { state: 'skipped', bytesRead: ref.length, bytesFetched: 0 };
+  }
+  const compressed = await ctx.source.getCompressed(ref.hash);
+  await writeChunk(ctx.disk, index, ref, compressed, slot, ctx.codec);
+  return { state: 'written', bytesRead: check ? ref.length : 0, bytesFetched: compressed.length };
+}
+
+/** Read-back check of one written block. */
+export async function verifyBlock(disk: DiskReader, ref: ManifestChunkRef, slot: Slot, codec: ChunkCodec) {
+  await disk.readAt(slot.bytes, ref.offset, ref.length);
+  const actual = await codec.digest(slot, ref.length);
+  if (actual !== ref.hash) throw new BlockMismatchError(ref.offset, ref.hash, actual);
+}

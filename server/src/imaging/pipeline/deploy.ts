@@ -1,0 +1,247 @@
+/**
+ * Deploy: check the target is big enough before any write, write the table areas, then stream the
+ * blocks (skip what the target already holds, fetch, verify, write) with a bounded number in
+ * flight, persisting a done-map so a killed deploy resumes; optional read-back verify.
+ */
+import type { DiskWriter } from '../layout-types.ts';
+import { manifestDigest, requiredTargetSize } from '../manifest/manifest-codec.ts';
+import type { Manifest, ManifestChunkRef } from '../manifest/manifest-schema.ts';
+import { boundedRun, throwIfAborted } from './bounded-run.ts';
+import { DEFAULT_QUEUE_DEPTH, DEFAULT_WORKERS } from './capture.ts';
+import { allocSlot, type ChunkCodec, createCodec, type Slot } from './chunk-codec-pool.ts';
+import {
+  type ChunkSource,
+  type DeployBlockContext,
+  deployBlock,
+  verifyBlock,
+  writeChunk,
+} from './deploy-block.ts';
+import { DoneMap } from './done-map.ts';
+import { type ProgressSink, ProgressTracker } from './progress.ts';
+
+export class TargetTooSmallError extends Error {
+  readonly code = 'TARGET_TOO_SMALL';
+  readonly required: number;
+  readonly actual: number;
+  constructor(required: number, actual: number) {
+    super(`target holds ${actual} bytes; the image needs ${required}`);
+    this.required = required;
+    this.actual = actual;
+  }
+}
+
+export interface DeployOptions {
+  readonly store: ChunkSource;
+  readonly manifest: Manifest;
+  readonly disk: DiskWriter;
+  readonly progress?: ProgressSink;
+  readonly signal?: AbortSignal;
+  /** Read every block back after writing and compare hashes. */
+  readonly verify?: boolean;
+  /** Where the done-map lives; without it a deploy cannot resume (it still skips matching blocks). */
+  readonly doneMapPath?: string;
+  readonly workers?: number | ChunkCodec;
+  readonly queueDepth?: number;
+  /** How often the target is synced and the done-map saved (default 5 s). */
+  readonly checkpointMs?: number;
+  /** Read the target first and skip blocks it already holds (default true). */
+  readonly skipMatching?: boolean;
+}
+
+export interface DeployStats {
+  readonly blocksTotal: number;
+  readonly blocksWritten: number;
+  /** Blocks the target already held. */
+  readonly blocksSkipped: number;
+  /** Blocks a previous run finished (done-map). */
+  readonly blocksResumed: number;
+  readonly blocksVerified: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  /** Compressed bytes fetched from the store. */
+  readonly bytesFetched: number;
+  readonly seconds: number;
+}
+
+interface Counters {
+  written: number;
+  skipped: number;
+  resumed: number;
+  verified: number;
+  bytesRead: number;
+  bytesWritten: number;
+  bytesFetched: number;
+}
+
+export async function deployImage(options: DeployOptions): Promise<DeployStats> {
+  const started = performance.now();
+  const { manifest, disk } = options;
+  const required = requiredTargetSize(manifest);
+  if (disk.size < required) throw new TargetTooSmallError(required, disk.size);
+  const blocks = manifest.blocks;
+  const tracker = new ProgressTracker(options.progress, blocks.length, manifest.totals.blockBytes);
+  const codec =
+    typeof options.workers === 'object' ? options.workers : createCodec(options.workers ?? DEFAULT_WORKERS);
+  const c: Counters = {
+    written: 0,
+    skipped: 0,
+    resumed: 0,
+    verified: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+    bytesFetched: 0,
+  };
+  const digest = manifestDigest(manifest);
+  const done = options.doneMapPath ? await DoneMap.load(options.doneMapPath, digest, blocks.length) : null;
+  const checkpoint = new Checkpointer(disk, done, options.doneMapPath, options.checkpointMs ?? 5000);
+  try {
+    tracker.phase('tables');
+    await writePreserved(options, codec, c);
+    tracker.phase('blocks');
+    try {
+      await deployBlocks(options, codec, c, tracker, done, checkpoint);
+    } finally {
+      await checkpoint.save();
+    }
+    if (options.verify) await verifyAll(options, codec, c, tracker);
+    if (options.doneMapPath) await DoneMap.remove(options.doneMapPath);
+    tracker.phase('done');
+  } finally {
+    if (codec !== options.workers) await codec.close();
+  }
+  return {
+    blocksTotal: blocks.length,
+    blocksWritten: c.written,
+    blocksSkipped: c.skipped,
+    blocksResumed: c.resumed,
+    blocksVerified: c.verified,
+    bytesRead: c.bytesRead,
+    bytesWritten: c.bytesWritten,
+    bytesFetched: c.bytesFetched,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function writePreserved(options: DeployOptions, codec: ChunkCodec, c: Counters): Promise<void> {
+  const size = options.manifest.preserved.reduce((m, p) => Math.max(m, p.length), 1);
+  const slot = allocSlot(size);
+  for (const [i, ref] of options.manifest.preserved.entries()) {
+    throwIfAborted(options.signal);
+    const compressed = await options.store.getCompressed(ref.hash);
+    await writeChunk(options.disk, -1 - i, ref, compressed, slot, codec);
+    c.bytesFetched += compressed.length;
+    c.bytesWritten += ref.length;
+  }
+}
+
+async function deployBlocks(
+  options: DeployOptions,
+  codec: ChunkCodec,
+  c: Counters,
+  tracker: ProgressTracker,
+  done: DoneMap | null,
+  checkpoint: Checkpointer,
+): Promise<void> {
+  const blocks = options.manifest.blocks;
+  const ctx: DeployBlockContext = {
+    disk: options.disk,
+    source: options.store,
+    codec,
+    skipMatching: options.skipMatching ?? true,
+  };
+  const slots: Slot[] = [];
+  const slotSize = blocks.reduce((m, b) => Math.max(m, b.length), 1);
+  await boundedRun(
+    blocks.length,
+    Math.max(1, options.queueDepth ?? DEFAULT_QUEUE_DEPTH),
+    async (index, runner) => {
+      const ref = blocks[index] as Manifest['blocks'][number];
+      const event = { index, offset: ref.offset };
+      if (done?.has(index)) {
+        c.resumed++;
+        tracker.blockDone({ ...event, state: 'skipped', hash: ref.hash }, ref.length, ref.partition);
+        return;
+      }
+      slots[runner] ??= allocSlot(slotSize);
+      try {
+        const r = await deployBlock(ctx, index, ref, slots[runner] as Slot);
+        c.bytesRead += r.bytesRead;
+        c.bytesFetched += r.bytesFetched;
+        if (r.state === 'written') {
+          c.written++;
+          c.bytesWritten += ref.length;
+        } else c.skipped++;
+        done?.set(index);
+        tracker.blockDone({ ...event, state: r.state, hash: ref.hash }, ref.length, ref.partition);
+      } catch (error) {
+        tracker.blockFailed({ ...event, state: 'failed', hash: ref.hash, error: (error as Error).message });
+        throw error;
+      }
+      await checkpoint.maybeSave();
+    },
+    options.signal,
+  );
+}
+
+async function verifyAll(options: DeployOptions, codec: ChunkCodec, c: Counters, tracker: ProgressTracker) {
+  const blocks = options.manifest.blocks;
+  await options.disk.sync();
+  tracker.phase('verify', { blocksTotal: blocks.length, bytesTotal: options.manifest.totals.blockBytes });
+  const refs: ManifestChunkRef[] = [...options.manifest.preserved, ...blocks];
+  const slots: Slot[] = [];
+  const slotSize = refs.reduce((m, b) => Math.max(m, b.length), 1);
+  await boundedRun(
+    refs.length,
+    Math.max(1, options.queueDepth ?? DEFAULT_QUEUE_DEPTH),
+    async (i, runner) => {
+      const ref = refs[i] as ManifestChunkRef;
+      slots[runner] ??= allocSlot(slotSize);
+      await verifyBlock(options.disk, ref, slots[runner] as Slot, codec);
+      c.bytesRead += ref.length;
+      const index = i - options.manifest.preserved.length;
+      if (index < 0) return;
+      c.verified++;
+      tracker.blockDone(
+        { index, offset: ref.offset, state: 'verified', hash: ref.hash },
+        ref.length,
+        blocks[index]?.partition ?? null,
+      );
+    },
+    options.signal,
+  );
+}
+
+/** Syncs the target, then saves the done-map snapshot taken before the sync; one at a time. */
+class Checkpointer {
+  private last = performance.now();
+  private running: Promise<void> | null = null;
+  private readonly disk: DiskWriter;
+  private readonly done: DoneMap | null;
+  private readonly path: string | undefined;
+  private readonly everyMs: number;
+
+  constructor(disk: DiskWriter, done: DoneMap | null, path: string | undefined, everyMs: number) {
+    this.disk = disk;
+    this.done = done;
+    this.path = path;
+    this.everyMs = everyMs;
+  }
+
+  async maybeSave(): Promise<void> {
+    if (this.running || performance.now() - this.last < this.everyMs) return;
+    await this.save();
+  }
+
+  async save(): Promise<void> {
+    while (this.running) await this.running;
+    if (this.done === null || this.path === undefined || !this.done.isDirty) return;
+    this.last = performance.now();
+    const snapshot = this.done.snapshot();
+    this.running = this.disk.sync().then(() => snapshot.save(this.path as string));
+    try {
+      await this.running;
+    } finally {
+      this.running = null;
+    }
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * A chunk store in a local directory: `chunks/ab/cd/<sha256>.zst`, one file per distinct chunk.
+ * Writes are atomic (temp → fsync → rename); directory fsyncs are batched until `flush()`, which a
+ * capture calls before it publishes the manifest that makes the chunks reachable.
+ */
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_ZSTD_LEVEL, decodeChunk, encodeChunk } from './chunk-codec.ts';
+import { assertChunkHash, isChunkHash } from './chunk-hash.ts';
+import {
+  type ChunkEntry,
+  ChunkNotFoundError,
+  type ChunkStore,
+  type EncodedChunk,
+  type PutResult,
+} from './chunk-store.ts';
+import {
+  ensureDir,
+  existingDir,
+  fsyncDir,
+  isTempName,
+  lstatOrNull,
+  readFileNoFollow,
+  writeFileAtomic,
+} from './safe-fs.ts';
+
+const SUFFIX = '.zst';
+const FAN_OUT = /^[0-9a-f]{2}$/;
+
+export interface LocalChunkStoreOptions {
+  /** zstd level for `put` (uncompressed input). */
+  readonly level?: number;
+}
+
+export class LocalChunkStore implements ChunkStore {
+  readonly root: string;
+  private readonly level: number;
+  private readonly dirtyDirs = new Set<string>();
+  private readonly inFlight = new Map<string, Promise<PutResult>>();
+
+  constructor(root: string, options: LocalChunkStoreOptions = {}) {
+    this.root = root;
+    this.level = options.level ?? DEFAULT_ZSTD_LEVEL;
+  }
+
+  private parts(hash: string): [string, string] {
+    assertChunkHash(hash);
+    return [hash.slice(0, 2), hash.slice(2, 4)];
+  }
+
+  private async pathOf(hash: string): Promise<string | null> {
+    const dir = await existingDir(this.root, ['chunks', ...this.parts(hash)]);
+    return dir === null ? null : join(dir, hash + SUFFIX);
+  }
+
+  async has(hash: string): Promise<boolean> {
+    const path = await this.pathOf(hash);
+    if (path === null) return false;
+    const st = await lstatOrNull(path);
+    return st?.isFile() === true;
+  }
+
+  async getCompressed(hash: string): Promise<Uint8Array> {
+    const path = await this.pathOf(hash);
+    if (path === null || (await lstatOrNull(path)) === null) throw new ChunkNotFoundError(hash);
+    return readFileNoFollow(path);
+  }
+
+  async get(hash: string): Promise<Uint8Array> {
+    return decodeChunk(hash, await this.getCompressed(hash));
+  }
+
+  async put(data: Uint8Array): Promise<PutResult> {
+    return this.putEncoded(encodeChunk(data, this.level));
+  }
+
+  async putCompressed(hash: string, compressed: Uint8Array): Promise<PutResult> {
+    assertChunkHash(hash);
+    if (await this.has(hash)) return this.existing(hash);
+    const data = decodeChunk(hash, compressed);
+    return this.putEncoded({ hash, compressed, size: data.length });
+  }
+
+  putEncoded(chunk: EncodedChunk): Promise<PutResult> {
+    // One write per hash at a time: concurrent puts of the same chunk share the first one.
+    const pending = this.inFlight.get(chunk.hash);
+    if (pending) return pending.then((r) => ({ ...r, added: false }));
+    const work = this.write(chunk).finally(() => this.inFlight.delete(chunk.hash));
+    this.inFlight.set(chunk.hash, work);
+    return work;
+  }
+
+  async keep(hash: string): Promise<PutResult | null> {
+    const path = await this.pathOf(hash);
+    const st = path === null ? null : await lstatOrNull(path);
+    if (path === null || !st?.isFile()) return null;
+    const now = new Date();
+    await fs.utimes(path, now, now);
+    return { hash, storedSize: st.size, added: false };
+  }
+
+  private async existing(hash: string): Promise<PutResult> {
+    const kept = await this.keep(hash);
+    if (kept === null) throw new ChunkNotFoundError(hash);
+    return kept;
+  }
+
+  private async write(chunk: EncodedChunk): Promise<PutResult> {
+    if (await this.has(chunk.hash)) return this.existing(chunk.hash);
+    const dir = await ensureDir(this.root, ['chunks', ...this.parts(chunk.hash)]);
+    await writeFileAtomic(dir, chunk.hash + SUFFIX, chunk.compressed, false);
+    this.dirtyDirs.add(dir);
+    return { hash: chunk.hash, storedSize: chunk.compressed.length, added: true };
+  }
+
+  /** Makes every chunk written so far durable (directory entries included). */
+  async flush(): Promise<void> {
+    const dirs = [...this.dirtyDirs];
+    this.dirtyDirs.clear();
+    const parents = new Set(dirs.map((d) => join(d, '..')));
+    for (const dir of [...dirs, ...parents, join(this.root, 'chunks')]) await fsyncDir(dir);
+  }
+
+  async *list(): AsyncIterable<ChunkEntry> {
+    const top = await existingDir(this.root, ['chunks']);
+    if (top === null) return;
+    for (const a of await subdirs(top)) {
+      for (const b of await subdirs(join(top, a))) {
+        yield* this.listLeaf(join(top, a, b), a + b);
+      }
+    }
+  }
+
+  private async *listLeaf(dir: string, prefix: string): AsyncIterable<ChunkEntry> {
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith(SUFFIX)) continue;
+      const hash = entry.name.slice(0, -SUFFIX.length);
+      if (!isChunkHash(hash) || !hash.startsWith(prefix)) continue;
+      const st = await lstatOrNull(join(dir, entry.name));
+      if (st?.isFile()) yield { hash, storedSize: st.size, mtimeMs: st.mtimeMs };
+    }
+  }
+
+  async remove(hash: string): Promise<void> {
+    const path = await this.pathOf(hash);
+    if (path !== null) await fs.rm(path, { force: true });
+  }
+
+  /** Temp files left by a crashed writer, with their age, for the garbage collector. */
+  async *listTemp(): AsyncIterable<{ path: string; mtimeMs: number }> {
+    const top = await existingDir(this.root, ['chunks']);
+    if (top === null) return;
+    for (const a of await subdirs(top)) {
+      for (const b of await subdirs(join(top, a))) {
+        for (const entry of await fs.readdir(join(top, a, b), { withFileTypes: true })) {
+          if (!entry.isFile() || !isTempName(entry.name)) continue;
+          const path = join(top, a, b, entry.name);
+          const st = await lstatOrNull(path);
+          if (st?.isFile()) yield { path, mtimeMs: st.mtimeMs };
+        }
+      }
+    }
+  }
+}
+
+/** Real subdirectories with a two-hex-digit name; symlinks are not directories here. */
+async function subdirs(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isDirectory() && FAN_OUT.test(e.name))
+    .map((e) => e.name)
+    .sort();
+}

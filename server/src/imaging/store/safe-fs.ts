@@ -1,0 +1,111 @@
+/**
+ * File operations that stay inside a store directory: every directory component below the root is
+ * lstat-checked (a symlink is refused, never followed), files are opened with O_NOFOLLOW, and
+ * writes go temp → fsync → rename so a reader never sees a partial file.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { UnsafeStorePathError } from './chunk-store.ts';
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY } = constants;
+
+function isErrno(error: unknown, code: string): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+/** Walks `parts` below `root`, creating missing directories; refuses symlinks and non-directories. */
+export async function ensureDir(root: string, parts: readonly string[]): Promise<string> {
+  // The root itself is the operator's choice (it may be a symlink); only what is below is checked.
+  await fs.mkdir(root, { recursive: true });
+  let dir = root;
+  for (const part of parts) {
+    dir = join(dir, part);
+    try {
+      await fs.mkdir(dir);
+    } catch (error) {
+      if (!isErrno(error, 'EEXIST')) throw error;
+    }
+    const st = await fs.lstat(dir);
+    if (!st.isDirectory()) throw new UnsafeStorePathError(dir, 'not a directory (symlink?)');
+  }
+  return dir;
+}
+
+/** Like ensureDir without creating: null when a component is missing. */
+export async function existingDir(root: string, parts: readonly string[]): Promise<string | null> {
+  let dir = root;
+  for (const part of parts) {
+    dir = join(dir, part);
+    const st = await lstatOrNull(dir);
+    if (st === null) return null;
+    if (!st.isDirectory()) throw new UnsafeStorePathError(dir, 'not a directory (symlink?)');
+  }
+  return dir;
+}
+
+export async function lstatOrNull(path: string): Promise<import('node:fs').Stats | null> {
+  try {
+    return await fs.lstat(path);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return null;
+    throw error;
+  }
+}
+
+/** Reads a regular file without following a symlink in its last component. */
+export async function readFileNoFollow(path: string): Promise<Buffer> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, O_RDONLY | O_NOFOLLOW);
+  } catch (error) {
+    if (isErrno(error, 'ELOOP')) throw new UnsafeStorePathError(path, 'is a symlink');
+    throw error;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new UnsafeStorePathError(path, 'not a regular file');
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Temp names start with a dot and end in .tmp: listings skip them, GC sweeps stale ones. */
+export function isTempName(name: string): boolean {
+  return name.startsWith('.') && name.endsWith('.tmp');
+}
+
+/**
+ * Writes `data` to dir/name atomically: a fresh temp file (O_EXCL|O_NOFOLLOW), fsync, rename.
+ * The directory fsync is left to the caller (`syncDir`) so many files can share one.
+ */
+export async function writeFileAtomic(dir: string, name: string, data: Uint8Array, syncDir = true) {
+  const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await fs.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await fs.rename(temp, join(dir, name));
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  if (syncDir) await fsyncDir(dir);
+}
