@@ -49,7 +49,7 @@ export function TransferScreen({ state, width, height }: TransferScreenProps) {
       </Text>
       <Text wrap="truncate">
         {truncateToWidth(
-          `Partition ${sanitizeText(c.partition ?? '—')}  Phase ${sanitizeText(c.phase ?? '—')}  ${OUTCOME_TEXT[state.outcome]}`,
+          `Partition ${sanitizeText(String(c.partition ?? '—'))}  Phase ${sanitizeText(c.phase ?? '—')}  ${OUTCOME_TEXT[state.outcome]}`,
           inner,
         )}
       </Text>

@@ -20,7 +20,7 @@ export interface ProgressCounters {
   readonly rateBytesPerSecond?: number | null;
   readonly etaSeconds?: number | null;
   readonly phase?: string | null;
-  readonly partition?: string | null;
+  readonly partition?: string | number | null;
 }
 
 export type TransferOutcome = 'running' | 'complete' | 'failed' | 'cancelled';

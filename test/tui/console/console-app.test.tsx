@@ -1,0 +1,146 @@
+import { render } from 'ink-testing-library';
+import stringWidth from 'string-width';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConsoleApp } from '../../../tui/src/console/console-app.tsx';
+import { createTheme, ThemeContext } from '../../../tui/src/ui/theme.ts';
+import { host, MemoryConsolePort, task } from '../support/memory-console-port.ts';
+import { settle, waitFor } from '../support/wait-for.ts';
+
+const SIZE = { columns: 80, rows: 24 };
+let app: ReturnType<typeof render> | null = null;
+afterEach(() => {
+  app?.unmount();
+  app = null;
+});
+
+function start(port: MemoryConsolePort) {
+  app = render(
+    <ThemeContext.Provider value={createTheme(true)}>
+      <ConsoleApp port={port} username="admin" size={SIZE} />
+    </ThemeContext.Provider>,
+  );
+  return app;
+}
+const frame = () => app?.lastFrame() ?? '';
+
+describe('console', () => {
+  it('given hosts on the server, h shows the host list and a live hostEvent adds a row', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'lab-01'), host('2', 'lab-02', { pending: true })];
+    const { stdin } = start(port);
+    await waitFor(() => frame().includes('2 total'), 'dashboard counts');
+    stdin.write('h');
+    await waitFor(() => frame().includes('lab-02'), 'host list');
+    expect(frame()).toContain('! pending');
+    port.emitHost('CREATED', host('3', 'lab-03'));
+    await waitFor(() => frame().includes('lab-03'), 'live host');
+  });
+
+  it('/ searches hosts by name or MAC; Esc clears the search', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'alpha'), host('2', 'beta')];
+    const { stdin } = start(port);
+    await settle(50);
+    stdin.write('h');
+    await waitFor(() => frame().includes('beta'), 'hosts');
+    stdin.write('/');
+    await settle();
+    stdin.write('alp');
+    await waitFor(() => !frame().includes('beta'), 'filtered list');
+    expect(frame()).toContain('alpha');
+    stdin.write('\x1b');
+    await waitFor(() => frame().includes('beta'), 'search cleared');
+  });
+
+  it('? shows the help generated from the keymap; Esc closes it', async () => {
+    const { stdin } = start(new MemoryConsolePort());
+    await settle(50);
+    stdin.write('?');
+    await waitFor(() => frame().includes('Keys'), 'help');
+    expect(frame()).toContain('search hosts');
+    expect(frame()).toContain('cancel the selected task');
+    stdin.write('\x1b');
+    await waitFor(() => !frame().includes('Keys ('), 'help closed');
+  });
+
+  it('a hostname holding escape sequences is shown as text', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'evil\x1b[2J')];
+    const { stdin } = start(port);
+    await settle(50);
+    stdin.write('h');
+    await waitFor(() => frame().includes('evil\\x1b[2J'), 'escaped name');
+    expect(frame().includes('\x1b[2J')).toBe(false);
+  });
+
+  it('active tasks show live bars from taskProgress; Enter opens the block map', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'pc-1')];
+    port.tasks = [task('t1', '1')];
+    const { stdin } = start(port);
+    await waitFor(() => port.followed('t1'), 'progress subscription');
+    port.emitProgress('t1', {
+      blocksDone: 50,
+      blocksTotal: 100,
+      bytesDone: 50 * 1048576,
+      bytesTotal: 100 * 1048576,
+    });
+    await waitFor(() => frame().includes('50.0%'), 'live bar on dashboard');
+    stdin.write('t');
+    await waitFor(() => frame().includes('Active (1)'), 'tasks pane');
+    stdin.write('\r');
+    await waitFor(() => frame().includes('blk/cell'), 'block map');
+    expect(frame()).toContain('50.0%');
+    for (const line of frame().split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
+    port.emitTask('STATE_CHANGED', task('t1', '1', { state: 'COMPLETE' }));
+    await waitFor(() => frame().includes('✓ complete'), 'completion');
+  });
+
+  it('deploy from the hosts pane: pick an image, confirm, the server is called; q then asks before quitting', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'pc-1')];
+    port.images = [
+      {
+        id: 'img1',
+        name: 'win11',
+        osType: 'WINDOWS_11',
+        imageType: 'MULTIPLE_PARTITION_SINGLE_DISK',
+        protected: false,
+        enabled: true,
+        versions: [{ id: 'v1', createdAt: null, sizeBytes: 1, storedBytes: 1, blockCount: 1, current: true }],
+      },
+    ];
+    const { stdin } = start(port);
+    await settle(50);
+    stdin.write('h');
+    await waitFor(() => frame().includes('pc-1'), 'hosts');
+    stdin.write('l');
+    await waitFor(() => frame().includes('Deploy to pc-1'), 'image picker');
+    stdin.write('\r');
+    await waitFor(() => frame().includes('overwritten'), 'confirmation');
+    stdin.write('y');
+    await waitFor(() => port.calls.includes('deploy 1 img1'), 'deploy call');
+    await waitFor(() => frame().includes('done: deploy'), 'status');
+    stdin.write('q');
+    await waitFor(() => frame().includes('Quit anyway?'), 'quit confirmation');
+  });
+
+  it('in 80x24, no pane draws a line wider than 80 columns or more than 24 lines', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = Array.from({ length: 40 }, (_, i) => host(String(i), `host-with-a-long-name-${i}`));
+    port.tasks = [
+      task('t1', '1'),
+      task('t2', '2', { state: 'FAILED', failureReason: 'target disk too small '.repeat(5) }),
+    ];
+    const { stdin } = start(port);
+    await settle(80);
+    for (const key of ['d', 'h', 'i', 't', 'm', 'a', '?']) {
+      stdin.write(key);
+      await settle(150);
+      const lines = frame().split('\n');
+      expect(lines.length, `pane ${key}`).toBeLessThanOrEqual(24);
+      for (const l of lines) expect(stringWidth(l), `pane ${key}: ${l}`).toBeLessThanOrEqual(80);
+      if (key === '?') stdin.write('\x1b');
+    }
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * An in-memory ConsolePort for component tests of the console (the real one is exercised against
+ * a real server in the integration test). It records calls and lets the test push events.
+ */
+import type { InventoryReport } from '../../../tui/src/client/agent-port.ts';
+import type { HostRow, ImageRow, TaskRow } from '../../../tui/src/console/console-model.ts';
+import type { CommandResult, ConsolePort } from '../../../tui/src/console/console-port.ts';
+import type { ProgressCounters } from '../../../tui/src/transfer/use-transfer-state.ts';
+
+export function host(id: string, name: string, extra: Partial<HostRow> = {}): HostRow {
+  return {
+    id,
+    name,
+    macs: [`52:54:00:00:00:${id.padStart(2, '0')}`],
+    pending: false,
+    description: '',
+    lastSeenAt: null,
+    ...extra,
+  };
+}
+
+export function task(id: string, hostId: string, extra: Partial<TaskRow> = {}): TaskRow {
+  return {
+    id,
+    type: 'DEPLOY',
+    state: 'IN_PROGRESS',
+    hostId,
+    hostName: `pc-${hostId}`,
+    imageName: 'win11',
+    createdAt: '2026-11-25T22:00:00.000Z',
+    failureReason: null,
+    counters: { blocksDone: 0, blocksTotal: 100, bytesDone: 0, bytesTotal: 100 * 1048576 },
+    ...extra,
+  };
+}
+
+export class MemoryConsolePort implements ConsolePort {
+  hosts: HostRow[] = [];
+  images: ImageRow[] = [];
+  tasks: TaskRow[] = [];
+  inventory: InventoryReport | null = null;
+  calls: string[] = [];
+  private hostListeners = new Set<(k: string, h: HostRow) => void>();
+  private taskListeners = new Set<(k: string, t: TaskRow) => void>();
+  private progressListeners = new Map<string, (c: ProgressCounters) => void>();
+
+  emitHost(kind: string, h: HostRow) {
+    for (const l of this.hostListeners) l(kind, h);
+  }
+  emitTask(kind: string, t: TaskRow) {
+    for (const l of this.taskListeners) l(kind, t);
+  }
+  emitProgress(taskId: string, c: ProgressCounters) {
+    this.progressListeners.get(taskId)?.(c);
+  }
+  followed(taskId: string) {
+    return this.progressListeners.has(taskId);
+  }
+
+  loadHosts = async () => ({ hosts: this.hosts, totalCount: this.hosts.length });
+  loadHostInventory = async () => this.inventory;
+  loadImages = async () => this.images;
+  loadTasks = async () => this.tasks;
+  loadAudit = async () => [];
+  loadMulticast = async () => [];
+  loadStore = async () => ({ usedBytes: 10 * 1024 ** 3, freeBytes: 90 * 1024 ** 3 });
+  onHostEvent(l: (k: string, h: HostRow) => void) {
+    this.hostListeners.add(l);
+    return () => this.hostListeners.delete(l);
+  }
+  onTaskEvent(l: (k: string, t: TaskRow) => void) {
+    this.taskListeners.add(l);
+    return () => this.taskListeners.delete(l);
+  }
+  onTaskProgress(taskId: string, l: (c: ProgressCounters) => void) {
+    this.progressListeners.set(taskId, l);
+    return () => this.progressListeners.delete(taskId);
+  }
+  private record(call: string): Promise<CommandResult> {
+    this.calls.push(call);
+    return Promise.resolve({ ok: true, message: `done: ${call}` });
+  }
+  approveHost = (id: string) => this.record(`approve ${id}`);
+  startCapture = (h: string, i: string) => this.record(`capture ${h} ${i}`);
+  startDeploy = (h: string, i: string) => this.record(`deploy ${h} ${i}`);
+  startInventory = (h: string) => this.record(`inventory ${h}`);
+  startWipe = (h: string, m: string) => this.record(`wipe ${h} ${m}`);
+  cancelTask = (t: string) => this.record(`cancel ${t}`);
+  setImageProtected = (i: string, p: boolean) => this.record(`protect ${i} ${p}`);
+  deleteImage = (i: string) => this.record(`delete ${i}`);
+}

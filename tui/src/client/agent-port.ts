@@ -1,0 +1,127 @@
+/**
+ * The seam between the client face (boot menu, transfer screen) and the client agent
+ * (`tui/src/agent/`, check-in, task token, capture/deploy/wipe/inventory). The menu only talks to
+ * the agent through this interface, so the agent plugs in without the menu knowing how it works.
+ * Everything here is what a machine can do about itself without an operator login.
+ */
+
+import type { BlockState } from '../block-map/use-block-map-state.ts';
+import type { ProgressCounters } from '../transfer/use-transfer-state.ts';
+
+/** FOG's inventory fields, as the server's `InventoryReport` takes them; every field optional. */
+export interface InventoryReport {
+  readonly systemManufacturer?: string | null;
+  readonly systemProduct?: string | null;
+  readonly systemVersion?: string | null;
+  readonly systemSerial?: string | null;
+  readonly systemUuid?: string | null;
+  readonly chassisType?: string | null;
+  readonly biosVendor?: string | null;
+  readonly biosVersion?: string | null;
+  readonly biosDate?: string | null;
+  readonly boardManufacturer?: string | null;
+  readonly boardProduct?: string | null;
+  readonly boardVersion?: string | null;
+  readonly boardSerial?: string | null;
+  readonly boardAssetTag?: string | null;
+  readonly cpuManufacturer?: string | null;
+  readonly cpuModel?: string | null;
+  readonly cpuCurrentSpeedMhz?: number | null;
+  readonly cpuMaxSpeedMhz?: number | null;
+  readonly cpuCores?: number | null;
+  readonly memoryBytes?: number | null;
+  readonly disks?: readonly {
+    device?: string | null;
+    model?: string | null;
+    firmware?: string | null;
+    serial?: string | null;
+    sizeBytes?: number | null;
+    removable?: boolean | null;
+  }[];
+  readonly nics?: readonly {
+    name?: string | null;
+    mac?: string | null;
+    driver?: string | null;
+    speedMbps?: number | null;
+  }[];
+  readonly primaryUser?: string | null;
+  readonly otherTags?: readonly string[];
+}
+
+/** What the server knows about this machine, from a check-in by MAC. */
+export type HostStatus =
+  | { readonly kind: 'unregistered' }
+  | { readonly kind: 'pending'; readonly name: string; readonly hostId: string | null }
+  | { readonly kind: 'registered'; readonly name: string; readonly hostId: string | null };
+
+/** A task the server handed to this machine (FOG: the host boots straight into it). */
+export interface AgentTask {
+  readonly id: string;
+  /** FOG's task kind in the API's spelling: `DEPLOY`, `CAPTURE`, `MULTICAST`, `INVENTORY`, `FAST_WIPE`... */
+  readonly kind: string;
+  readonly imageName?: string | null;
+}
+
+export interface CheckInResult {
+  readonly status: HostStatus;
+  /** The pending task, if any: the menu is skipped and the task runs. */
+  readonly task: AgentTask | null;
+}
+
+/** The target disk as the deploy confirmation shows it. */
+export interface TargetDisk {
+  readonly path: string;
+  readonly model: string | null;
+  readonly serial: string | null;
+  readonly sizeBytes: number;
+  readonly removable: boolean;
+}
+
+/** Where a running task reports; the agent never prints. */
+export interface ProgressSink {
+  /** Cumulative counters (the same shape as the `taskProgress` subscription). */
+  progress(counters: ProgressCounters): void;
+  /** Per-block changes, when the agent knows them (drives the block map exactly). */
+  blocks?(updates: readonly { index: number; state: BlockState }[]): void;
+  /** A human-readable line (phase changes, retries). */
+  log?(message: string): void;
+}
+
+export type TaskOutcome =
+  | { readonly kind: 'complete' }
+  | { readonly kind: 'failed'; readonly reason: string }
+  | { readonly kind: 'cancelled' };
+
+export interface RegistrationRequest {
+  /** Full registration: the chosen name (checked for uniqueness by the server); quick: left out. */
+  readonly name?: string;
+  readonly imageId?: string | null;
+  readonly groupIds?: readonly string[];
+  readonly inventory: InventoryReport;
+}
+
+/** Typed refusal from registration (duplicate name, bad name...), shown to the user as is. */
+export class RegistrationRefusedError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'RegistrationRefusedError';
+    this.code = code;
+  }
+}
+
+/** The client agent, as the client face uses it. */
+export interface AgentPort {
+  readonly mac: string;
+  readonly diskPath: string;
+  /** Asks the server who this MAC is and whether a task waits for it. */
+  checkIn(): Promise<CheckInResult>;
+  /** Boot-menu registration (no login): the host is created pending, as FOG does, with its inventory. */
+  register(request: RegistrationRequest): Promise<HostStatus>;
+  /** This machine's hardware (DMI, CPU, memory, disks, NICs), or the JSON override in tests. */
+  collectInventory(): Promise<InventoryReport>;
+  /** The disk a deploy would overwrite. */
+  describeTarget(): Promise<TargetDisk>;
+  /** Runs a task to its end, reporting into `sink`; `signal` cancels it. */
+  runTask(task: AgentTask, sink: ProgressSink, signal: AbortSignal): Promise<TaskOutcome>;
+}

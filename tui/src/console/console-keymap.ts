@@ -1,0 +1,53 @@
+/**
+ * The console's one keymap. The key handler looks commands up here and the `?` help screen is
+ * generated from it. Global pane letters are never reused inside a pane.
+ */
+import type { Keymap } from '../ui/keymap.ts';
+
+export type ConsoleCommand =
+  | 'pane-dashboard'
+  | 'pane-hosts'
+  | 'pane-images'
+  | 'pane-tasks'
+  | 'pane-multicast'
+  | 'pane-audit'
+  | 'help'
+  | 'quit'
+  | 'back'
+  | 'up'
+  | 'down'
+  | 'open'
+  | 'search'
+  | 'approve'
+  | 'capture'
+  | 'deploy'
+  | 'inventory'
+  | 'wipe'
+  | 'cancel'
+  | 'protect'
+  | 'delete';
+
+export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
+  { keys: ['d'], command: 'pane-dashboard', help: 'dashboard', scope: 'global' },
+  { keys: ['h'], command: 'pane-hosts', help: 'hosts', scope: 'global' },
+  { keys: ['i'], command: 'pane-images', help: 'images', scope: 'global' },
+  { keys: ['t'], command: 'pane-tasks', help: 'tasks', scope: 'global' },
+  { keys: ['m'], command: 'pane-multicast', help: 'multicast sessions', scope: 'global' },
+  { keys: ['a'], command: 'pane-audit', help: 'audit log', scope: 'global' },
+  { keys: ['?'], command: 'help', help: 'this help', scope: 'global' },
+  { keys: ['q'], command: 'quit', help: 'quit (asks first if you started a transfer)', scope: 'global' },
+  { keys: ['escape'], command: 'back', help: 'back / close', scope: 'global' },
+  { keys: ['up', 'k'], command: 'up', help: 'previous row', scope: 'list' },
+  { keys: ['down', 'j'], command: 'down', help: 'next row', scope: 'list' },
+  { keys: ['return'], command: 'open', help: 'details (host inventory, task block map)', scope: 'list' },
+  { keys: ['/'], command: 'search', help: 'search hosts by name or MAC', scope: 'hosts' },
+  { keys: ['p'], command: 'approve', help: 'approve the pending host', scope: 'hosts' },
+  { keys: ['c'], command: 'capture', help: 'start a capture into an image', scope: 'hosts' },
+  { keys: ['l'], command: 'deploy', help: 'deploy (load) an image', scope: 'hosts' },
+  { keys: ['n'], command: 'inventory', help: 'queue a hardware inventory', scope: 'hosts' },
+  { keys: ['w'], command: 'wipe', help: 'wipe the disk (fast / normal / full)', scope: 'hosts' },
+  { keys: ['x'], command: 'cancel', help: "cancel the host's active task", scope: 'hosts' },
+  { keys: ['p'], command: 'protect', help: 'protect / unprotect the image', scope: 'images' },
+  { keys: ['x'], command: 'delete', help: 'delete the image (refused when protected)', scope: 'images' },
+  { keys: ['x'], command: 'cancel', help: 'cancel the selected task', scope: 'tasks' },
+];

@@ -1,0 +1,88 @@
+/**
+ * The console's view of the server's objects, normalized from GraphQL results by
+ * `api/console-api.ts`. The panes depend on these shapes only, not on the documents.
+ */
+import type { ProgressCounters } from '../transfer/use-transfer-state.ts';
+
+export interface HostRow {
+  readonly id: string;
+  readonly name: string;
+  readonly macs: readonly string[];
+  readonly pending: boolean;
+  readonly description: string;
+  readonly lastSeenAt: string | null;
+}
+
+export type TaskStateName = 'QUEUED' | 'CHECKED_IN' | 'IN_PROGRESS' | 'COMPLETE' | 'FAILED' | 'CANCELLED';
+export const ACTIVE_TASK_STATES: readonly string[] = ['QUEUED', 'CHECKED_IN', 'IN_PROGRESS'];
+
+export interface TaskRow {
+  readonly id: string;
+  readonly type: string;
+  readonly state: string;
+  readonly hostId: string | null;
+  readonly hostName: string | null;
+  readonly imageName: string | null;
+  readonly createdAt: string | null;
+  readonly failureReason: string | null;
+  readonly counters: ProgressCounters;
+}
+
+export interface ImageVersionRow {
+  readonly id: string;
+  readonly createdAt: string | null;
+  readonly sizeBytes: number | null;
+  readonly storedBytes: number | null;
+  readonly blockCount: number | null;
+  readonly current: boolean;
+}
+
+export interface ImageRow {
+  readonly id: string;
+  readonly name: string;
+  readonly osType: string;
+  readonly imageType: string;
+  readonly protected: boolean;
+  readonly enabled: boolean;
+  readonly versions: readonly ImageVersionRow[];
+}
+
+export interface AuditRow {
+  readonly id: string;
+  readonly at: string;
+  readonly actorName: string;
+  readonly action: string;
+  readonly allowed: boolean;
+  readonly outcome: string;
+  readonly targetIds: readonly string[];
+  readonly clientAddress: string | null;
+}
+
+export interface MulticastReceiverRow {
+  readonly hostName: string;
+  readonly state: string;
+  readonly blocksDone: number | null;
+  readonly blocksTotal: number | null;
+}
+
+export interface MulticastRow {
+  readonly id: string;
+  readonly name: string;
+  readonly state: string;
+  readonly imageName: string | null;
+  readonly receivers: readonly MulticastReceiverRow[];
+}
+
+export interface StoreStats {
+  readonly usedBytes: number | null;
+  readonly freeBytes: number | null;
+}
+
+export function isActiveTask(t: TaskRow): boolean {
+  return ACTIVE_TASK_STATES.includes(t.state);
+}
+
+/** Transfers (capture, deploy, multicast, wipe) are what `q` asks about before quitting. */
+export function isTransferType(type: string): boolean {
+  return ['DEPLOY', 'CAPTURE', 'MULTICAST', 'FAST_WIPE', 'NORMAL_WIPE', 'FULL_WIPE'].includes(type);
+}

@@ -1,0 +1,39 @@
+/**
+ * What the console needs from the server, as one interface: the urql implementation lives in
+ * `api/graphql-console-port.ts`; component tests use a small in-memory one.
+ */
+import type { InventoryReport } from '../client/agent-port.ts';
+import type { ProgressCounters } from '../transfer/use-transfer-state.ts';
+import type { AuditRow, HostRow, ImageRow, MulticastRow, StoreStats, TaskRow } from './console-model.ts';
+
+export type Unsubscribe = () => void;
+
+/** A mutation's outcome as the status bar shows it (domain errors are data, not exceptions). */
+export type CommandResult = { ok: true; message: string } | { ok: false; message: string };
+
+export interface ConsolePort {
+  loadHosts(): Promise<{ hosts: HostRow[]; totalCount: number }>;
+  loadHostInventory(hostId: string): Promise<InventoryReport | null>;
+  loadImages(): Promise<ImageRow[]>;
+  loadTasks(): Promise<TaskRow[]>;
+  loadAudit(): Promise<AuditRow[]>;
+  loadMulticast(): Promise<MulticastRow[]>;
+  loadStore(): Promise<StoreStats | null>;
+  onHostEvent(
+    listener: (kind: string, host: HostRow) => void,
+    onError: (message: string) => void,
+  ): Unsubscribe;
+  onTaskEvent(
+    listener: (kind: string, task: TaskRow) => void,
+    onError: (message: string) => void,
+  ): Unsubscribe;
+  onTaskProgress(taskId: string, listener: (counters: ProgressCounters) => void): Unsubscribe;
+  approveHost(hostId: string): Promise<CommandResult>;
+  startCapture(hostId: string, imageId: string): Promise<CommandResult>;
+  startDeploy(hostId: string, imageId: string): Promise<CommandResult>;
+  startInventory(hostId: string): Promise<CommandResult>;
+  startWipe(hostId: string, mode: 'FAST' | 'NORMAL' | 'FULL'): Promise<CommandResult>;
+  cancelTask(taskId: string): Promise<CommandResult>;
+  setImageProtected(imageId: string, protect: boolean): Promise<CommandResult>;
+  deleteImage(imageId: string): Promise<CommandResult>;
+}

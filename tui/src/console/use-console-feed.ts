@@ -1,0 +1,100 @@
+/**
+ * Loads the console's data once, then keeps it live through subscriptions (no polling): host and
+ * task events, and one `taskProgress` subscription per active task. Events go through the
+ * throttled store; a one-second tick moves elapsed times.
+ */
+import { useEffect, useState } from 'react';
+import { createThrottledStore, type Scheduler, type ThrottledStore } from '../ui/throttled-store.ts';
+import { useThrottledStore } from '../ui/use-throttled-store.ts';
+import { isActiveTask } from './console-model.ts';
+import type { ConsolePort, Unsubscribe } from './console-port.ts';
+import {
+  type ConsoleData,
+  type ConsoleDataAction,
+  consoleDataReducer,
+  emptyConsoleData,
+} from './use-console-data.ts';
+
+export type ConsoleStore = ThrottledStore<ConsoleData, ConsoleDataAction>;
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Starts the initial loads and the subscriptions; returns a function that stops them all. */
+export function startConsoleFeed(port: ConsolePort, store: ConsoleStore, now: () => number): Unsubscribe {
+  const stops: Unsubscribe[] = [];
+  const progress = new Map<string, Unsubscribe>();
+  const fail = (e: unknown) => store.dispatch({ type: 'error', message: message(e) });
+  const follow = () => {
+    const active = new Set(
+      store
+        .getState()
+        .tasks.filter(isActiveTask)
+        .map((t) => t.id),
+    );
+    for (const id of active) {
+      if (!progress.has(id)) {
+        progress.set(
+          id,
+          port.onTaskProgress(id, (counters) =>
+            store.dispatch({ type: 'taskProgress', taskId: id, counters, atMs: now() }),
+          ),
+        );
+      }
+    }
+    for (const [id, stop] of progress) {
+      if (!active.has(id)) {
+        stop();
+        progress.delete(id);
+      }
+    }
+  };
+  stops.push(port.onHostEvent((kind, host) => store.dispatch({ type: 'hostEvent', kind, host }), fail));
+  stops.push(
+    port.onTaskEvent((kind, task) => {
+      store.dispatch({ type: 'taskEvent', kind, task, atMs: now() });
+      follow();
+    }, fail),
+  );
+  port.loadHosts().then((r) => store.dispatch({ type: 'hostsLoaded', ...r }), fail);
+  port.loadImages().then((images) => store.dispatch({ type: 'imagesLoaded', images }), fail);
+  port
+    .loadTasks()
+    .then((tasks) => {
+      store.dispatch({ type: 'tasksLoaded', tasks });
+      follow();
+    })
+    .catch(fail);
+  port.loadAudit().then((entries) => store.dispatch({ type: 'auditLoaded', entries }), fail);
+  port.loadMulticast().then((sessions) => store.dispatch({ type: 'multicastLoaded', sessions }), fail);
+  port.loadStore().then((s) => s && store.dispatch({ type: 'storeLoaded', store: s }), fail);
+  return () => {
+    for (const s of stops) s();
+    for (const s of progress.values()) s();
+  };
+}
+
+/** The console's live data, re-rendered at most ten times a second. */
+export function useConsoleFeed(
+  port: ConsolePort,
+  options: { scheduler?: Scheduler; now?: () => number } = {},
+) {
+  const now = options.now ?? Date.now;
+  // One store for the component's lifetime (a port change means a new console).
+  const [store] = useState(() =>
+    createThrottledStore(
+      consoleDataReducer,
+      { ...emptyConsoleData, nowMs: now() },
+      options.scheduler ? { scheduler: options.scheduler } : {},
+    ),
+  );
+  useEffect(() => {
+    const stop = startConsoleFeed(port, store, now);
+    const tick = setInterval(() => store.dispatch({ type: 'tick', atMs: now() }), 1000);
+    return () => {
+      clearInterval(tick);
+      stop();
+      store.dispose();
+    };
+  }, [port, store, now]);
+  return { data: useThrottledStore(store), store };
+}

@@ -1,0 +1,232 @@
+/**
+ * The console's key handler: overlays first (search, dialogs, help), then the keymap in the current
+ * pane's scope, the list scope and the global scope. Commands that reach the server go through the
+ * port; their results land in the status bar.
+ */
+import { type Key, useInput } from 'ink';
+import type { Dispatch, RefObject } from 'react';
+import { orderedTasks } from '../panes/tasks/tasks-pane.tsx';
+import { lookupCommand } from '../ui/keymap.ts';
+import { CONSOLE_KEYMAP, type ConsoleCommand } from './console-keymap.ts';
+import type { ConsolePort } from './console-port.ts';
+import { runPending } from './run-pending.ts';
+import { type ConsoleData, filterHosts } from './use-console-data.ts';
+import type { ConsoleStore } from './use-console-feed.ts';
+import type { ConsoleUi, ConsoleUiAction, Pane, PendingCommand } from './use-console-state.ts';
+
+export interface ConsoleKeysDeps {
+  /** The latest state (not the last rendered one): see `useSyncReducer`. */
+  readonly ui: ConsoleUi;
+  readonly data: ConsoleData;
+  readonly dispatch: Dispatch<ConsoleUiAction>;
+  readonly port: ConsolePort;
+  readonly store: ConsoleStore;
+}
+
+const PANE_OF: Partial<Record<ConsoleCommand, Pane>> = {
+  'pane-dashboard': 'dashboard',
+  'pane-hosts': 'hosts',
+  'pane-images': 'images',
+  'pane-tasks': 'tasks',
+  'pane-multicast': 'multicast',
+  'pane-audit': 'audit',
+};
+
+/** Rows of the current pane's list, for moving the selection. */
+export function rowCount(ui: ConsoleUi, data: ConsoleData): number {
+  switch (ui.pane) {
+    case 'hosts':
+      return filterHosts(data.hosts, ui.search).length;
+    case 'images':
+      return data.images.length;
+    case 'tasks':
+      return data.tasks.length;
+    case 'multicast':
+      return data.multicast.reduce((n, s) => n + 1 + s.receivers.length, 0);
+    case 'audit':
+      return data.audit.length;
+    case 'dashboard':
+      return 0;
+  }
+}
+
+function handleSearch(input: string, key: Key, d: ConsoleKeysDeps) {
+  if (key.return) d.dispatch({ type: 'searchEnd' });
+  else if (key.escape) d.dispatch({ type: 'back' });
+  else if (key.backspace || key.delete) d.dispatch({ type: 'searchInput', text: d.ui.search.slice(0, -1) });
+  else if (input && !key.ctrl && !key.meta) d.dispatch({ type: 'searchInput', text: d.ui.search + input });
+}
+
+function handleOverlay(input: string, key: Key, d: ConsoleKeysDeps): boolean {
+  const o = d.ui.overlay;
+  if (o === null) return false;
+  if (o.kind === 'help') {
+    if (key.escape || input === '?' || input === 'q') d.dispatch({ type: 'closeOverlay' });
+  } else if (o.kind === 'quit') {
+    if (input === 'y' || input === 'q') d.dispatch({ type: 'quit' });
+    else if (input === 'n' || key.escape) d.dispatch({ type: 'closeOverlay' });
+  } else if (o.kind === 'confirm') {
+    if (input === 'y') {
+      d.dispatch({ type: 'closeOverlay' });
+      void runPending(o.command, d);
+    } else if (input === 'n' || key.escape) d.dispatch({ type: 'closeOverlay' });
+  } else if (o.kind === 'pick') {
+    if (key.upArrow || input === 'k') d.dispatch({ type: 'pickMove', delta: -1 });
+    else if (key.downArrow || input === 'j') d.dispatch({ type: 'pickMove', delta: 1 });
+    else if (key.escape) d.dispatch({ type: 'closeOverlay' });
+    else if (key.return) choose(o.command, o.options[o.selected]?.value ?? '', d);
+  }
+  return true;
+}
+
+function choose(cmd: PendingCommand, value: string, d: ConsoleKeysDeps) {
+  const host = d.data.hosts.find((h) => 'hostId' in cmd && h.id === cmd.hostId)?.name ?? '?';
+  const image = d.data.images.find((i) => i.id === value)?.name ?? '?';
+  if (cmd.op === 'deploy') {
+    d.dispatch({
+      type: 'confirm',
+      prompt: `Deploy ${image} to ${host}? Its disk will be overwritten. (y/n)`,
+      command: { ...cmd, imageId: value },
+    });
+  } else if (cmd.op === 'capture') {
+    d.dispatch({
+      type: 'confirm',
+      prompt: `Capture ${host} into ${image}? (y/n)`,
+      command: { ...cmd, imageId: value },
+    });
+  } else if (cmd.op === 'wipe') {
+    const mode = value as 'FAST' | 'NORMAL' | 'FULL';
+    d.dispatch({
+      type: 'confirm',
+      prompt: `${mode} wipe of ${host}'s disk? Its data will be destroyed. (y/n)`,
+      command: { ...cmd, mode },
+    });
+  } else d.dispatch({ type: 'closeOverlay' });
+}
+
+function imageOptions(d: ConsoleKeysDeps, needsVersion: boolean) {
+  return d.data.images
+    .filter((i) => !needsVersion || i.versions.some((v) => v.current))
+    .map((i) => ({ label: `${i.name}  (${i.osType})`, value: i.id }));
+}
+
+function hostCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
+  const host = filterHosts(d.data.hosts, d.ui.search)[d.ui.selected.hosts];
+  if (!host) return;
+  const hostId = host.id;
+  if (command === 'search') d.dispatch({ type: 'searchStart' });
+  else if (command === 'approve') void runPending({ op: 'approve', hostId }, d);
+  else if (command === 'inventory') void runPending({ op: 'inventory', hostId }, d);
+  else if (command === 'capture')
+    d.dispatch({
+      type: 'pick',
+      title: `Capture ${host.name} into image`,
+      options: imageOptions(d, false),
+      command: { op: 'capture', hostId },
+    });
+  else if (command === 'deploy')
+    d.dispatch({
+      type: 'pick',
+      title: `Deploy to ${host.name}`,
+      options: imageOptions(d, true),
+      command: { op: 'deploy', hostId },
+    });
+  else if (command === 'wipe')
+    d.dispatch({
+      type: 'pick',
+      title: `Wipe ${host.name}`,
+      options: [
+        { label: 'Fast Wipe (zeros over the start of the disk)', value: 'FAST' },
+        { label: 'Normal Wipe (one overwrite pass)', value: 'NORMAL' },
+        { label: 'Full Wipe (three passes and zeros)', value: 'FULL' },
+      ],
+      command: { op: 'wipe', hostId },
+    });
+  else if (command === 'cancel') {
+    const task = d.data.tasks.find(
+      (t) => t.hostId === hostId && ['QUEUED', 'CHECKED_IN', 'IN_PROGRESS'].includes(t.state),
+    );
+    if (task)
+      d.dispatch({
+        type: 'confirm',
+        prompt: `Cancel ${task.type} on ${host.name}? (y/n)`,
+        command: { op: 'cancel', taskId: task.id },
+      });
+    else d.dispatch({ type: 'status', text: `${host.name} has no active task`, tone: 'info' });
+  }
+}
+
+function open(d: ConsoleKeysDeps) {
+  const { ui, data } = d;
+  let id: string | undefined;
+  if (ui.pane === 'hosts') {
+    id = filterHosts(data.hosts, ui.search)[ui.selected.hosts]?.id;
+    if (id) {
+      const hostId = id;
+      d.port.loadHostInventory(hostId).then(
+        (inventory) => d.store.dispatchNow({ type: 'hostDetailLoaded', id: hostId, inventory }),
+        (e) => d.dispatch({ type: 'status', text: String(e instanceof Error ? e.message : e), tone: 'bad' }),
+      );
+    }
+  } else if (ui.pane === 'images') id = data.images[ui.selected.images]?.id;
+  else if (ui.pane === 'tasks') id = orderedTasks(data).all[ui.selected.tasks]?.id;
+  if (id) d.dispatch({ type: 'open', id });
+}
+
+/** Dispatches one command of the keymap. */
+export function runCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
+  const pane = PANE_OF[command];
+  if (pane) {
+    d.dispatch({ type: 'go', pane });
+    if (pane === 'audit')
+      d.port.loadAudit().then((entries) => d.store.dispatchNow({ type: 'auditLoaded', entries }));
+    return;
+  }
+  if (command === 'help') d.dispatch({ type: 'help' });
+  else if (command === 'quit') d.dispatch({ type: 'quit' });
+  else if (command === 'back') d.dispatch({ type: 'back' });
+  else if (command === 'up' || command === 'down')
+    d.dispatch({ type: 'move', delta: command === 'up' ? -1 : 1, count: rowCount(d.ui, d.data) });
+  else if (command === 'open') open(d);
+  else if (d.ui.pane === 'hosts') hostCommand(command, d);
+  else if (d.ui.pane === 'images') {
+    const image = d.data.images[d.ui.selected.images];
+    if (image && command === 'protect')
+      void runPending({ op: 'protect', imageId: image.id, protect: !image.protected }, d);
+    if (image && command === 'delete')
+      d.dispatch({
+        type: 'confirm',
+        prompt: `Delete image ${image.name} and all its versions? (y/n)`,
+        command: { op: 'delete-image', imageId: image.id },
+      });
+  } else if (d.ui.pane === 'tasks' && command === 'cancel') {
+    const task = orderedTasks(d.data).all[d.ui.selected.tasks];
+    if (task)
+      d.dispatch({
+        type: 'confirm',
+        prompt: `Cancel ${task.type} on ${task.hostName ?? '?'}? (y/n)`,
+        command: { op: 'cancel', taskId: task.id },
+      });
+  }
+}
+
+/** Wires the console's keys; state is read at key time from the ref and the store. */
+export function useConsoleKeys(deps: {
+  uiRef: RefObject<ConsoleUi>;
+  dispatch: Dispatch<ConsoleUiAction>;
+  port: ConsolePort;
+  store: ConsoleStore;
+  isActive: boolean;
+}) {
+  useInput(
+    (input, key) => {
+      const d: ConsoleKeysDeps = { ...deps, ui: deps.uiRef.current, data: deps.store.getState() };
+      if (d.ui.searching) return handleSearch(input, key, d);
+      if (handleOverlay(input, key, d)) return;
+      const scopes = d.ui.detail === null ? [d.ui.pane, 'list', 'global'] : ['global'];
+      const command = lookupCommand(CONSOLE_KEYMAP, input, key, scopes);
+      if (command) runCommand(command, d);
+    },
+    { isActive: deps.isActive },
+  );
+}

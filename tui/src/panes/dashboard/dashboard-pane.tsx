@@ -1,0 +1,40 @@
+import { Box, Text } from 'ink';
+import { isActiveTask } from '../../console/console-model.ts';
+import type { ConsoleData } from '../../console/use-console-data.ts';
+import { formatBytes } from '../../ui/format.ts';
+import { useTheme } from '../../ui/theme.ts';
+import { TaskBar } from '../tasks/task-bar.tsx';
+
+export interface DashboardPaneProps {
+  readonly data: ConsoleData;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Hosts online/pending/total, images, store used/free, then the active tasks with live bars. */
+export function DashboardPane({ data, width, height }: DashboardPaneProps) {
+  const theme = useTheme();
+  const pending = data.hosts.filter((h) => h.pending).length;
+  const onlineWindowMs = 10 * 60_000; // FOG pings every 5 min: two missed pings is offline
+  const online = data.hosts.filter(
+    (h) => h.lastSeenAt && data.nowMs - Date.parse(h.lastSeenAt) < onlineWindowMs,
+  ).length;
+  const active = data.tasks.filter(isActiveTask);
+  const versions = data.images.reduce((n, i) => n + i.versions.length, 0);
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text>{`Hosts     ${data.hostsTotal} total   ${online} online   ${pending} pending approval`}</Text>
+      <Text>{`Images    ${data.images.length} images   ${versions} versions`}</Text>
+      <Text>{`Store     ${formatBytes(data.store?.usedBytes)} used   ${formatBytes(data.store?.freeBytes)} free`}</Text>
+      <Text>{`Tasks     ${active.length} active   ${data.tasks.length - active.length} finished (recent)`}</Text>
+      <Text> </Text>
+      <Text bold color={theme.color('muted')}>
+        Active tasks
+      </Text>
+      {active.length === 0 && <Text color={theme.color('muted')}> (none)</Text>}
+      {active.slice(0, Math.max(1, height - 7)).map((t) => (
+        <TaskBar key={t.id} task={t} transfer={data.transfers[t.id]} width={width} />
+      ))}
+    </Box>
+  );
+}
