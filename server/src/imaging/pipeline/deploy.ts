@@ -103,6 +103,7 @@ export async function deployImage(options: DeployOptions): Promise<DeployStats> 
     } finally {
       await checkpoint.save();
     }
+    await disk.sync();
     if (options.verify) await verifyAll(options, codec, c, tracker);
     if (options.doneMapPath) await DoneMap.remove(options.doneMapPath);
     tracker.phase('done');
@@ -185,7 +186,6 @@ async function deployBlocks(
 
 async function verifyAll(options: DeployOptions, codec: ChunkCodec, c: Counters, tracker: ProgressTracker) {
   const blocks = options.manifest.blocks;
-  await options.disk.sync();
   tracker.phase('verify', { blocksTotal: blocks.length, bytesTotal: options.manifest.totals.blockBytes });
   const refs: ManifestChunkRef[] = [...options.manifest.preserved, ...blocks];
   const slots: Slot[] = [];

@@ -9,3 +9,4 @@ export * from './image-store.ts';
 export * from './manifest-builder.ts';
 export * from './progress.ts';
 export * from './survey-disk.ts';
+export * from './verify-image.ts';

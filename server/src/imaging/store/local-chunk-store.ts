@@ -21,10 +21,11 @@ import {
   isTempName,
   lstatOrNull,
   readFileNoFollow,
-  writeFileAtomic,
+  writeFileDeferred,
 } from './safe-fs.ts';
 
 const SUFFIX = '.zst';
+const MAX_PENDING = 16;
 const FAN_OUT = /^[0-9a-f]{2}$/;
 
 export interface LocalChunkStoreOptions {
@@ -37,6 +38,10 @@ export class LocalChunkStore implements ChunkStore {
   private readonly level: number;
   private readonly dirtyDirs = new Set<string>();
   private readonly inFlight = new Map<string, Promise<PutResult>>();
+  /** Background fsync + rename of written chunks, awaited by flush(). */
+  private readonly pending = new Set<Promise<void>>();
+  private readonly committing = new Map<string, Promise<void>>();
+  private failure: unknown;
 
   constructor(root: string, options: LocalChunkStoreOptions = {}) {
     this.root = root;
@@ -54,6 +59,7 @@ export class LocalChunkStore implements ChunkStore {
   }
 
   async has(hash: string): Promise<boolean> {
+    await this.committing.get(hash);
     const path = await this.pathOf(hash);
     if (path === null) return false;
     const st = await lstatOrNull(path);
@@ -61,6 +67,7 @@ export class LocalChunkStore implements ChunkStore {
   }
 
   async getCompressed(hash: string): Promise<Uint8Array> {
+    await this.committing.get(hash);
     const path = await this.pathOf(hash);
     if (path === null || (await lstatOrNull(path)) === null) throw new ChunkNotFoundError(hash);
     return readFileNoFollow(path);
@@ -91,6 +98,7 @@ export class LocalChunkStore implements ChunkStore {
   }
 
   async keep(hash: string): Promise<PutResult | null> {
+    await this.committing.get(hash)?.catch(() => undefined);
     const path = await this.pathOf(hash);
     const st = path === null ? null : await lstatOrNull(path);
     if (path === null || !st?.isFile()) return null;
@@ -108,13 +116,35 @@ export class LocalChunkStore implements ChunkStore {
   private async write(chunk: EncodedChunk): Promise<PutResult> {
     if (await this.has(chunk.hash)) return this.existing(chunk.hash);
     const dir = await ensureDir(this.root, ['chunks', ...this.parts(chunk.hash)]);
-    await writeFileAtomic(dir, chunk.hash + SUFFIX, chunk.compressed, false);
-    this.dirtyDirs.add(dir);
+    // Backpressure: at most MAX_PENDING files wait for their fsync.
+    while (this.pending.size >= MAX_PENDING) await Promise.race(this.pending);
+    const commit = writeFileDeferred(dir, chunk.hash + SUFFIX, chunk.compressed);
+    const tracked: Promise<void> = commit.then(
+      () => {
+        this.pending.delete(tracked);
+        this.dirtyDirs.add(dir);
+      },
+      (error: unknown) => {
+        this.pending.delete(tracked);
+        this.failure ??= error;
+      },
+    );
+    this.pending.add(tracked);
+    await commit.written;
+    // The chunk counts as present for this store object from now on; flush() makes it durable.
+    this.committing.set(chunk.hash, tracked);
+    void tracked.finally(() => this.committing.delete(chunk.hash));
     return { hash: chunk.hash, storedSize: chunk.compressed.length, added: true };
   }
 
-  /** Makes every chunk written so far durable (directory entries included). */
+  /** Makes every chunk written so far durable (file data, names, directory entries). */
   async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending);
+    if (this.failure !== undefined) {
+      const error = this.failure;
+      this.failure = undefined;
+      throw error;
+    }
     const dirs = [...this.dirtyDirs];
     this.dirtyDirs.clear();
     const parents = new Set(dirs.map((d) => join(d, '..')));

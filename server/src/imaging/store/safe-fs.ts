@@ -109,3 +109,40 @@ export async function writeFileAtomic(dir: string, name: string, data: Uint8Arra
   }
   if (syncDir) await fsyncDir(dir);
 }
+
+/**
+ * Like writeFileAtomic, in two steps: `written` resolves once the bytes are in a temp file (page
+ * cache), the promise itself once they are fsynced and renamed into place. Lets a pipeline move on
+ * while the disk catches up, without ever exposing a name whose data is not durable.
+ */
+export function writeFileDeferred(
+  dir: string,
+  name: string,
+  data: Uint8Array,
+): Promise<void> & { written: Promise<void> } {
+  const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+  const written = (async () => {
+    const handle = await fs.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+    try {
+      await handle.writeFile(data);
+    } catch (error) {
+      await handle.close();
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+    return handle;
+  })();
+  const done = (async () => {
+    const handle = await written;
+    try {
+      await handle.sync();
+      await handle.close();
+      await fs.rename(temp, join(dir, name));
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+  })();
+  return Object.assign(done, { written: written.then(() => undefined) });
+}
