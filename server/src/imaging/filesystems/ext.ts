@@ -56,6 +56,38 @@ function copyBits(src: Uint8Array, dst: Uint8Array, at: number, bits: number): v
   for (let i = 0; i < bits; i++) if ((src[i >>> 3]! >>> (i & 7)) & 1) setBit(dst, at + i);
 }
 
+/** Bitmap blocks read per request: flex_bg packs them side by side, so few requests cover all groups. */
+const MAX_BITMAP_BLOCKS_PER_READ = 256;
+
+/** Reads the block bitmaps of `groups`, coalescing adjacent bitmap blocks into one read. */
+async function readBlockBitmaps(
+  reader: PartitionReader,
+  sb: ExtSuperblock,
+  descs: readonly GroupDescriptor[],
+  groups: readonly number[],
+  bitmap: Uint8Array,
+): Promise<void> {
+  const sorted = [...groups].sort((a, b) => descs[a]!.blockBitmap - descs[b]!.blockBitmap);
+  const bs = sb.blockSize;
+  for (let i = 0; i < sorted.length; ) {
+    const first = descs[sorted[i]!]!.blockBitmap;
+    let n = 1;
+    while (
+      i + n < sorted.length &&
+      n < MAX_BITMAP_BLOCKS_PER_READ &&
+      descs[sorted[i + n]!]!.blockBitmap === first + n
+    ) {
+      n++;
+    }
+    const bytes = await reader.read(sb.kind, first * bs, n * bs, `block bitmaps at block ${first}`);
+    for (let k = 0; k < n; k++) {
+      const g = sorted[i + k]!;
+      copyBits(bytes.subarray(k * bs, (k + 1) * bs), bitmap, groupFirstBlock(sb, g), sb.blocksPerGroup);
+    }
+    i += n;
+  }
+}
+
 function checkMetadata(sb: ExtSuperblock, d: GroupDescriptor, g: number, inodeTableBlocks: number): void {
   const inside = (b: number, n: number) => b >= sb.firstDataBlock && b + n <= sb.blocksCount;
   if (!inside(d.blockBitmap, 1) || !inside(d.inodeBitmap, 1) || !inside(d.inodeTable, inodeTableBlocks)) {
@@ -109,21 +141,14 @@ export async function analyzeExt(reader: PartitionReader, probe: Uint8Array): Pr
   const bitmap = new Uint8Array(Math.ceil((sb.firstDataBlock + sb.groupCount * sb.blocksPerGroup) / 8));
   const uninit = new Uint8Array(sb.groupCount);
   setBits(bitmap, 0, sb.firstDataBlock);
+  const onDisk: number[] = [];
   for (let g = 0; g < descs.length; g++) {
     const d = descs[g]!;
     checkMetadata(sb, d, g, itb);
-    if (sb.groupChecksums && (d.flags & BG_BLOCK_UNINIT) !== 0) {
-      uninit[g] = 1;
-      continue;
-    }
-    const bits = await reader.read(
-      sb.kind,
-      d.blockBitmap * sb.blockSize,
-      sb.blockSize,
-      `block bitmap of group ${g}`,
-    );
-    copyBits(bits, bitmap, groupFirstBlock(sb, g), sb.blocksPerGroup);
+    if (sb.groupChecksums && (d.flags & BG_BLOCK_UNINIT) !== 0) uninit[g] = 1;
+    else onDisk.push(g);
   }
+  await readBlockBitmaps(reader, sb, descs, onDisk, bitmap);
   markUninitGroups(sb, descs, uninit, bitmap);
   return new BitmapUsedMap({
     fs: sb.kind,
