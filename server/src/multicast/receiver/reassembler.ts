@@ -1,0 +1,106 @@
+/**
+ * Fragments to blocks, one buffer per partial block, with a byte budget: past it the least
+ * recently touched partial block is evicted (the receiver will ask for it again, whole).
+ */
+export interface PartialBlock {
+  readonly buf: Uint8Array;
+  readonly bits: Uint8Array;
+  readonly fragCount: number;
+  received: number;
+  lastTouched: number;
+}
+
+export class Reassembler {
+  private readonly partials = new Map<number, PartialBlock>();
+  private bytes = 0;
+  evictions = 0;
+  private readonly maxBytes: number;
+  private readonly fragmentSize: number;
+
+  constructor(maxBytes: number, fragmentSize: number) {
+    this.maxBytes = maxBytes;
+    this.fragmentSize = fragmentSize;
+  }
+
+  get(index: number): PartialBlock | undefined {
+    return this.partials.get(index);
+  }
+
+  get size(): number {
+    return this.partials.size;
+  }
+
+  /** Adds one fragment (already checked against the manifest); returns the block once whole. */
+  add(
+    index: number,
+    storedLength: number,
+    fragCount: number,
+    fragIndex: number,
+    payload: Uint8Array,
+    now: number,
+  ): Uint8Array | null {
+    let p = this.partials.get(index);
+    if (!p) {
+      this.makeRoom(storedLength);
+      p = {
+        buf: Buffer.allocUnsafe(storedLength),
+        bits: new Uint8Array(Math.ceil(fragCount / 8)),
+        fragCount,
+        received: 0,
+        lastTouched: now,
+      };
+      this.partials.set(index, p);
+      this.bytes += storedLength;
+    }
+    p.lastTouched = now;
+    const mask = 1 << (fragIndex & 7);
+    const byte = p.bits[fragIndex >> 3] ?? 0;
+    if ((byte & mask) !== 0) return null;
+    p.bits[fragIndex >> 3] = byte | mask;
+    p.buf.set(payload, fragIndex * this.fragmentSize);
+    p.received++;
+    if (p.received < p.fragCount) return null;
+    this.delete(index);
+    return p.buf;
+  }
+
+  delete(index: number): void {
+    const p = this.partials.get(index);
+    if (!p) return;
+    this.bytes -= p.buf.length;
+    this.partials.delete(index);
+  }
+
+  /** Missing fragment ranges [start, count) of a partial block. */
+  missing(index: number): Array<[number, number]> {
+    const p = this.partials.get(index);
+    if (!p) return [];
+    const out: Array<[number, number]> = [];
+    let start = -1;
+    for (let f = 0; f <= p.fragCount; f++) {
+      const have = f < p.fragCount && ((p.bits[f >> 3] ?? 0) & (1 << (f & 7))) !== 0;
+      const gap = f < p.fragCount && !have;
+      if (gap && start < 0) start = f;
+      if (!gap && start >= 0) {
+        out.push([start, f - start]);
+        start = -1;
+      }
+    }
+    return out;
+  }
+
+  private makeRoom(need: number): void {
+    while (this.bytes + need > this.maxBytes && this.partials.size > 0) {
+      let oldest = -1;
+      let oldestAt = Number.POSITIVE_INFINITY;
+      for (const [i, p] of this.partials) {
+        if (p.lastTouched < oldestAt) {
+          oldest = i;
+          oldestAt = p.lastTouched;
+        }
+      }
+      this.delete(oldest);
+      this.evictions++;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/** Options of one sending session, with the defaults PROTOCOL.md names. */
+import type { SessionSecrets } from '../wire/session-ticket.ts';
+import type { BlockSource, SenderProgressSink } from './ports.ts';
+
+export interface SenderOptions {
+  readonly secrets: SessionSecrets;
+  readonly source: BlockSource;
+  readonly group: string;
+  readonly dataPort: number;
+  /** The sender's unicast address on the imaging network: control socket and multicast interface. */
+  readonly interfaceAddress: string;
+  readonly controlPort: number;
+  readonly dataMac: boolean;
+  readonly fragmentSize: number;
+  readonly minReceivers: number;
+  readonly maxWaitMs: number;
+  readonly stallMs: number;
+  /** Bytes per second on the wire (UDP payload + 28 bytes IP/UDP). */
+  readonly rateCap: number;
+  readonly minRate: number;
+  readonly lossThresholdPermille: number;
+  readonly lateJoinUnicastBlocks: number;
+  readonly cacheBlocks: number;
+  readonly loopback: boolean;
+  readonly progressIntervalMs: number;
+  readonly progress?: SenderProgressSink;
+}
+
+export type SenderOptionsInput = Pick<
+  SenderOptions,
+  'secrets' | 'source' | 'group' | 'dataPort' | 'interfaceAddress' | 'controlPort'
+> &
+  Partial<SenderOptions>;
+
+export function senderDefaults(input: SenderOptionsInput): SenderOptions {
+  const dataMac = input.dataMac ?? true;
+  return {
+    dataMac,
+    fragmentSize: dataMac ? 1420 : 1436,
+    minReceivers: 1,
+    maxWaitMs: 60_000,
+    stallMs: 10_000,
+    rateCap: 110 * 1024 * 1024,
+    minRate: 1024 * 1024,
+    lossThresholdPermille: 80,
+    lateJoinUnicastBlocks: 64,
+    cacheBlocks: 8,
+    loopback: false,
+    progressIntervalMs: 250,
+    ...input,
+  };
+}

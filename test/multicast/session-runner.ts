@@ -1,0 +1,90 @@
+/** Starts one multicast session in a Topology: the sender process and N receiver processes. */
+import { join } from 'node:path';
+import {
+  CONTROL_PORT,
+  DATA_PORT,
+  GROUP,
+  makeDisk,
+  makeSession,
+  type Proc,
+  RECEIVER_ENTRY,
+  receiverAddr,
+  SENDER_ADDR,
+  SENDER_ENTRY,
+  type SessionSetup,
+  secretsJson,
+  type TestImage,
+  type Topology,
+  writeJson,
+} from './harness.ts';
+
+export interface SessionRunOptions {
+  readonly receivers: number;
+  readonly dataMac?: boolean;
+  readonly rateCap?: number;
+  readonly stallMs?: number;
+  readonly maxWaitMs?: number;
+  readonly workers?: number;
+  readonly senderSilenceMs?: number;
+}
+
+export interface RunningSession {
+  readonly setup: SessionSetup;
+  readonly sender: Proc;
+  readonly receivers: Proc[];
+  readonly disks: string[];
+  readonly receiverConfigs: string[];
+  /** Starts receiver i again with the same ticket, disk and done-map file (a restart). */
+  restart(i: number): Proc;
+}
+
+export function startSession(topo: Topology, image: TestImage, o: SessionRunOptions): RunningSession {
+  const dataMac = o.dataMac ?? true;
+  const setup = makeSession(o.receivers, image.blocks.length, dataMac);
+  const disks: string[] = [];
+  const receiverConfigs: string[] = [];
+  for (let i = 1; i <= o.receivers; i++) {
+    const disk = join(image.dir, `target-${topo.prefix}-r${i}.img`);
+    makeDisk(disk, image.diskSize);
+    disks.push(disk);
+    receiverConfigs.push(
+      writeJson(image.dir, `r${i}-${topo.prefix}.json`, {
+        ticket: setup.tickets[i - 1],
+        blocksFile: image.blocksFile,
+        disk,
+        interfaceAddress: receiverAddr(i),
+        resumeFile: `${disk}.done`,
+        workers: o.workers ?? 0,
+        ...(o.senderSilenceMs ? { senderSilenceMs: o.senderSilenceMs } : {}),
+      }),
+    );
+  }
+  const receivers = receiverConfigs.map((c, i) => topo.spawnNode(`r${i + 1}`, RECEIVER_ENTRY, c));
+  const senderConfig = writeJson(image.dir, `s-${topo.prefix}.json`, {
+    store: image.store,
+    blocksFile: image.blocksFile,
+    secrets: secretsJson(setup.secrets),
+    group: GROUP,
+    dataPort: DATA_PORT,
+    interfaceAddress: SENDER_ADDR,
+    controlPort: CONTROL_PORT,
+    dataMac,
+    minReceivers: o.receivers,
+    maxWaitMs: o.maxWaitMs ?? 20_000,
+    stallMs: o.stallMs ?? 5_000,
+    rateCap: o.rateCap ?? 100 * 1024 * 1024,
+  });
+  const sender = topo.spawnNode('s', SENDER_ENTRY, senderConfig);
+  return {
+    setup,
+    sender,
+    receivers,
+    disks,
+    receiverConfigs,
+    restart(i) {
+      const p = topo.spawnNode(`r${i + 1}`, RECEIVER_ENTRY, receiverConfigs[i] ?? '');
+      receivers[i] = p;
+      return p;
+    },
+  };
+}
