@@ -1,0 +1,111 @@
+import path from 'node:path';
+import type { DestinationStream } from 'pino';
+import { ensureInitialAdmin, initialAdminFile } from '../auth/initial-admin.ts';
+import type { Config } from '../config/config.ts';
+import type { OpenDatabase } from '../db/database.ts';
+import { openDatabase } from '../db/db.ts';
+import { createPubSub } from '../graphql/pubsub.ts';
+import { buildSchema } from '../graphql/schema.ts';
+import { attachGraphqlWs } from './graphql-ws.ts';
+import { httpRoutes } from './http-routes.ts';
+import { createHttpServer, type Readiness } from './http-server.ts';
+import { closeServer, listen } from './listen.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { createServices } from './services.ts';
+import { createYogaServer } from './yoga.ts';
+
+export interface BuildAppOptions {
+  /** An open database (tests); the app then leaves closing it to the caller. */
+  readonly database?: OpenDatabase;
+  readonly logDestination?: DestinationStream;
+  /** Where the first admin password is shown once (default: stdout, never the JSON log). */
+  readonly announce?: (text: string) => void;
+  readonly now?: () => Date;
+}
+
+const defaultAnnounce = (text: string) => process.stdout.write(`${text}\n`);
+
+/** Wires config → database → services → schema → yoga → http + graphql-ws. Nothing listens yet. */
+export async function buildApp(config: Config, options: BuildAppOptions = {}) {
+  const log = createLogger(config, options.logDestination);
+  const ownsDatabase = options.database === undefined;
+  const database =
+    options.database ??
+    (await openDatabase({
+      databaseUrl: config.core.databaseUrl,
+      pgliteDir: path.join(config.core.dataDir, 'pglite'),
+    }));
+  const pubsub = createPubSub();
+  const services = createServices({
+    config,
+    db: database.db,
+    pubsub,
+    log,
+    now: options.now ?? (() => new Date()),
+  });
+  const schema = buildSchema();
+  const metrics = createMetrics();
+  const yoga = createYogaServer({ config, schema, services, log, metrics });
+  let readiness: Readiness = 'starting';
+  const server = createHttpServer({
+    yoga,
+    metrics,
+    log,
+    routes: httpRoutes(services),
+    readiness: () => readiness,
+    ping: () => database.ping(),
+  });
+  const ws = attachGraphqlWs(server, {
+    yoga,
+    services,
+    log,
+    metrics,
+    initTimeoutMs: config.core.wsInitTimeoutMs,
+    recheckMs: config.core.auth.tokenRecheckMs,
+  });
+
+  /** First-start duties that must precede readiness. */
+  async function initialize(): Promise<void> {
+    const password = await ensureInitialAdmin(services.auth, config.core.dataDir);
+    if (password) {
+      (options.announce ?? defaultAnnounce)(
+        `Brume first start: user "admin" created with password ${password}\n` +
+          `(also in ${path.join(config.core.dataDir, initialAdminFile)}, mode 0600; change it after logging in)`,
+      );
+    }
+  }
+
+  return {
+    config,
+    log,
+    database,
+    services,
+    schema,
+    yoga,
+    metrics,
+    server,
+    get readiness(): Readiness {
+      return readiness;
+    },
+    async start(port = config.core.port, host = config.core.host) {
+      const address = await listen(server, port, host);
+      await initialize();
+      readiness = 'ready';
+      const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+      log.info({ port: address.port, database: database.kind }, 'brume-server ready');
+      return { port: address.port, url };
+    },
+    initialize,
+    async stop(): Promise<void> {
+      readiness = 'stopping';
+      await ws.close();
+      await closeServer(server, config.core.shutdownGraceMs);
+      await yoga.dispose();
+      if (ownsDatabase) await database.close();
+      log.info('brume-server stopped');
+    },
+  };
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

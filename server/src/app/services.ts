@@ -1,0 +1,34 @@
+import { createAuditService } from '../audit/audit-service.ts';
+import { createAuthService } from '../auth/auth-service.ts';
+import { createGroupsService } from '../groups/groups-service.ts';
+import { createHostsService } from '../hosts/hosts-service.ts';
+import { createImagesService } from '../images/images-service.ts';
+import { createMulticastService } from '../multicast/multicast-service.ts';
+import { createStorageService } from '../storage/storage-service.ts';
+import { createTasksService } from '../tasks/tasks-service.ts';
+import type { ServiceDeps } from './service-deps.ts';
+
+export type { ServiceDeps } from './service-deps.ts';
+
+/**
+ * The composition root: one line per domain. A domain adds `<domain>: create<Domain>Service(deps),`
+ * (services may take other services: pass them explicitly, e.g. `createTaskService(deps, { hosts })`).
+ */
+export function createServices(deps: ServiceDeps) {
+  const audit = createAuditService(deps);
+  const auth = createAuthService(deps);
+  const tasks = createTasksService(deps);
+  return {
+    pubsub: deps.pubsub,
+    audit,
+    auth,
+    hosts: createHostsService(deps),
+    groups: createGroupsService(deps),
+    images: createImagesService(deps),
+    tasks,
+    multicast: createMulticastService(deps, { tasks }),
+    storage: createStorageService(deps),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

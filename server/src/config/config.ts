@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { z } from 'zod';
+import { coreSection } from './core-section.ts';
+
+/**
+ * The configuration is a list of sections, each a zod schema over the same flat input (env names).
+ * A later capability (PXE, transfer) adds its section here: one line, no other change.
+ */
+export const configSections = {
+  core: coreSection,
+} as const;
+
+export type ConfigSections = typeof configSections;
+export type Config = Readonly<{ [K in keyof ConfigSections]: Readonly<z.output<ConfigSections[K]>> }>;
+
+/** Every invalid value, reported at once. */
+export class ConfigError extends Error {
+  readonly code = 'INVALID_CONFIG';
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+    this.name = 'ConfigError';
+  }
+}
+
+/** `--port 9000` and `--data-dir x` become PORT and BRUME_DATA_DIR; flags win over env. */
+function flagsToEnv(argv: readonly string[]): Record<string, string> {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: false,
+    allowPositionals: true,
+  });
+  const env: Record<string, string> = {};
+  for (const [flag, value] of Object.entries(values)) {
+    if (typeof value !== 'string') continue;
+    const name = flag.replaceAll('-', '_').toUpperCase();
+    env[name === 'PORT' || name === 'DATABASE_URL' || name === 'NODE_ENV' ? name : `BRUME_${name}`] = value;
+  }
+  return env;
+}
+
+/** Parses env + flags into a frozen Config, or throws ConfigError listing every problem. */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  argv: readonly string[] = process.argv.slice(2),
+): Config {
+  const input = { ...env, ...flagsToEnv(argv) };
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(configSections)) {
+    const result = schema.safeParse(input);
+    if (result.success) out[name] = Object.freeze(result.data);
+    else for (const issue of result.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(out) as Config;
+}
+
+/** A config for tests and tools: defaults plus overrides, with the data dir made absolute. */
+export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', BRUME_LOG_LEVEL: 'silent', ...env }, []);
+}
+
+export function resolveDataPath(config: Config, ...parts: string[]): string {
+  return path.join(config.core.dataDir, ...parts);
+}
