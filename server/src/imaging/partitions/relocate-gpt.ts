@@ -1,5 +1,5 @@
 import { crc32 } from '../crc32.ts';
-import { parseGptHeader } from './gpt.ts';
+import { type GptHeader, parseGptHeader } from './gpt.ts';
 import { PartitionTableError } from './partition-errors.ts';
 
 /** Bytes of one preserved range, at its absolute disk offset. */
@@ -67,44 +67,92 @@ export function relocateGptBackup(
   const ss = sectorSize;
   const pieces = preserved.map((p) => ({ offset: p.offset, data: p.data.slice() }));
   if (fromDiskSize === toDiskSize) return pieces;
-  const primary = gather(pieces, ss, ss);
-  const h = parseGptHeader(primary, 1);
-  if (typeof h === 'string')
-    throw new PartitionTableError('GPT_BACKUP_NOT_FOUND', `primary GPT header: ${h}`);
-  const headerSize = new DataView(primary.buffer).getUint32(12, true);
-  const entryBytes = h.entryCount * h.entrySize;
-  const entrySectors = Math.ceil(entryBytes / ss);
-  const entries = gather(pieces, h.entriesLba * ss, entrySectors * ss);
+  const src = sourceGpt(pieces, fromDiskSize, ss);
+  const { header: h, primary, entries, entrySectors } = src;
   const newLast = Math.floor(toDiskSize / ss) - 1;
   const newEntriesLba = newLast - entrySectors;
   const newLastUsable = newEntriesLba - 1;
-  if (
-    maxPartitionLastLba(entries, h.entryCount, h.entrySize) > newLastUsable ||
-    newLastUsable < h.firstUsableLba
-  ) {
+  const maxLast = maxPartitionLastLba(entries, h.entryCount, h.entrySize);
+  if (maxLast > newLastUsable || newLastUsable < h.firstUsableLba) {
     throw new PartitionTableError(
       'DISK_TOO_SMALL',
       `partitions do not fit before a backup GPT at LBA ${newEntriesLba}`,
     );
   }
-  const oldBackupStart = (h.alternateLba - entrySectors) * ss;
-  const kept = pieces.filter((p) => p.offset < oldBackupStart && p.offset + p.data.length <= toDiskSize);
+  const kept = pieces.filter((p) => p.offset < src.oldBackupStart && p.offset + p.data.length <= toDiskSize);
   const pv = new DataView(primary.buffer);
   pv.setBigUint64(32, BigInt(newLast), true);
   pv.setBigUint64(48, BigInt(newLastUsable), true);
-  sealHeader(primary, headerSize);
+  sealHeader(primary, src.headerSize);
   patch(kept, ss, primary);
+  patch(kept, h.entriesLba * ss, entries);
   const backup = primary.slice();
   const bv = new DataView(backup.buffer);
   bv.setBigUint64(24, BigInt(newLast), true);
   bv.setBigUint64(32, 1n, true);
   bv.setBigUint64(72, BigInt(newEntriesLba), true);
-  sealHeader(backup, headerSize);
+  sealHeader(backup, src.headerSize);
   const tail = new Uint8Array((entrySectors + 1) * ss);
   tail.set(entries, 0);
   tail.set(backup, entrySectors * ss);
   updateProtectiveMbr(kept, newLast);
   return [...kept, { offset: newEntriesLba * ss, data: tail }];
+}
+
+interface SourceGpt {
+  /** The header in its primary form (LBA 1, entries at `header.entriesLba`). */
+  readonly header: GptHeader;
+  readonly primary: Uint8Array;
+  readonly headerSize: number;
+  readonly entries: Uint8Array;
+  readonly entrySectors: number;
+  readonly oldBackupStart: number;
+}
+
+function readCopy(pieces: readonly PreservedBytes[], lba: number, ss: number) {
+  const sector = gather(pieces, lba * ss, ss);
+  const header = parseGptHeader(sector, lba);
+  if (typeof header === 'string') return header;
+  const entrySectors = Math.ceil((header.entryCount * header.entrySize) / ss);
+  const entries = gather(pieces, header.entriesLba * ss, entrySectors * ss);
+  if (crc32(entries.subarray(0, header.entryCount * header.entrySize)) !== header.entriesCrc) {
+    return 'entry array CRC32 mismatch';
+  }
+  return { sector, header, entries, entrySectors };
+}
+
+/** The valid source GPT: the primary, else the backup at the source's end turned into a primary. */
+function sourceGpt(pieces: readonly PreservedBytes[], fromDiskSize: number, ss: number): SourceGpt {
+  const fromLast = Math.floor(fromDiskSize / ss) - 1;
+  const primary = readCopy(pieces, 1, ss);
+  if (typeof primary !== 'string') {
+    const { sector, header, entries, entrySectors } = primary;
+    const oldBackupStart = (header.alternateLba - entrySectors) * ss;
+    return {
+      header,
+      primary: sector,
+      headerSize: headerSizeOf(sector),
+      entries,
+      entrySectors,
+      oldBackupStart,
+    };
+  }
+  const backup = readCopy(pieces, fromLast, ss);
+  if (typeof backup === 'string') {
+    throw new PartitionTableError('GPT_BACKUP_NOT_FOUND', `primary GPT: ${primary}; backup GPT: ${backup}`);
+  }
+  const { sector, entries, entrySectors } = backup;
+  const v = new DataView(sector.buffer);
+  v.setBigUint64(24, 1n, true);
+  v.setBigUint64(32, BigInt(fromLast), true);
+  v.setBigUint64(72, 2n, true);
+  const header = { ...backup.header, myLba: 1, alternateLba: fromLast, entriesLba: 2 };
+  const oldBackupStart = Math.min(backup.header.entriesLba, fromLast) * ss;
+  return { header, primary: sector, headerSize: headerSizeOf(sector), entries, entrySectors, oldBackupStart };
+}
+
+function headerSizeOf(sector: Uint8Array): number {
+  return new DataView(sector.buffer, sector.byteOffset, sector.byteLength).getUint32(12, true);
 }
 
 /** The 0xEE entry spans LBA 1 to the disk end (capped at 32 bits), as UEFI requires. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDisk } from '../../../../server/src/imaging/disk/open-disk.ts';
 import type { DiskLayout } from '../../../../server/src/imaging/layout-types.ts';
 import { checkLayoutFits } from '../../../../server/src/imaging/partitions/fit-layout.ts';
+import { readGptLayout } from '../../../../server/src/imaging/partitions/gpt.ts';
 import { readDiskLayout } from '../../../../server/src/imaging/partitions/read-layout.ts';
 import {
   type PreservedBytes,
@@ -22,10 +23,15 @@ size=30000, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"
 `;
 
 /** A GPT disk made by sfdisk, its layout and the bytes of its preserved ranges. */
-async function captureGpt(name: string, size: number) {
+async function captureGpt(name: string, size: number, corruptPrimary = false) {
   const image = join(tmp.dir, name);
   run('truncate', ['-s', String(size), image]);
   run('sfdisk', ['-q', image], GPT_SCRIPT);
+  if (corruptPrimary) {
+    const fd = openSync(image, 'r+');
+    writeSync(fd, Uint8Array.from([0x5a]), 0, 1, 512 + 60);
+    closeSync(fd);
+  }
   const disk = await openDisk(image);
   try {
     const layout = await readDiskLayout(disk);
@@ -50,6 +56,18 @@ function writeTarget(name: string, size: number, pieces: readonly PreservedBytes
   return image;
 }
 
+/** Both GPT copies of an image must check out, the backup at the image's last LBA. */
+async function expectBothCopiesValid(image: string, size: number): Promise<void> {
+  const disk = await openDisk(image);
+  try {
+    const gpt = await readGptLayout(disk);
+    expect(gpt.primary?.header.alternateLba).toBe(size / 512 - 1);
+    expect(gpt.backup?.header.myLba).toBe(size / 512 - 1);
+  } finally {
+    await disk.close();
+  }
+}
+
 async function layoutOf(image: string): Promise<DiskLayout> {
   const disk = await openDisk(image);
   try {
@@ -67,6 +85,7 @@ describe('writing a GPT layout to a target of another size', () => {
     expect(run('sfdisk', ['--verify', target])).toContain('No errors detected');
     const json = JSON.parse(run('sfdisk', ['-J', target])).partitiontable;
     expect(json.lastlba).toBe(128 * 2048 - 34);
+    await expectBothCopiesValid(target, 128 * MiB);
     const relocated = await layoutOf(target);
     expect(relocated.partitions).toEqual(layout.partitions);
     expect(relocated.preservedRanges.at(-1)).toEqual({ offset: 128 * MiB - 33 * 512, length: 33 * 512 });
@@ -74,6 +93,18 @@ describe('writing a GPT layout to a target of another size', () => {
     const fd = openSync(target, 'r+');
     writeSync(fd, new Uint8Array(512), 0, 512, 512);
     closeSync(fd);
+    expect((await layoutOf(target)).partitions).toEqual(layout.partitions);
+  });
+
+  it('Given a GPT whose primary header is corrupt, when relocated, then both copies on the target are rebuilt from the backup', async () => {
+    const { layout, preserved } = await captureGpt('src-bad.img', 64 * MiB, true);
+    const target = writeTarget(
+      'rebuilt.img',
+      96 * MiB,
+      relocateGptBackup(preserved, 64 * MiB, 96 * MiB, 512),
+    );
+    expect(run('sfdisk', ['--verify', target])).toContain('No errors detected');
+    await expectBothCopiesValid(target, 96 * MiB);
     expect((await layoutOf(target)).partitions).toEqual(layout.partitions);
   });
 
@@ -103,6 +134,7 @@ describe('writing a GPT layout to a target of another size', () => {
     const size = 40 * MiB;
     const target = writeTarget('smaller.img', size, relocateGptBackup(preserved, 64 * MiB, size, 512));
     expect(run('sfdisk', ['--verify', target])).toContain('No errors detected');
+    await expectBothCopiesValid(target, size);
     expect((await layoutOf(target)).partitions).toEqual(layout.partitions);
   });
 });
