@@ -10,8 +10,7 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 
-const [ifArg = 'eth0', archArg = '0', ipxeArg = '0', waitArg = '3000'] =
-  process.argv.slice(2);
+const [ifArg = 'eth0', archArg = '0', ipxeArg = '0', waitArg = '3000'] = process.argv.slice(2);
 // The real interface MAC: a server may answer at layer 2 to chaddr, which must be ours.
 const macText = readFileSync(`/sys/class/net/${ifArg}/address`, 'utf8').trim();
 const mac = Buffer.from(macText.split(':').map((h) => Number.parseInt(h, 16)));
