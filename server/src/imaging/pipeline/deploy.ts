@@ -4,31 +4,15 @@
  * flight, persisting a done-map so a killed deploy resumes; optional read-back verify.
  */
 import type { DiskWriter } from '../layout-types.ts';
-import { manifestDigest, requiredTargetSize } from '../manifest/manifest-codec.ts';
+import { manifestDigest } from '../manifest/manifest-codec.ts';
 import type { Manifest, ManifestChunkRef } from '../manifest/manifest-schema.ts';
-import { boundedRun, throwIfAborted } from './bounded-run.ts';
+import { boundedRun } from './bounded-run.ts';
 import { DEFAULT_QUEUE_DEPTH, DEFAULT_WORKERS } from './capture.ts';
 import { allocSlot, type ChunkCodec, createCodec, type Slot } from './chunk-codec-pool.ts';
-import {
-  type ChunkSource,
-  type DeployBlockContext,
-  deployBlock,
-  verifyBlock,
-  writeChunk,
-} from './deploy-block.ts';
+import { type ChunkSource, type DeployBlockContext, deployBlock, verifyBlock } from './deploy-block.ts';
+import { minimumTargetSize, prepareTables, TargetTooSmallError, writeTables } from './deploy-tables.ts';
 import { DoneMap } from './done-map.ts';
 import { type ProgressSink, ProgressTracker } from './progress.ts';
-
-export class TargetTooSmallError extends Error {
-  readonly code = 'TARGET_TOO_SMALL';
-  readonly required: number;
-  readonly actual: number;
-  constructor(required: number, actual: number) {
-    super(`target holds ${actual} bytes; the image needs ${required}`);
-    this.required = required;
-    this.actual = actual;
-  }
-}
 
 export interface DeployOptions {
   readonly store: ChunkSource;
@@ -76,8 +60,11 @@ interface Counters {
 export async function deployImage(options: DeployOptions): Promise<DeployStats> {
   const started = performance.now();
   const { manifest, disk } = options;
-  const required = requiredTargetSize(manifest);
+  const required = minimumTargetSize(manifest, disk.size);
   if (disk.size < required) throw new TargetTooSmallError(required, disk.size);
+  // Fetched, verified and relocated before anything is written: a bad table chunk or a target
+  // too small for the partitions fails with the target untouched.
+  const tables = await prepareTables(options.store, manifest, disk.size);
   const blocks = manifest.blocks;
   const tracker = new ProgressTracker(options.progress, blocks.length, manifest.totals.blockBytes);
   const codec =
@@ -96,7 +83,8 @@ export async function deployImage(options: DeployOptions): Promise<DeployStats> 
   const checkpoint = new Checkpointer(disk, done, options.doneMapPath, options.checkpointMs ?? 5000);
   try {
     tracker.phase('tables');
-    await writePreserved(options, codec, c);
+    c.bytesFetched += tables.bytesFetched;
+    c.bytesWritten += await writeTables(disk, tables);
     tracker.phase('blocks');
     try {
       await deployBlocks(options, codec, c, tracker, done, checkpoint);
@@ -121,18 +109,6 @@ export async function deployImage(options: DeployOptions): Promise<DeployStats> 
     bytesFetched: c.bytesFetched,
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-async function writePreserved(options: DeployOptions, codec: ChunkCodec, c: Counters): Promise<void> {
-  const size = options.manifest.preserved.reduce((m, p) => Math.max(m, p.length), 1);
-  const slot = allocSlot(size);
-  for (const [i, ref] of options.manifest.preserved.entries()) {
-    throwIfAborted(options.signal);
-    const compressed = await options.store.getCompressed(ref.hash);
-    await writeChunk(options.disk, -1 - i, ref, compressed, slot, codec);
-    c.bytesFetched += compressed.length;
-    c.bytesWritten += ref.length;
-  }
 }
 
 async function deployBlocks(

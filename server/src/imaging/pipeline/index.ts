@@ -4,6 +4,7 @@ export * from './capture-block.ts';
 export * from './chunk-codec-pool.ts';
 export * from './deploy.ts';
 export * from './deploy-block.ts';
+export * from './deploy-tables.ts';
 export * from './done-map.ts';
 export * from './image-store.ts';
 export * from './manifest-builder.ts';
