@@ -52,7 +52,8 @@ describe('local chunk store', () => {
     await store.flush();
     const path = chunkPath(store.root, hash);
     const bytes = readFileSync(path);
-    bytes[Math.floor(bytes.length / 2)] ^= 0x10;
+    const at = Math.floor(bytes.length / 2);
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x10, at);
     writeFileSync(path, bytes);
     const error = await store.get(hash).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CorruptChunkError);
