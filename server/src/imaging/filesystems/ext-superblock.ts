@@ -6,6 +6,7 @@ const EXT_MAGIC = 0xef53;
 
 const COMPAT_HAS_JOURNAL = 0x4;
 const COMPAT_SPARSE_SUPER2 = 0x200;
+const INCOMPAT_RECOVER = 0x4;
 const INCOMPAT_JOURNAL_DEV = 0x8;
 const INCOMPAT_META_BG = 0x10;
 const INCOMPAT_64BIT = 0x80;
@@ -61,6 +62,14 @@ export function parseExtSuperblock(probe: Uint8Array, partitionSize: number): Ex
   const bad = (code: string, msg: string) => new CorruptFilesystemError(kind, code, msg);
   if ((incompat & INCOMPAT_JOURNAL_DEV) !== 0) {
     throw new UnsupportedFilesystemError(kind, 'JOURNAL_DEVICE', 'an external journal device holds no files');
+  }
+  if ((incompat & INCOMPAT_RECOVER) !== 0) {
+    // The journal may allocate blocks on replay that the on-disk bitmaps do not show yet.
+    throw new UnsupportedFilesystemError(
+      kind,
+      'NEEDS_RECOVERY',
+      'the journal needs replaying (mount once or e2fsck)',
+    );
   }
   if ((roCompat & RO_COMPAT_BIGALLOC) !== 0) {
     throw new UnsupportedFilesystemError(kind, 'BIGALLOC', 'bigalloc (cluster bitmaps) is not mapped');

@@ -80,18 +80,21 @@ export function decodeRuns(bytes: Uint8Array, start: number, end: number, totalC
   return runs;
 }
 
-/** The unnamed $DATA attribute of a fixed-up MFT record. */
-export function findDataAttribute(
-  record: Uint8Array,
-  recordNumber: number,
-  totalClusters: number,
-): DataAttribute {
+interface AttributeSpan {
+  readonly type: number;
+  readonly at: number;
+  readonly length: number;
+}
+
+/** The attributes of a fixed-up, in-use MFT record, each bounds-checked against the record. */
+function attributes(record: Uint8Array, recordNumber: number): AttributeSpan[] {
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
-  if ((view.getUint16(0x16, true) & 1) === 0)
+  if ((view.getUint16(0x16, true) & 1) === 0) {
     throw corrupt('MFT_RECORD_UNUSED', `MFT record ${recordNumber} not in use`);
+  }
   const used = Math.min(view.getUint32(0x18, true), record.length);
+  const out: AttributeSpan[] = [];
   let at = view.getUint16(0x14, true);
-  let sawAttributeList = false;
   while (at + 8 <= used) {
     const type = view.getUint32(at, true);
     if (type === ATTR_END) break;
@@ -99,11 +102,23 @@ export function findDataAttribute(
     if (length < 24 || length % 8 !== 0 || at + length > used) {
       throw corrupt('BAD_ATTRIBUTE', `MFT record ${recordNumber}: attribute at ${at} has length ${length}`);
     }
-    if (type === ATTR_ATTRIBUTE_LIST) sawAttributeList = true;
-    if (type === ATTR_DATA && record[at + 9] === 0) return parseData(record, view, at, length, totalClusters);
+    out.push({ type, at, length });
     at += length;
   }
-  if (sawAttributeList) {
+  return out;
+}
+
+/** The unnamed $DATA attribute of a fixed-up MFT record. */
+export function findDataAttribute(
+  record: Uint8Array,
+  recordNumber: number,
+  totalClusters: number,
+): DataAttribute {
+  const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+  const all = attributes(record, recordNumber);
+  const data = all.find((a) => a.type === ATTR_DATA && record[a.at + 9] === 0);
+  if (data !== undefined) return parseData(record, view, data.at, data.length, totalClusters);
+  if (all.some((a) => a.type === ATTR_ATTRIBUTE_LIST)) {
     throw new UnsupportedFilesystemError(
       'ntfs',
       'ATTRIBUTE_LIST',
@@ -111,6 +126,22 @@ export function findDataAttribute(
     );
   }
   throw corrupt('NO_DATA_ATTRIBUTE', `MFT record ${recordNumber} has no $DATA attribute`);
+}
+
+/** The value of a resident attribute of `type`, or undefined when the record has none. */
+export function residentValue(
+  record: Uint8Array,
+  recordNumber: number,
+  type: number,
+): Uint8Array | undefined {
+  const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+  const attr = attributes(record, recordNumber).find((a) => a.type === type && record[a.at + 8] === 0);
+  if (attr === undefined) return undefined;
+  const valueLength = view.getUint32(attr.at + 0x10, true);
+  const valueOffset = view.getUint16(attr.at + 0x14, true);
+  if (valueOffset + valueLength > attr.length)
+    throw corrupt('BAD_ATTRIBUTE', 'resident value overflows its attribute');
+  return record.subarray(attr.at + valueOffset, attr.at + valueOffset + valueLength);
 }
 
 function parseData(record: Uint8Array, view: DataView, at: number, length: number, totalClusters: number) {

@@ -1,11 +1,20 @@
 import type { ByteRange, UsedMap } from '../layout-types.ts';
-import { CorruptFilesystemError } from './filesystem-errors.ts';
-import { applyFixups, type DataAttribute, type DataRun, findDataAttribute } from './ntfs-records.ts';
+import { CorruptFilesystemError, UnsupportedFilesystemError } from './filesystem-errors.ts';
+import {
+  applyFixups,
+  type DataAttribute,
+  type DataRun,
+  findDataAttribute,
+  residentValue,
+} from './ntfs-records.ts';
 import type { PartitionReader } from './partition-reader.ts';
 import { BitmapUsedMap } from './used-map.ts';
 
 const MFT_RECORD_MFT = 0;
+const MFT_RECORD_VOLUME = 3;
 const MFT_RECORD_BITMAP = 6;
+const ATTR_VOLUME_INFORMATION = 0x70;
+const VOLUME_IS_DIRTY = 0x0001;
 
 export interface NtfsGeometry {
   readonly bytesPerSector: number;
@@ -114,6 +123,25 @@ async function readAttributeValue(
 }
 
 /**
+ * A volume marked dirty was not unmounted cleanly: $LogFile may hold allocations $Bitmap lacks
+ * (ntfsclone refuses it too). Every byte is then kept, which is slow but never loses data.
+ */
+async function refuseDirtyVolume(reader: PartitionReader, geo: NtfsGeometry, mftRuns: readonly DataRun[]) {
+  const volume = await readRecord(reader, geo, mftRuns, MFT_RECORD_VOLUME);
+  const info = residentValue(volume, MFT_RECORD_VOLUME, ATTR_VOLUME_INFORMATION);
+  if (info === undefined || info.length < 12)
+    throw corrupt('NO_VOLUME_INFORMATION', '$Volume lacks $VOLUME_INFORMATION');
+  const flags = info[10]! | (info[11]! << 8);
+  if ((flags & VOLUME_IS_DIRTY) !== 0) {
+    throw new UnsupportedFilesystemError(
+      'ntfs',
+      'DIRTY_VOLUME',
+      'volume is marked dirty (run chkdsk or ntfsfix -d)',
+    );
+  }
+}
+
+/**
  * NTFS used map: boot sector → $MFT's own data runs (record 0) → record 6 ($Bitmap) → its
  * $DATA, one bit per cluster. Both boot sector copies count as used: the backup lies just past the
  * last volume cluster, normally the partition's last sector.
@@ -123,6 +151,7 @@ export async function analyzeNtfs(reader: PartitionReader, boot: Uint8Array): Pr
   const mft = await readRecord(reader, geo, undefined, MFT_RECORD_MFT);
   const mftData = findDataAttribute(mft, MFT_RECORD_MFT, geo.totalClusters);
   if (mftData.resident) throw corrupt('MFT_RESIDENT', '$MFT data cannot be resident');
+  await refuseDirtyVolume(reader, geo, mftData.runs);
   const bitmapRecord = await readRecord(reader, geo, mftData.runs, MFT_RECORD_BITMAP);
   const bitmapAttr = findDataAttribute(bitmapRecord, MFT_RECORD_BITMAP, geo.totalClusters);
   const bitmap = await readAttributeValue(reader, geo, bitmapAttr, Math.ceil(geo.totalClusters / 8));

@@ -113,4 +113,17 @@ describe('ext2/3/4 used map', () => {
     const map = await analyzeImage(image);
     expect(map.usedWithin(0, 2048)).toEqual([{ offset: 0, length: 2048 }]);
   });
+
+  it('Given an ext4 whose journal needs recovery, when analyzed, then every byte is kept and the reason is given', async () => {
+    requireTools('debugfs');
+    const image = join(tmp.dir, 'needs-recovery.img');
+    run('truncate', ['-s', String(16 * MiB), image]);
+    run('mke2fs', ['-q', '-F', '-t', 'ext4', image]);
+    run('debugfs', ['-w', '-R', 'feature needs_recovery', image]);
+    expect(run('dumpe2fs', ['-h', image])).toMatch(/needs_recovery/);
+    const map = await analyzeImage(image);
+    expect(map.fs).toBe('ext4');
+    expect(map.usedRanges()).toEqual([{ offset: 0, length: 16 * MiB }]);
+    expect(map.fallbackReason).toMatch(/journal/);
+  });
 });

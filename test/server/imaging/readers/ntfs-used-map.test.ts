@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UsedMap } from '../../../../server/src/imaging/layout-types.ts';
@@ -81,4 +81,38 @@ describe('NTFS used map', () => {
     expect(ranges.length).toBeGreaterThan(0);
     expect(elapsed).toBeLessThan(1000);
   });
+
+  it('Given an NTFS marked dirty (as ntfsinfo confirms), when analyzed, then every byte is kept and the reason is given', async () => {
+    const image = makeNtfs('ntfs-dirty', 16 * MiB, 4096, 1);
+    setVolumeDirty(image);
+    expect(run('ntfsinfo', ['--force', '-m', image])).toMatch(/Volume Flags: 0x0001/);
+    const map = await analyzeImage(image);
+    expect(map.fs).toBe('ntfs');
+    expect(map.usedRanges()).toEqual([{ offset: 0, length: 16 * MiB }]);
+    expect(map.fallbackReason).toMatch(/dirty/);
+  });
 });
+
+/**
+ * Sets VOLUME_IS_DIRTY in $Volume's $VOLUME_INFORMATION (MFT record 3), as a crash would leave it,
+ * in $MFT and in $MFTMirr alike (ntfs-3g refuses a volume whose copies differ).
+ */
+function setVolumeDirty(image: string): void {
+  const fd = openSync(image, 'r+');
+  try {
+    const boot = Buffer.alloc(512);
+    readSync(fd, boot, 0, 512, 0);
+    const cluster = boot.readUInt16LE(11) * boot[13]!;
+    for (const lcnField of [0x30, 0x38]) {
+      const recordAt = Number(boot.readBigUInt64LE(lcnField)) * cluster + 3 * 1024;
+      const record = Buffer.alloc(1024);
+      readSync(fd, record, 0, 1024, recordAt);
+      let at = record.readUInt16LE(0x14);
+      while (record.readUInt32LE(at) !== 0x70) at += record.readUInt32LE(at + 4);
+      const flagsAt = at + record.readUInt16LE(at + 0x14) + 10;
+      writeSync(fd, Uint8Array.from([record[flagsAt]! | 1]), 0, 1, recordAt + flagsAt);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
