@@ -7,6 +7,13 @@ import { assertEveryFieldScoped } from './scope-check.ts';
 import './errors.ts';
 import '../auth/auth-graphql.ts';
 import '../audit/audit-graphql.ts';
+import '../hosts/hosts-graphql.ts';
+import '../groups/groups-graphql.ts';
+import '../images/images-graphql.ts';
+import '../tasks/tasks-graphql.ts';
+import '../transfer/transfer-graphql.ts';
+import '../multicast/multicast-graphql.ts';
+import '../storage/storage-graphql.ts';
 
 let built: GraphQLSchema | undefined;
 

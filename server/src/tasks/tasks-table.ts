@@ -60,6 +60,10 @@ export const tasks = snakeCase.table(
       .where(
         sql`${t.state} in (${inList(ACTIVE_TASK_STATES)}) and ${t.type} not in (${inList(NON_IMAGING_TASK_TYPES)})`,
       ),
+    // One writer per image: a second active capture to the same image is refused by the database.
+    uniqueIndex('tasks_one_active_capture_per_image')
+      .on(t.imageId)
+      .where(sql`${t.type} = 'CAPTURE' and ${t.state} in (${inList(ACTIVE_TASK_STATES)})`),
     index().on(t.state),
     index().on(t.hostId, t.createdAt),
     index().on(t.imageId),

@@ -1,0 +1,74 @@
+import { BrumeError } from '../graphql/brume-error.ts';
+
+export class InvalidImageNameError extends BrumeError {
+  readonly code = 'INVALID_IMAGE_NAME';
+  readonly imageName: string;
+  constructor(imageName: string) {
+    super('Image names are 1-64 characters among A-Z a-z 0-9 . _ - (never "." or "..")');
+    this.imageName = imageName.slice(0, 80);
+  }
+}
+
+export class DuplicateImageNameError extends BrumeError {
+  readonly code = 'DUPLICATE_IMAGE_NAME';
+  readonly imageName: string;
+  constructor(imageName: string) {
+    super(`An image named ${imageName} already exists`);
+    this.imageName = imageName;
+  }
+}
+
+export class ImageNotFoundError extends BrumeError {
+  readonly code = 'IMAGE_NOT_FOUND';
+  readonly id: string;
+  constructor(id: string) {
+    super('No such image');
+    this.id = id;
+  }
+}
+
+/** FOG's protected flag: no capture over the image, no deletion. */
+export class ImageProtectedError extends BrumeError {
+  readonly code = 'IMAGE_PROTECTED';
+  readonly imageId: string;
+  constructor(imageId: string) {
+    super('This image is protected: unprotect it first');
+    this.imageId = imageId;
+  }
+}
+
+export class ImageInUseError extends BrumeError {
+  readonly code = 'IMAGE_IN_USE';
+  readonly imageId: string;
+  constructor(imageId: string) {
+    super('An active task or multicast session uses this image');
+    this.imageId = imageId;
+  }
+}
+
+export class ImageHasNoVersionError extends BrumeError {
+  readonly code = 'IMAGE_HAS_NO_VERSION';
+  readonly imageId: string;
+  constructor(imageId: string) {
+    super('This image has no current version yet: capture it first');
+    this.imageId = imageId;
+  }
+}
+
+export class ImageDisabledError extends BrumeError {
+  readonly code = 'IMAGE_DISABLED';
+  readonly imageId: string;
+  constructor(imageId: string) {
+    super('This image is disabled');
+    this.imageId = imageId;
+  }
+}
+
+export class ImageVersionNotFoundError extends BrumeError {
+  readonly code = 'IMAGE_VERSION_NOT_FOUND';
+  readonly id: string;
+  constructor(id: string) {
+    super('No such image version');
+    this.id = id;
+  }
+}

@@ -1,0 +1,177 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { ServiceDeps } from '../app/service-deps.ts';
+import type { Executor } from '../db/database.ts';
+import { checkDescription } from '../hosts/host-input-rules.ts';
+import { uniqueViolation } from '../hosts/sql-helpers.ts';
+import { OPEN_SESSION_STATES } from '../multicast/multicast-states.ts';
+import { multicastSessions } from '../multicast/multicast-table.ts';
+import { ACTIVE_TASK_STATES } from '../tasks/task-state-machine.ts';
+import { tasks } from '../tasks/tasks-table.ts';
+import {
+  DuplicateImageNameError,
+  ImageInUseError,
+  ImageNotFoundError,
+  ImageProtectedError,
+  ImageVersionNotFoundError,
+  InvalidImageNameError,
+} from './image-errors.ts';
+import type { ImageEventKind } from './image-events.ts';
+import type { ImageType, OsType } from './image-kinds.ts';
+import { isValidImageName } from './image-name.ts';
+import * as store from './image-store.ts';
+import { createImageVersionPublisher } from './image-version-publisher.ts';
+import { type ImageRow, type ImageVersionRow, images, imageVersions } from './images-table.ts';
+
+export interface CreateImageInput {
+  readonly name: string;
+  readonly description?: string | null;
+  readonly osType: OsType;
+  readonly imageType: ImageType;
+}
+
+export interface UpdateImageInput {
+  readonly id: string;
+  readonly name?: string | null;
+  readonly description?: string | null;
+  readonly osType?: OsType | null;
+  readonly imageType?: ImageType | null;
+  readonly enabled?: boolean | null;
+}
+
+function checkImageName(name: string): string {
+  if (!isValidImageName(name)) throw new InvalidImageNameError(name);
+  return name;
+}
+
+function rethrowUnique(err: unknown, name: string): never {
+  if (uniqueViolation(err) === 'images_name_lower_key') throw new DuplicateImageNameError(name);
+  throw err;
+}
+
+async function mustLock(db: Executor, id: string): Promise<ImageRow> {
+  const image = await store.lockImage(db, id, 'update');
+  if (!image) throw new ImageNotFoundError(id);
+  return image;
+}
+
+async function assertUnused(db: Executor, imageId: string): Promise<void> {
+  const [task] = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.imageId, imageId), inArray(tasks.state, [...ACTIVE_TASK_STATES])))
+    .limit(1);
+  const [session] = await db
+    .select({ id: multicastSessions.id })
+    .from(multicastSessions)
+    .where(
+      and(eq(multicastSessions.imageId, imageId), inArray(multicastSessions.state, [...OPEN_SESSION_STATES])),
+    )
+    .limit(1);
+  if (task || session) throw new ImageInUseError(imageId);
+}
+
+export function createImagesService(deps: ServiceDeps) {
+  const { db, pubsub, now } = deps;
+  const publish = (kind: ImageEventKind, image: ImageRow) => pubsub.publish('imageEvents', { kind, image });
+
+  async function changeImage(id: string, change: (tx: Executor, image: ImageRow) => Promise<void>) {
+    const image = await db.transaction(async (tx) => {
+      const locked = await mustLock(tx, id);
+      await change(tx, locked);
+      return (await store.selectImage(tx, id))!;
+    });
+    publish('UPDATED', image);
+    return image;
+  }
+
+  return {
+    ...createImageVersionPublisher(deps),
+
+    async createImage(input: CreateImageInput): Promise<ImageRow> {
+      const name = checkImageName(input.name);
+      const description = checkDescription(input.description ?? '');
+      try {
+        const image = await db.transaction(async (tx) => {
+          if (await store.imageNameTaken(tx, name)) throw new DuplicateImageNameError(name);
+          const [row] = await tx
+            .insert(images)
+            .values({ name, description, osType: input.osType, imageType: input.imageType })
+            .returning();
+          return row!;
+        });
+        publish('CREATED', image);
+        return image;
+      } catch (err) {
+        rethrowUnique(err, name);
+      }
+    },
+
+    async updateImage(input: UpdateImageInput): Promise<ImageRow> {
+      const name = input.name == null ? undefined : checkImageName(input.name);
+      const description = input.description == null ? undefined : checkDescription(input.description);
+      try {
+        return await changeImage(input.id, async (tx) => {
+          if (name !== undefined && (await store.imageNameTaken(tx, name, input.id))) {
+            throw new DuplicateImageNameError(name);
+          }
+          const set = {
+            name,
+            description,
+            osType: input.osType ?? undefined,
+            imageType: input.imageType ?? undefined,
+            enabled: input.enabled ?? undefined,
+            updatedAt: now(),
+          };
+          await tx.update(images).set(set).where(eq(images.id, input.id));
+        });
+      } catch (err) {
+        rethrowUnique(err, name ?? '');
+      }
+    },
+
+    /** Refused when protected or while an active task or open multicast session uses the image. */
+    async deleteImage(id: string): Promise<ImageRow> {
+      const image = await db.transaction(async (tx) => {
+        const locked = await mustLock(tx, id);
+        if (locked.protected) throw new ImageProtectedError(id);
+        await assertUnused(tx, id);
+        await tx.delete(images).where(eq(images.id, id));
+        return locked;
+      });
+      publish('DELETED', image);
+      return image;
+    },
+
+    setImageProtected(id: string, value: boolean): Promise<ImageRow> {
+      return changeImage(id, async (tx) => {
+        await tx.update(images).set({ protected: value, updatedAt: now() }).where(eq(images.id, id));
+      });
+    },
+
+    /** Makes an older (or newer) version the one deploys use. */
+    async setCurrentImageVersion(versionId: string): Promise<{ image: ImageRow; version: ImageVersionRow }> {
+      const version = await store.selectVersion(db, versionId);
+      if (!version) throw new ImageVersionNotFoundError(versionId);
+      const image = await changeImage(version.imageId, async (tx) => {
+        // Clear first: the partial unique index allows one current row per image at every moment.
+        await tx
+          .update(imageVersions)
+          .set({ current: false })
+          .where(eq(imageVersions.imageId, version.imageId));
+        await tx.update(imageVersions).set({ current: true }).where(eq(imageVersions.id, versionId));
+      });
+      publish('CURRENT_VERSION_CHANGED', image);
+      return { image, version: { ...version, current: true } };
+    },
+
+    getImage: (id: string) => store.selectImage(db, id),
+    getImages: (ids: readonly string[]) => store.selectImagesByIds(db, ids),
+    countImages: () => store.countImages(db),
+    listImages: (window: { offset: number; limit: number }) => store.pageImages(db, window),
+    listVersions: (imageId: string) => store.selectVersions(db, imageId),
+    getVersion: (id: string) => store.selectVersion(db, id),
+    getCurrentVersion: (imageId: string) => store.selectCurrentVersion(db, imageId),
+  };
+}
+
+export type ImagesService = ReturnType<typeof createImagesService>;

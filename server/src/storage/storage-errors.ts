@@ -1,0 +1,37 @@
+import { BrumeError } from '../graphql/brume-error.ts';
+
+export class InvalidStorageNodeNameError extends BrumeError {
+  readonly code = 'INVALID_STORAGE_NODE_NAME';
+  readonly nodeName: string;
+  constructor(nodeName: string) {
+    super('Storage node names are 1-64 characters among A-Z a-z 0-9 . _ -');
+    this.nodeName = nodeName.slice(0, 80);
+  }
+}
+
+export class InvalidStorageUrlError extends BrumeError {
+  readonly code = 'INVALID_STORAGE_URL';
+  readonly url: string;
+  constructor(url: string) {
+    super('A storage node URL is http(s)://host[:port][/path], without credentials, query or fragment');
+    this.url = url.slice(0, 120);
+  }
+}
+
+export class DuplicateStorageNodeNameError extends BrumeError {
+  readonly code = 'DUPLICATE_STORAGE_NODE_NAME';
+  readonly nodeName: string;
+  constructor(nodeName: string) {
+    super(`A storage node named ${nodeName} already exists`);
+    this.nodeName = nodeName;
+  }
+}
+
+export class StorageNodeNotFoundError extends BrumeError {
+  readonly code = 'STORAGE_NODE_NOT_FOUND';
+  readonly id: string;
+  constructor(id: string) {
+    super('No such storage node');
+    this.id = id;
+  }
+}

@@ -1,0 +1,42 @@
+import { BrumeError } from '../graphql/brume-error.ts';
+import type { TaskState } from './task-state-machine.ts';
+
+export class TaskNotFoundError extends BrumeError {
+  readonly code = 'TASK_NOT_FOUND';
+  readonly id: string;
+  constructor(id: string) {
+    super('No such task');
+    this.id = id;
+  }
+}
+
+/** The state machine refused the move (or another caller moved the task first). */
+export class InvalidTaskTransitionError extends BrumeError {
+  readonly code = 'INVALID_TASK_TRANSITION';
+  readonly from: TaskState;
+  readonly to: TaskState;
+  constructor(from: TaskState, to: TaskState) {
+    super(`A task cannot go from ${from} to ${to}`);
+    this.from = from;
+    this.to = to;
+  }
+}
+
+export class TaskAlreadyFinalError extends BrumeError {
+  readonly code = 'TASK_ALREADY_FINAL';
+  readonly state: TaskState;
+  constructor(state: TaskState) {
+    super(`The task is already ${state.toLowerCase()}`);
+    this.state = state;
+  }
+}
+
+/** Another capture to this image is active: one writer per image. */
+export class ImageCaptureInProgressError extends BrumeError {
+  readonly code = 'IMAGE_CAPTURE_IN_PROGRESS';
+  readonly imageId: string;
+  constructor(imageId: string) {
+    super('Another capture to this image is in progress');
+    this.imageId = imageId;
+  }
+}

@@ -1,0 +1,186 @@
+import { Repeater } from '@repeaterjs/repeater';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { ServiceDeps } from '../app/service-deps.ts';
+import type { Executor } from '../db/database.ts';
+import { InputValidationError } from '../graphql/input-validation-error.ts';
+import {
+  ImageDisabledError,
+  ImageHasNoVersionError,
+  ImageNotFoundError,
+  ImageProtectedError,
+} from '../images/image-errors.ts';
+import { lockImage, selectCurrentVersion } from '../images/image-store.ts';
+import type { ImageRow } from '../images/images-table.ts';
+import { ImageCaptureInProgressError, TaskAlreadyFinalError } from './task-errors.ts';
+import type { TaskEventKind, TaskProgress } from './task-events.ts';
+import { type TaskType, WIPE_TASK_TYPES, type WipeMode } from './task-kinds.ts';
+import { createTaskProgressReporter, progressOfRow } from './task-progress.ts';
+import { assertHostsReady, insertTasks, type TaskSpec } from './task-queue.ts';
+import { ACTIVE_TASK_STATES, type TaskState } from './task-state-machine.ts';
+import * as store from './task-store.ts';
+import {
+  failExpiredLeases,
+  renewTaskLease,
+  type TransitionOptions,
+  transitionTask,
+} from './task-transitions.ts';
+import { type TaskRow, tasks } from './tasks-table.ts';
+
+/** Who asked: recorded as the task's creator. */
+export interface Actor {
+  readonly userId: string | null;
+}
+
+export const MAX_HOSTS_PER_REQUEST = 1000;
+
+function uniqueHostIds(hostIds: readonly string[]): string[] {
+  const unique = [...new Set(hostIds)];
+  if (unique.length === 0 || unique.length > MAX_HOSTS_PER_REQUEST) {
+    throw new InputValidationError([
+      { path: ['input', 'hostIds'], message: `between 1 and ${MAX_HOSTS_PER_REQUEST} hosts` },
+    ]);
+  }
+  return unique;
+}
+
+async function mustShareImage(db: Executor, imageId: string): Promise<ImageRow> {
+  const image = await lockImage(db, imageId, 'share');
+  if (!image) throw new ImageNotFoundError(imageId);
+  return image;
+}
+
+async function assertNoActiveCapture(db: Executor, imageId: string): Promise<void> {
+  const [row] = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(
+      and(
+        eq(tasks.imageId, imageId),
+        eq(tasks.type, 'CAPTURE'),
+        inArray(tasks.state, [...ACTIVE_TASK_STATES]),
+      ),
+    )
+    .limit(1);
+  if (row) throw new ImageCaptureInProgressError(imageId);
+}
+
+export function createTasksService(deps: ServiceDeps) {
+  const { db, pubsub, now } = deps;
+  const publish = (kind: TaskEventKind, task: TaskRow) => pubsub.publish('taskEvents', { kind, task });
+  const progress = createTaskProgressReporter(deps);
+
+  async function queue(build: (tx: Executor) => Promise<TaskSpec[]>): Promise<TaskRow[]> {
+    const created = await db.transaction(async (tx) => {
+      const specs = await build(tx);
+      await assertHostsReady(
+        tx,
+        specs.map((s) => s.hostId),
+      );
+      return insertTasks(tx, specs, now());
+    });
+    for (const task of created) publish('CREATED', task);
+    return created;
+  }
+
+  const simple = (type: TaskType, hostIds: readonly string[], actor: Actor) =>
+    queue(async () => uniqueHostIds(hostIds).map((hostId) => ({ type, hostId, createdById: actor.userId })));
+
+  async function transition(
+    taskId: string,
+    to: TaskState,
+    options: TransitionOptions = {},
+  ): Promise<TaskRow> {
+    const task = await transitionTask(db, taskId, to, now(), options);
+    publish('STATE_CHANGED', task);
+    if (to === 'FAILED' || to === 'CANCELLED' || to === 'COMPLETE') progress.forget(taskId);
+    return task;
+  }
+
+  return {
+    ...progress.api,
+    transition,
+
+    /** Refused for a protected image, a pending or busy host, or while another capture writes it. */
+    async startCapture(input: { hostId: string; imageId: string }, actor: Actor): Promise<TaskRow> {
+      const [task] = await queue(async (tx) => {
+        const image = await mustShareImage(tx, input.imageId);
+        if (image.protected) throw new ImageProtectedError(image.id);
+        await assertNoActiveCapture(tx, image.id);
+        return [{ type: 'CAPTURE', hostId: input.hostId, imageId: image.id, createdById: actor.userId }];
+      });
+      return task!;
+    },
+
+    /** All or nothing: every host gets a task pinned to the image's current version, or none does. */
+    startDeploy(input: { hostIds: readonly string[]; imageId: string }, actor: Actor): Promise<TaskRow[]> {
+      const hostIds = uniqueHostIds(input.hostIds);
+      return queue(async (tx) => {
+        const image = await mustShareImage(tx, input.imageId);
+        if (!image.enabled) throw new ImageDisabledError(image.id);
+        const version = await selectCurrentVersion(tx, image.id);
+        if (!version) throw new ImageHasNoVersionError(image.id);
+        return hostIds.map((hostId) => ({
+          type: 'DEPLOY' as const,
+          hostId,
+          imageId: image.id,
+          imageVersionId: version.id,
+          createdById: actor.userId,
+        }));
+      });
+    },
+
+    startInventory: (input: { hostIds: readonly string[] }, actor: Actor) =>
+      simple('INVENTORY', input.hostIds, actor),
+
+    async startWipe(input: { hostId: string; mode: WipeMode }, actor: Actor): Promise<TaskRow> {
+      const [task] = await simple(WIPE_TASK_TYPES[input.mode], [input.hostId], actor);
+      return task!;
+    },
+
+    /** Queues any FOG task type that needs no image (debug, memtest, disk tests...). */
+    startHostTask: (input: { type: TaskType; hostIds: readonly string[] }, actor: Actor) =>
+      simple(input.type, input.hostIds, actor),
+
+    async cancelTask(id: string, reason = 'cancelled by an operator'): Promise<TaskRow> {
+      const current = await store.selectTask(db, id);
+      if (current && !ACTIVE_TASK_STATES.includes(current.state))
+        throw new TaskAlreadyFinalError(current.state);
+      return transition(id, 'CANCELLED', { reason });
+    },
+
+    /** Called once at server start (and safe to call any time): see `failExpiredLeases`. */
+    async reconcileExpiredLeases(at: Date = now()): Promise<TaskRow[]> {
+      const failed = await failExpiredLeases(db, at);
+      for (const task of failed) {
+        publish('STATE_CHANGED', task);
+        progress.forget(task.id);
+      }
+      return failed;
+    },
+
+    /**
+     * The task's last checkpoint, then live counters; undefined for an unknown task. Subscribes
+     * before reading the row so no report falls between the two; a 1-slot buffer coalesces.
+     */
+    async watchProgress(taskId: string): Promise<AsyncIterable<TaskProgress> | undefined> {
+      const live = pubsub.subscribe('taskProgress', { key: taskId, bufferSize: 1 });
+      const row = await store.selectTask(db, taskId).catch(() => undefined);
+      if (!row) {
+        await live.return();
+        return undefined;
+      }
+      return Repeater.merge([[progressOfRow(row)], live]);
+    },
+
+    renewLease: (taskId: string, holder: string, expiresAt: Date) =>
+      renewTaskLease(db, taskId, holder, expiresAt),
+    queueTasks: (specs: readonly TaskSpec[]) => queue(async () => [...specs]),
+    getTask: (id: string) => store.selectTask(db, id),
+    getTasks: (ids: readonly string[]) => store.selectTasksByIds(db, ids),
+    countTasks: (filter: store.TaskFilter) => store.countTasks(db, filter),
+    listTasks: (filter: store.TaskFilter, window: { offset: number; limit: number }) =>
+      store.pageTasks(db, filter, window),
+  };
+}
+
+export type TasksService = ReturnType<typeof createTasksService>;
