@@ -46,6 +46,22 @@ describe('block map reducer', () => {
     expect(done.counts.written).toBe(8);
   });
 
+  it('a late joiner catches up from done ranges [start, end) pairs', () => {
+    const s = blockMapReducer(initialBlockMap(10), {
+      type: 'ranges',
+      ranges: [0, 3, 7, 9],
+      state: 'written',
+    });
+    expect(s.counts.written).toBe(5);
+    expect([stateAt(s, 2), stateAt(s, 3), stateAt(s, 8), stateAt(s, 9)]).toEqual([
+      'written',
+      'pending',
+      'written',
+      'pending',
+    ]);
+    expect(s.perBlock).toBe(true);
+  });
+
   it('once per-block events were seen, counters no longer move blocks', () => {
     let s = blockMapReducer(initialBlockMap(8), { type: 'block', index: 7, state: 'written' });
     s = blockMapReducer(s, { type: 'counters', blocksDone: 5, blocksTotal: 8 });

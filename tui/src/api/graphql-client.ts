@@ -30,15 +30,26 @@ export function graphqlUrl(server: string): string {
   return `${server.replace(/\/+$/, '')}/graphql`;
 }
 
-function isGraphqlErrors(e: unknown): boolean {
-  return Array.isArray(e);
+/**
+ * A WebSocket that never worked (refused upgrade, proxy, network error) means "try SSE"; GraphQL
+ * errors and the server's own close codes (4xxx: 4403 bad token, 4400 bad request) are answers,
+ * and falling back would only hide them.
+ */
+export function isTransportFailure(e: unknown): boolean {
+  if (Array.isArray(e)) return false;
+  const code = (e as { code?: unknown } | null)?.code;
+  return !(typeof code === 'number' && code >= 4000 && code <= 4999);
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   let token = options.token ?? null;
   const transport = options.transport ?? 'auto';
   const url = graphqlUrl(options.server);
-  const headers = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+  // The CSRF header is what yoga's CSRF prevention asks of non-browser clients.
+  const headers = (): Record<string, string> => ({
+    'x-graphql-csrf': '1',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  });
   let everConnected = false;
   let wsBroken = transport === 'sse';
   const ws = createWsClient({
@@ -72,7 +83,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
                 next: (v) => sink.next(v as never),
                 complete: () => sink.complete(),
                 error: (e) => {
-                  if (transport === 'auto' && !everConnected && !isGraphqlErrors(e)) {
+                  if (transport === 'auto' && !everConnected && isTransportFailure(e)) {
                     wsBroken = true;
                     fallback = sseSubscribe(url, input, headers, sink);
                   } else sink.error(e);

@@ -30,7 +30,9 @@ export type BlockMapAction =
   | { type: 'reset'; blocksTotal: number }
   | { type: 'block'; index: number; state: BlockState }
   | { type: 'blocks'; updates: readonly { index: number; state: BlockState }[] }
-  | { type: 'counters'; blocksDone: number; blocksTotal: number; doneState?: BlockState };
+  | { type: 'counters'; blocksDone: number; blocksTotal: number; doneState?: BlockState }
+  /** Finished blocks as flattened half-open `[start, end)` pairs (a late joiner's catch-up). */
+  | { type: 'ranges'; ranges: readonly number[]; state: BlockState };
 
 function zeroCounts(): Record<BlockState, number> {
   return { pending: 0, skipped: 0, transferring: 0, written: 0, verified: 0, failed: 0 };
@@ -100,6 +102,17 @@ export function blockMapReducer(s: BlockMapState, a: BlockMapAction): BlockMapSt
       return applyUpdates(s, [a], true);
     case 'blocks':
       return applyUpdates(s, a.updates, true);
+    case 'ranges': {
+      const updates: { index: number; state: BlockState }[] = [];
+      for (let r = 0; r + 1 < a.ranges.length; r += 2) {
+        const end = Math.min(s.blocksTotal, a.ranges[r + 1] ?? 0);
+        for (let i = Math.max(0, a.ranges[r] ?? 0); i < end; i++) {
+          const code = s.blocks[i];
+          if (code === CODE.pending || code === CODE.transferring) updates.push({ index: i, state: a.state });
+        }
+      }
+      return applyUpdates(s, updates, true);
+    }
     case 'counters': {
       const sized = a.blocksTotal !== s.blocksTotal && a.blocksTotal > 0 ? initialBlockMap(a.blocksTotal) : s;
       if (sized.perBlock) return sized;

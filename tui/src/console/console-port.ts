@@ -2,8 +2,16 @@
  * What the console needs from the server, as one interface: the urql implementation lives in
  * `api/graphql-console-port.ts`; component tests use a small in-memory one.
  */
+
+import type { BlockState } from '../block-map/use-block-map-state.ts';
 import type { InventoryReport } from '../client/agent-port.ts';
 import type { ProgressCounters } from '../transfer/use-transfer-state.ts';
+
+export interface BlockUpdate {
+  readonly index: number;
+  readonly state: BlockState;
+}
+
 import type { AuditRow, HostRow, ImageRow, MulticastRow, StoreStats, TaskRow } from './console-model.ts';
 
 export type Unsubscribe = () => void;
@@ -27,7 +35,15 @@ export interface ConsolePort {
     listener: (kind: string, task: TaskRow) => void,
     onError: (message: string) => void,
   ): Unsubscribe;
-  onTaskProgress(taskId: string, listener: (counters: ProgressCounters) => void): Unsubscribe;
+  /** Live counters; `blocks` are per-block changes, `doneRanges` every finished block (catch-up). */
+  onTaskProgress(
+    taskId: string,
+    listener: (
+      counters: ProgressCounters,
+      blocks?: BlockUpdate[] | null,
+      doneRanges?: number[] | null,
+    ) => void,
+  ): Unsubscribe;
   approveHost(hostId: string): Promise<CommandResult>;
   startCapture(hostId: string, imageId: string): Promise<CommandResult>;
   startDeploy(hostId: string, imageId: string): Promise<CommandResult>;

@@ -8,6 +8,7 @@ import type { InventoryReport } from '../client/agent-port.ts';
 import type { ProgressCounters } from '../transfer/use-transfer-state.ts';
 import { initialTransfer, type TransferState, transferReducer } from '../transfer/use-transfer-state.ts';
 import type { AuditRow, HostRow, ImageRow, MulticastRow, StoreStats, TaskRow } from './console-model.ts';
+import type { BlockUpdate } from './console-port.ts';
 
 export interface ConsoleData {
   readonly hosts: readonly HostRow[];
@@ -34,7 +35,14 @@ export type ConsoleDataAction =
   | { type: 'imageRemoved'; id: string }
   | { type: 'tasksLoaded'; tasks: readonly TaskRow[] }
   | { type: 'taskEvent'; kind: string; task: TaskRow; atMs: number }
-  | { type: 'taskProgress'; taskId: string; counters: ProgressCounters; atMs: number }
+  | {
+      type: 'taskProgress';
+      taskId: string;
+      counters: ProgressCounters;
+      atMs: number;
+      blocks?: readonly BlockUpdate[] | null;
+      doneRanges?: readonly number[] | null;
+    }
   | { type: 'auditLoaded'; entries: readonly AuditRow[] }
   | { type: 'multicastLoaded'; sessions: readonly MulticastRow[] }
   | { type: 'storeLoaded'; store: StoreStats }
@@ -109,8 +117,23 @@ export function consoleDataReducer(d: ConsoleData, a: ConsoleDataAction): Consol
     case 'taskProgress': {
       const task = d.tasks.find((t) => t.id === a.taskId);
       const title = task ? `${task.type} ${task.hostName ?? ''} ${task.imageName ?? ''}`.trim() : a.taskId;
-      const current = d.transfers[a.taskId] ?? initialTransfer(title, a.atMs);
-      const next = transferReducer(current, { type: 'progress', counters: a.counters, atMs: a.atMs });
+      let next = d.transfers[a.taskId] ?? initialTransfer(title, a.atMs);
+      if (next.map.blocksTotal !== a.counters.blocksTotal && a.counters.blocksTotal > 0) {
+        next = transferReducer(next, {
+          type: 'map',
+          action: { type: 'reset', blocksTotal: a.counters.blocksTotal },
+        });
+      }
+      if (a.doneRanges && !next.map.perBlock) {
+        next = transferReducer(next, {
+          type: 'map',
+          action: { type: 'ranges', ranges: a.doneRanges, state: 'written' },
+        });
+      }
+      if (a.blocks && a.blocks.length > 0) {
+        next = transferReducer(next, { type: 'map', action: { type: 'blocks', updates: a.blocks } });
+      }
+      next = transferReducer(next, { type: 'progress', counters: a.counters, atMs: a.atMs });
       const tasks = task ? upsert(d.tasks, { ...task, counters: a.counters }) : d.tasks;
       return { ...d, tasks, transfers: { ...d.transfers, [a.taskId]: next } };
     }

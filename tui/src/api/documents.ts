@@ -1,0 +1,295 @@
+/**
+ * Every GraphQL document the TUI sends, in one place, typed by hand from `schema.graphql`
+ * (the test `documents.test.ts` validates each one against that file, so a renamed field fails
+ * there rather than on a user's screen).
+ */
+import { gql } from '@urql/core';
+
+// ---------- shared shapes ----------
+export interface ErrorShape {
+  __typename: string;
+  message?: string;
+}
+export interface HostFields {
+  id: string;
+  name: string;
+  macs: string[];
+  pending: boolean;
+  description: string;
+  lastSeenAt: string | null;
+}
+export interface ProgressFields {
+  blocksDone: number;
+  blocksTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  rateBytesPerSecond: number;
+  etaSeconds: number | null;
+  phase: string | null;
+  partition: number | null;
+}
+export interface TaskFields {
+  id: string;
+  type: string;
+  state: string;
+  createdAt: string;
+  failureReason: string | null;
+  host: { id: string; name: string } | null;
+  image: { id: string; name: string } | null;
+  progress: ProgressFields;
+}
+export interface ImageFields {
+  id: string;
+  name: string;
+  osType: string;
+  imageType: string;
+  protected: boolean;
+  enabled: boolean;
+  versions: {
+    id: string;
+    number: number;
+    createdAt: string;
+    sizeBytes: number;
+    storedBytes: number;
+    blockCount: number;
+    current: boolean;
+  }[];
+}
+interface Connection<T> {
+  totalCount: number;
+  edges: { node: T }[];
+}
+
+const HOST = 'id name macs pending description lastSeenAt';
+const PROGRESS = 'blocksDone blocksTotal bytesDone bytesTotal rateBytesPerSecond etaSeconds phase partition';
+const TASK = `id type state createdAt failureReason host { id name } image { id name } progress { ${PROGRESS} }`;
+const IMAGE =
+  'id name osType imageType protected enabled versions { id number createdAt sizeBytes storedBytes blockCount current }';
+const ERR = '__typename ... on Error { message }';
+
+// ---------- auth ----------
+export const LoginDocument = gql<
+  { login: ErrorShape & { token?: string; user?: { username: string; role: string } } },
+  { username: string; password: string }
+>`
+  mutation Login($username: String!, $password: String!) {
+    login(input: { username: $username, password: $password }) {
+      ${ERR}
+      ... on LoginSuccess { token user { username role } }
+    }
+  }
+`;
+
+export const ViewerDocument = gql<
+  { viewer: { username: string; role: string } | null },
+  Record<string, never>
+>`
+  query Viewer { viewer { username role } }
+`;
+
+// ---------- lists ----------
+export const HostsDocument = gql<
+  { hosts: Connection<HostFields> },
+  { first: number; search?: string | null }
+>`
+  query Hosts($first: Int!, $search: String) { hosts(first: $first, search: $search) { totalCount edges { node { ${HOST} } } } }
+`;
+
+export const HostByMacDocument = gql<{ hostByMac: HostFields | null }, { mac: string }>`
+  query HostByMac($mac: String!) { hostByMac(mac: $mac) { ${HOST} } }
+`;
+
+export const HostInventoryDocument = gql<
+  {
+    host: {
+      id: string;
+      inventory: (Record<string, unknown> & { disks: unknown[]; nics: unknown[] }) | null;
+    } | null;
+  },
+  { id: string }
+>`
+  query HostInventory($id: ID!) {
+    host(id: $id) {
+      id
+      inventory {
+        systemManufacturer systemProduct systemVersion systemSerial systemUuid chassisType
+        biosVendor biosVersion biosDate boardManufacturer boardProduct boardVersion boardSerial boardAssetTag
+        cpuManufacturer cpuModel cpuCurrentSpeedMhz cpuMaxSpeedMhz cpuCores memoryBytes
+        disks { device model firmware serial sizeBytes removable }
+        nics { name mac driver speedMbps }
+        primaryUser otherTags
+      }
+    }
+  }
+`;
+
+export const ImagesDocument = gql<{ images: Connection<ImageFields> }, { first: number }>`
+  query Images($first: Int!) { images(first: $first) { totalCount edges { node { ${IMAGE} } } } }
+`;
+
+export const GroupsDocument = gql<{ groups: Connection<{ id: string; name: string }> }, { first: number }>`
+  query Groups($first: Int!) { groups(first: $first) { totalCount edges { node { id name } } } }
+`;
+
+export const TasksDocument = gql<{ tasks: Connection<TaskFields> }, { first: number }>`
+  query Tasks($first: Int!) { tasks(first: $first) { totalCount edges { node { ${TASK} } } } }
+`;
+
+export const AuditDocument = gql<
+  {
+    auditLog: Connection<{
+      id: string;
+      at: string;
+      actorName: string;
+      action: string;
+      allowed: boolean;
+      outcome: string;
+      targetIds: string[];
+      clientAddress: string | null;
+    }>;
+  },
+  { first: number }
+>`
+  query Audit($first: Int!) {
+    auditLog(first: $first) { totalCount edges { node { id at actorName action allowed outcome targetIds clientAddress } } }
+  }
+`;
+
+export const MulticastDocument = gql<
+  {
+    multicastSessions: Connection<{
+      id: string;
+      name: string;
+      state: string;
+      image: { name: string } | null;
+      imageVersion: { blockCount: number } | null;
+      receivers: { state: string; blocksDone: number; host: { name: string } | null }[];
+    }>;
+  },
+  { first: number }
+>`
+  query Multicast($first: Int!) {
+    multicastSessions(first: $first) {
+      totalCount
+      edges { node { id name state image { name } imageVersion { blockCount } receivers { state blocksDone host { name } } } }
+    }
+  }
+`;
+
+// ---------- subscriptions ----------
+export const HostEventsDocument = gql<
+  { hostEvents: { kind: string; host: HostFields } },
+  Record<string, never>
+>`
+  subscription HostEvents { hostEvents { kind host { ${HOST} } } }
+`;
+
+export const TaskEventsDocument = gql<
+  { taskEvents: { kind: string; task: TaskFields } },
+  Record<string, never>
+>`
+  subscription TaskEvents { taskEvents { kind task { ${TASK} } } }
+`;
+
+export const TaskProgressDocument = gql<
+  {
+    taskProgress: ProgressFields & {
+      taskId: string;
+      blocks: { index: number; state: string }[] | null;
+      doneRanges: number[] | null;
+    };
+  },
+  { taskId: string }
+>`
+  subscription TaskProgress($taskId: ID!) { taskProgress(taskId: $taskId) { taskId ${PROGRESS} blocks { index state } doneRanges } }
+`;
+
+// ---------- mutations ----------
+type Result<K extends string, S> = { [k in K]: ErrorShape & S };
+
+export const ApproveHostDocument = gql<Result<'approveHost', { host?: { name: string } }>, { id: string }>`
+  mutation ApproveHost($id: ID!) { approveHost(input: { id: $id }) { ${ERR} ... on ApproveHostSuccess { host { name } } } }
+`;
+
+export const DeleteHostDocument = gql<Result<'deleteHost', { host?: { name: string } }>, { id: string }>`
+  mutation DeleteHost($id: ID!) { deleteHost(input: { id: $id }) { ${ERR} ... on DeleteHostSuccess { host { name } } } }
+`;
+
+export const StartCaptureDocument = gql<
+  Result<'startCapture', { task?: { id: string } }>,
+  { hostId: string; imageId: string }
+>`
+  mutation StartCapture($hostId: ID!, $imageId: ID!) {
+    startCapture(input: { hostId: $hostId, imageId: $imageId }) { ${ERR} ... on StartCaptureSuccess { task { id } } }
+  }
+`;
+
+export const StartDeployDocument = gql<
+  Result<'startDeploy', { tasks?: { id: string }[] }>,
+  { hostIds: string[]; imageId: string }
+>`
+  mutation StartDeploy($hostIds: [ID!]!, $imageId: ID!) {
+    startDeploy(input: { hostIds: $hostIds, imageId: $imageId }) { ${ERR} ... on StartDeploySuccess { tasks { id } } }
+  }
+`;
+
+export const StartInventoryDocument = gql<
+  Result<'startInventory', { tasks?: { id: string }[] }>,
+  { hostIds: string[] }
+>`
+  mutation StartInventory($hostIds: [ID!]!) {
+    startInventory(input: { hostIds: $hostIds }) { ${ERR} ... on StartInventorySuccess { tasks { id } } }
+  }
+`;
+
+export const StartWipeDocument = gql<
+  Result<'startWipe', { task?: { id: string } }>,
+  { hostId: string; mode: string }
+>`
+  mutation StartWipe($hostId: ID!, $mode: WipeMode!) {
+    startWipe(input: { hostId: $hostId, mode: $mode }) { ${ERR} ... on StartWipeSuccess { task { id } } }
+  }
+`;
+
+export const CancelTaskDocument = gql<Result<'cancelTask', { task?: { id: string } }>, { id: string }>`
+  mutation CancelTask($id: ID!) { cancelTask(input: { id: $id }) { ${ERR} ... on CancelTaskSuccess { task { id } } } }
+`;
+
+export const SetImageProtectedDocument = gql<
+  Result<'setImageProtected', { image?: { name: string; protected: boolean } }>,
+  { id: string; protected: boolean }
+>`
+  mutation SetImageProtected($id: ID!, $protected: Boolean!) {
+    setImageProtected(input: { id: $id, protected: $protected }) { ${ERR} ... on SetImageProtectedSuccess { image { name protected } } }
+  }
+`;
+
+export const DeleteImageDocument = gql<Result<'deleteImage', { image?: { name: string } }>, { id: string }>`
+  mutation DeleteImage($id: ID!) { deleteImage(input: { id: $id }) { ${ERR} ... on DeleteImageSuccess { image { name } } } }
+`;
+
+/** Every document, for the schema validation test. */
+export const ALL_DOCUMENTS = {
+  LoginDocument,
+  ViewerDocument,
+  HostsDocument,
+  HostByMacDocument,
+  HostInventoryDocument,
+  ImagesDocument,
+  GroupsDocument,
+  TasksDocument,
+  AuditDocument,
+  MulticastDocument,
+  HostEventsDocument,
+  TaskEventsDocument,
+  TaskProgressDocument,
+  ApproveHostDocument,
+  DeleteHostDocument,
+  StartCaptureDocument,
+  StartDeployDocument,
+  StartInventoryDocument,
+  StartWipeDocument,
+  CancelTaskDocument,
+  SetImageProtectedDocument,
+  DeleteImageDocument,
+};

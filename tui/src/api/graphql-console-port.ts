@@ -1,0 +1,175 @@
+/**
+ * The console's port over GraphQL: queries for the initial lists, subscriptions for everything
+ * after, mutations returning typed unions mapped to status lines.
+ */
+import type { AnyVariables, Client, TypedDocumentNode } from '@urql/core';
+import type { ConsolePort, Unsubscribe } from '../console/console-port.ts';
+import * as D from './documents.ts';
+import {
+  toBlockState,
+  toCommandResult,
+  toCounters,
+  toHostRow,
+  toImageRow,
+  toInventory,
+  toTaskRow,
+} from './graphql-mappers.ts';
+
+/** A GraphQL or network failure, as the status bar shows it. */
+export class ApiRequestError extends Error {
+  readonly code = 'API_REQUEST';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ApiRequestError';
+  }
+}
+
+const PAGE = 500;
+
+export async function runQuery<D, V extends AnyVariables>(
+  client: Client,
+  doc: TypedDocumentNode<D, V>,
+  vars: V,
+): Promise<D> {
+  const r = await client.query(doc, vars).toPromise();
+  if (r.error) throw new ApiRequestError(r.error.message.replace(/^\[(GraphQL|Network)\] /, ''));
+  if (!r.data) throw new ApiRequestError('empty answer');
+  return r.data;
+}
+
+export async function runMutation<D, V extends AnyVariables>(
+  client: Client,
+  doc: TypedDocumentNode<D, V>,
+  vars: V,
+): Promise<D> {
+  const r = await client.mutation(doc, vars).toPromise();
+  if (r.error) throw new ApiRequestError(r.error.message.replace(/^\[(GraphQL|Network)\] /, ''));
+  if (!r.data) throw new ApiRequestError('empty answer');
+  return r.data;
+}
+
+function follow<D, V extends AnyVariables>(
+  client: Client,
+  doc: TypedDocumentNode<D, V>,
+  vars: V,
+  next: (d: D) => void,
+  onError: (m: string) => void,
+): Unsubscribe {
+  return client.subscription(doc, vars).subscribe((r) => {
+    if (r.error) onError(r.error.message);
+    else if (r.data) next(r.data);
+  }).unsubscribe;
+}
+
+export function createGraphqlConsolePort(client: Client): ConsolePort {
+  return {
+    async loadHosts() {
+      const d = await runQuery(client, D.HostsDocument, { first: PAGE });
+      return { hosts: d.hosts.edges.map((e) => toHostRow(e.node)), totalCount: d.hosts.totalCount };
+    },
+    async loadHostInventory(id) {
+      return toInventory((await runQuery(client, D.HostInventoryDocument, { id })).host?.inventory ?? null);
+    },
+    async loadImages() {
+      return (await runQuery(client, D.ImagesDocument, { first: 200 })).images.edges.map((e) =>
+        toImageRow(e.node),
+      );
+    },
+    async loadTasks() {
+      return (await runQuery(client, D.TasksDocument, { first: 200 })).tasks.edges.map((e) =>
+        toTaskRow(e.node),
+      );
+    },
+    async loadAudit() {
+      return (await runQuery(client, D.AuditDocument, { first: 200 })).auditLog.edges.map((e) => e.node);
+    },
+    async loadMulticast() {
+      const d = await runQuery(client, D.MulticastDocument, { first: 50 });
+      return d.multicastSessions.edges.map(({ node: s }) => ({
+        id: s.id,
+        name: s.name,
+        state: s.state,
+        imageName: s.image?.name ?? null,
+        receivers: s.receivers.map((r) => ({
+          hostName: r.host?.name ?? '?',
+          state: r.state,
+          blocksDone: r.blocksDone,
+          blocksTotal: s.imageVersion?.blockCount ?? null,
+        })),
+      }));
+    },
+    async loadStore() {
+      // The API has no store statistics yet: the sum of stored version sizes is an upper bound.
+      const images = await this.loadImages();
+      const used = images.reduce((n, i) => n + i.versions.reduce((m, v) => m + (v.storedBytes ?? 0), 0), 0);
+      return { usedBytes: used, freeBytes: null };
+    },
+    onHostEvent: (listener, onError) =>
+      follow(
+        client,
+        D.HostEventsDocument,
+        {},
+        (d) => listener(d.hostEvents.kind, toHostRow(d.hostEvents.host)),
+        onError,
+      ),
+    onTaskEvent: (listener, onError) =>
+      follow(
+        client,
+        D.TaskEventsDocument,
+        {},
+        (d) => listener(d.taskEvents.kind, toTaskRow(d.taskEvents.task)),
+        onError,
+      ),
+    onTaskProgress: (taskId, listener) =>
+      follow(
+        client,
+        D.TaskProgressDocument,
+        { taskId },
+        (d) =>
+          listener(
+            toCounters(d.taskProgress),
+            d.taskProgress.blocks?.map((b) => ({ index: b.index, state: toBlockState(b.state) })),
+            d.taskProgress.doneRanges,
+          ),
+        () => {}, // progress is best effort: taskEvents still tell the outcome
+      ),
+    async approveHost(id) {
+      const r = (await runMutation(client, D.ApproveHostDocument, { id })).approveHost;
+      return toCommandResult(r, 'ApproveHostSuccess', () => `approved ${r.host?.name ?? ''}`);
+    },
+    async startCapture(hostId, imageId) {
+      const r = (await runMutation(client, D.StartCaptureDocument, { hostId, imageId })).startCapture;
+      return toCommandResult(r, 'StartCaptureSuccess', () => 'capture queued');
+    },
+    async startDeploy(hostId, imageId) {
+      const r = (await runMutation(client, D.StartDeployDocument, { hostIds: [hostId], imageId }))
+        .startDeploy;
+      return toCommandResult(r, 'StartDeploySuccess', () => 'deploy queued');
+    },
+    async startInventory(hostId) {
+      const r = (await runMutation(client, D.StartInventoryDocument, { hostIds: [hostId] })).startInventory;
+      return toCommandResult(r, 'StartInventorySuccess', () => 'inventory queued');
+    },
+    async startWipe(hostId, mode) {
+      const r = (await runMutation(client, D.StartWipeDocument, { hostId, mode })).startWipe;
+      return toCommandResult(r, 'StartWipeSuccess', () => `${mode.toLowerCase()} wipe queued`);
+    },
+    async cancelTask(id) {
+      const r = (await runMutation(client, D.CancelTaskDocument, { id })).cancelTask;
+      return toCommandResult(r, 'CancelTaskSuccess', () => 'task cancelled');
+    },
+    async setImageProtected(id, protect) {
+      const r = (await runMutation(client, D.SetImageProtectedDocument, { id, protected: protect }))
+        .setImageProtected;
+      return toCommandResult(
+        r,
+        'SetImageProtectedSuccess',
+        () => `${r.image?.name ?? 'image'} ${protect ? 'protected' : 'unprotected'}`,
+      );
+    },
+    async deleteImage(id) {
+      const r = (await runMutation(client, D.DeleteImageDocument, { id })).deleteImage;
+      return toCommandResult(r, 'DeleteImageSuccess', () => `${r.image?.name ?? 'image'} deleted`);
+    },
+  };
+}

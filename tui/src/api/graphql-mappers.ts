@@ -1,0 +1,105 @@
+/** GraphQL results → the console's rows, and union results → status lines. */
+
+import type { BlockState } from '../block-map/use-block-map-state.ts';
+import type { InventoryReport } from '../client/agent-port.ts';
+import type { HostRow, ImageRow, TaskRow } from '../console/console-model.ts';
+import type { CommandResult } from '../console/console-port.ts';
+import type { ProgressCounters } from '../transfer/use-transfer-state.ts';
+import type { ErrorShape, HostFields, ImageFields, ProgressFields, TaskFields } from './documents.ts';
+
+export function toHostRow(h: HostFields): HostRow {
+  return {
+    id: h.id,
+    name: h.name,
+    macs: h.macs,
+    pending: h.pending,
+    description: h.description,
+    lastSeenAt: h.lastSeenAt,
+  };
+}
+
+export function toCounters(p: ProgressFields): ProgressCounters {
+  return {
+    blocksDone: p.blocksDone,
+    blocksTotal: p.blocksTotal,
+    bytesDone: p.bytesDone,
+    bytesTotal: p.bytesTotal,
+    rateBytesPerSecond: p.rateBytesPerSecond > 0 ? p.rateBytesPerSecond : null,
+    etaSeconds: p.etaSeconds,
+    phase: p.phase,
+    partition: p.partition,
+  };
+}
+
+export function toTaskRow(t: TaskFields): TaskRow {
+  return {
+    id: t.id,
+    type: t.type,
+    state: t.state,
+    hostId: t.host?.id ?? null,
+    hostName: t.host?.name ?? null,
+    imageName: t.image?.name ?? null,
+    createdAt: t.createdAt,
+    failureReason: t.failureReason,
+    counters: toCounters(t.progress),
+  };
+}
+
+export function toImageRow(i: ImageFields): ImageRow {
+  return {
+    id: i.id,
+    name: i.name,
+    osType: i.osType,
+    imageType: i.imageType,
+    protected: i.protected,
+    enabled: i.enabled,
+    versions: i.versions.map((v) => ({
+      id: `v${v.number}`,
+      createdAt: v.createdAt,
+      sizeBytes: v.sizeBytes,
+      storedBytes: v.storedBytes,
+      blockCount: v.blockCount,
+      current: v.current,
+    })),
+  };
+}
+
+/** The server's block words (capture: uploaded/deduplicated) in the block map's states. */
+export function toBlockState(s: string): BlockState {
+  switch (s) {
+    case 'skipped':
+    case 'deduplicated':
+      return 'skipped';
+    case 'verified':
+      return 'verified';
+    case 'failed':
+      return 'failed';
+    case 'transferring':
+      return 'transferring';
+    default:
+      return 'written'; // written, uploaded
+  }
+}
+
+/** `Foo` from `FooError`, spaced: `ImageProtectedError` → `image protected`. */
+function errorWords(typename: string): string {
+  return typename
+    .replace(/Error$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+}
+
+/** A mutation's union result as a status line. */
+export function toCommandResult(
+  r: ErrorShape | undefined,
+  success: string,
+  ok: (r: ErrorShape) => string,
+): CommandResult {
+  if (r === undefined) return { ok: false, message: 'no answer from the server' };
+  if (r.__typename === success) return { ok: true, message: ok(r) };
+  return { ok: false, message: r.message ?? errorWords(r.__typename) };
+}
+
+export function toInventory(raw: Record<string, unknown> | null): InventoryReport | null {
+  return raw as InventoryReport | null;
+}
