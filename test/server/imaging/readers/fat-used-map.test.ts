@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +13,7 @@ import {
 const MiB = 1024 * 1024;
 const tmp = makeTempDir();
 afterAll(tmp.cleanup);
-beforeAll(() => requireTools('mkfs.fat', 'mcopy', 'mmd', 'fsck.fat', 'partclone.fat', 'truncate'));
+beforeAll(() => requireTools('mkfs.fat', 'mcopy', 'mmd', 'mdel', 'fsck.fat', 'partclone.fat', 'truncate'));
 
 /** `fsck.fat -n -v` ends with "N files, USED/TOTAL clusters" and gives the data region offset. */
 function fsckFat(image: string) {
@@ -24,13 +24,19 @@ function fsckFat(image: string) {
   return { used: Number(m?.[1]), total: Number(m?.[2]), clusterSize, dataStart };
 }
 
-function makeFat(bits: 12 | 16 | 32, size: number, clusterSectors: number, files: number): string {
-  const image = join(tmp.dir, `fat${bits}.img`);
+function makeFat(
+  name: string,
+  bits: 12 | 16 | 32,
+  size: number,
+  clusterSectors: number,
+  files: number,
+): string {
+  const image = join(tmp.dir, `${name}.img`);
   run('truncate', ['-s', String(size), image]);
   run('mkfs.fat', ['-F', String(bits), '-s', String(clusterSectors), image]);
   run('mmd', ['-i', image, '::dir']);
   for (let i = 0; i < files; i++) {
-    const src = join(tmp.dir, `fat${bits}-f${i}`);
+    const src = join(tmp.dir, `${name}-f${i}`);
     writeFileSync(src, seededBytes(i + 3, 40_000 * (i + 1) + 17));
     run('mcopy', ['-i', image, src, i % 2 ? `::dir/f${i}` : `::f${i}`]);
   }
@@ -45,7 +51,7 @@ describe('FAT used map', () => {
   ] as const)(
     'Given a FAT$bits volume with files, when analyzed, then used clusters equal fsck.fat and partclone',
     async ({ bits, size, clusterSectors, fs }) => {
-      const image = makeFat(bits, size, clusterSectors, 5);
+      const image = makeFat(`fat${bits}`, bits, size, clusterSectors, 5);
       const map = await analyzeImage(image);
       const expected = fsckFat(image);
       expect(map.fs).toBe(fs);
@@ -62,6 +68,37 @@ describe('FAT used map', () => {
       // partclone 0.3.23 misreads FAT12 (it maps some used clusters as free and free ones as used,
       // found by locating the files' bytes in the image), so it is a reference for FAT16/32 only.
       if (bits !== 12) expect(map.usedRanges()).toEqual(partcloneUsedRanges('partclone.fat', image, tmp.dir));
+    },
+  );
+
+  it.each([12, 16, 32] as const)(
+    'Given a FAT%s volume where files were deleted between others, when analyzed, then the holes are free and every remaining file lies in used ranges',
+    async (bits) => {
+      const size = { 12: 2 * MiB, 16: 32 * MiB, 32: 64 * MiB }[bits];
+      const image = makeFat(`holes${bits}`, bits, size, 1, 6);
+      run('mdel', ['-i', image, '::f2', '::f4']);
+      const map = await analyzeImage(image);
+      const expected = fsckFat(image);
+      expect(map.usedClusters).toBe(expected.used);
+      expect(map.usedRanges().length).toBeGreaterThan(1);
+      const disk = readFileSync(image);
+      for (const i of [0, 1, 3, 5]) {
+        // Files are written cluster by cluster from a fresh volume, so each one is contiguous.
+        const content = seededBytes(i + 3, 40_000 * (i + 1) + 17);
+        const at = disk.indexOf(content.subarray(0, 4096));
+        expect(at, `file ${i}`).toBeGreaterThanOrEqual(expected.dataStart);
+        expect(map.usedWithin(at, content.length)).toEqual([{ offset: at, length: content.length }]);
+      }
+      for (const i of [2, 4]) {
+        const content = seededBytes(i + 3, 40_000 * (i + 1) + 17);
+        const at = disk.indexOf(content.subarray(0, 4096));
+        // The deleted file's bytes remain on disk, but none of its clusters is used any more.
+        expect(at, `deleted file ${i}`).toBeGreaterThanOrEqual(expected.dataStart);
+        const clusterStart = at - ((at - expected.dataStart) % expected.clusterSize);
+        expect(
+          map.usedWithin(clusterStart, content.length - (at - clusterStart) - expected.clusterSize),
+        ).toEqual([]);
+      }
     },
   );
 });

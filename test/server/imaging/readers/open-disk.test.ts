@@ -1,4 +1,4 @@
-import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DiskAccessError } from '../../../../server/src/imaging/disk/disk-errors.ts';
@@ -95,6 +95,26 @@ describe('block devices', () => {
       sizeBytes: 2048 * 512,
       logicalSectorSize: 4096,
       identity: { model: 'Brume Disk', serial: 'SN123', removable: true, rotational: false },
+    });
+  });
+
+  it('Given a SCSI disk reached through a by-id symlink, when read, then sysfs is found by kernel name and the serial comes from VPD page 0x80', async () => {
+    const root = join(tmp.dir, 'sys2');
+    const dev = join(root, 'sdy');
+    mkdirSync(join(dev, 'device'), { recursive: true });
+    writeFileSync(join(dev, 'size'), '100\n');
+    const serial = Buffer.from('  WD-ABC123      ', 'latin1');
+    writeFileSync(
+      join(dev, 'device', 'vpd_pg80'),
+      Buffer.concat([Buffer.from([0, 0x80, 0, serial.length]), serial]),
+    );
+    const target = join(tmp.dir, 'sdy');
+    writeFileSync(target, '');
+    const link = join(tmp.dir, 'ata-WDC_WD10-ABC123');
+    symlinkSync(target, link);
+    expect(await readSysfsBlockInfo(link, root)).toEqual({
+      sizeBytes: 100 * 512,
+      identity: { serial: 'WD-ABC123' },
     });
   });
 
