@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { interfaceAddress, locateBootTools, lookupUser, prepareTftpRoot } from './boot-files.ts';
+import { assertReachableBy, interfaceAddress, locateBootTools, lookupUser, prepareTftpRoot } from './boot-files.ts';
 import { renderDnsmasqConfig } from './dnsmasq-config.ts';
 import { type BackoffPolicy, type DnsmasqStatus, DnsmasqSupervisor } from './dnsmasq-supervisor.ts';
 import type { PxeConfig } from './pxe-config.ts';
@@ -55,6 +55,7 @@ export async function startPxeService(config: PxeConfig, deps: PxeServiceDeps): 
     const serverAddress = settings.serverAddress ?? interfaceAddress(settings.interface);
     const owner = process.getuid?.() === 0 ? await lookupUser(settings.user) : null;
     await prepareTftpRoot(settings.tftpRoot, tools.bootFiles, owner);
+    if (owner !== null) await assertReachableBy(settings.tftpRoot, owner);
     await mkdir(settings.stateDir, { recursive: true, mode: 0o755 });
     const confPath = path.join(settings.stateDir, 'dnsmasq.conf');
     const bootUrl = bootScriptUrl(config, serverAddress, settings.httpPort);

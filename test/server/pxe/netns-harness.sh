@@ -8,7 +8,8 @@
 #   netns-harness.sh up <prefix> <leaf>=<cidr|-> ...   e.g. up brpxe-1a2b srv=10.99.0.1/24 c1=-
 #   netns-harness.sh down <prefix>              deletes every namespace named <prefix>-*
 #
-# Inside each leaf namespace the interface is called eth0 and lo is up.
+# Inside each leaf namespace the interface is called eth0 and lo is up; a leaf given `-` has
+# no address and an on-link default route.
 set -eu
 
 cmd=${1:-}
@@ -55,7 +56,13 @@ case "$cmd" in
       ip -n "$hub" link set "p$i" master br0
       ip -n "$hub" link set "p$i" up
       ip -n "$ns" link set eth0 up
-      if [ "$cidr" != "-" ]; then ip -n "$ns" addr add "$cidr" dev eth0; fi
+      if [ "$cidr" != "-" ]; then
+        ip -n "$ns" addr add "$cidr" dev eth0
+      else
+        # An address-less client still needs a route to send to 255.255.255.255 from a UDP
+        # socket (the DHCP probe); raw-socket clients such as udhcpc do not care.
+        ip -n "$ns" route add default dev eth0
+      fi
       i=$((i + 1))
     done
     ;;
