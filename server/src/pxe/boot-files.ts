@@ -106,14 +106,22 @@ export async function prepareTftpRoot(
  * searchable by that user, or dnsmasq exits with a bare "Permission denied". Say which one.
  */
 export async function assertReachableBy(dir: string, owner: { uid: number; gid: number }): Promise<void> {
-  const parts = path.resolve(dir).split('/').filter((p) => p !== '');
+  const parts = path
+    .resolve(dir)
+    .split('/')
+    .filter((p) => p !== '');
   for (let i = 0; i <= parts.length; i++) {
     const current = `/${parts.slice(0, i).join('/')}`;
     const s = await stat(current);
     const searchable =
-      (s.mode & 0o001) !== 0 || (s.uid === owner.uid && (s.mode & 0o100) !== 0) || (s.gid === owner.gid && (s.mode & 0o010) !== 0);
+      (s.mode & 0o001) !== 0 ||
+      (s.uid === owner.uid && (s.mode & 0o100) !== 0) ||
+      (s.gid === owner.gid && (s.mode & 0o010) !== 0);
     if (!searchable) {
-      throw new PxeTftpRootError(dir, new Error(`the dnsmasq user cannot enter ${current} (chmod o+x it, or set BRUME_PXE_TFTP_ROOT)`));
+      throw new PxeTftpRootError(
+        dir,
+        new Error(`the dnsmasq user cannot enter ${current} (chmod o+x it, or set BRUME_PXE_TFTP_ROOT)`),
+      );
     }
   }
 }

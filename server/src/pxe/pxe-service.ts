@@ -1,7 +1,13 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { assertReachableBy, interfaceAddress, locateBootTools, lookupUser, prepareTftpRoot } from './boot-files.ts';
+import {
+  assertReachableBy,
+  interfaceAddress,
+  locateBootTools,
+  lookupUser,
+  prepareTftpRoot,
+} from './boot-files.ts';
 import { renderDnsmasqConfig } from './dnsmasq-config.ts';
 import { type BackoffPolicy, type DnsmasqStatus, DnsmasqSupervisor } from './dnsmasq-supervisor.ts';
 import type { PxeConfig } from './pxe-config.ts';
