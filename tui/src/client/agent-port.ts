@@ -125,3 +125,30 @@ export interface AgentPort {
   /** Runs a task to its end, reporting into `sink`; `signal` cancels it. */
   runTask(task: AgentTask, sink: ProgressSink, signal: AbortSignal): Promise<TaskOutcome>;
 }
+
+/** How the client face creates the agent. */
+export interface AgentPortOptions {
+  /** Server base URL, e.g. `http://10.0.0.1:8080`. */
+  readonly server: string;
+  /** This machine's MAC (the one it checks in with). */
+  readonly mac: string;
+  /** The target disk: a block device, or a raw image file in tests. */
+  readonly diskPath: string;
+  /** JSON inventory replacing the one read from `/sys` and `/proc` (tests). */
+  readonly inventoryFile?: string;
+}
+
+/**
+ * The agent's entry point for the client face: `tui/src/agent/index.ts` exports
+ * `createAgentPort: CreateAgentPort`. Until it exists, `load-agent.ts` gives a stand-in that says so.
+ */
+export type CreateAgentPort = (options: AgentPortOptions) => AgentPort | Promise<AgentPort>;
+
+/** Raised by the stand-in agent: the agent is not part of this build yet. */
+export class AgentUnavailableError extends Error {
+  readonly code = 'AGENT_UNAVAILABLE';
+  constructor(what: string) {
+    super(`${what}: the client agent (tui/src/agent) is not available in this build`);
+    this.name = 'AgentUnavailableError';
+  }
+}
