@@ -52,14 +52,8 @@ function extKind(compat: number, incompat: number, roCompat: number): FsKind {
 
 const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
 
-/** The superblock fields the used map needs, checked against each other and the partition. */
-export function parseExtSuperblock(probe: Uint8Array, partitionSize: number): ExtSuperblock {
-  const v = new DataView(probe.buffer, probe.byteOffset + EXT_SUPERBLOCK_OFFSET, 1024);
-  const compat = v.getUint32(92, true);
-  const incompat = v.getUint32(96, true);
-  const roCompat = v.getUint32(100, true);
-  const kind = extKind(compat, incompat, roCompat);
-  const bad = (code: string, msg: string) => new CorruptFilesystemError(kind, code, msg);
+/** Features whose volumes this reader must not map from the bitmaps alone. */
+function refuseUnmappable(kind: FsKind, incompat: number, roCompat: number): void {
   if ((incompat & INCOMPAT_JOURNAL_DEV) !== 0) {
     throw new UnsupportedFilesystemError(kind, 'JOURNAL_DEVICE', 'an external journal device holds no files');
   }
@@ -74,44 +68,51 @@ export function parseExtSuperblock(probe: Uint8Array, partitionSize: number): Ex
   if ((roCompat & RO_COMPAT_BIGALLOC) !== 0) {
     throw new UnsupportedFilesystemError(kind, 'BIGALLOC', 'bigalloc (cluster bitmaps) is not mapped');
   }
+}
+
+function checkGeometry(sb: ExtSuperblock, is64: boolean, partitionSize: number): void {
+  const bad = (msg: string) => new CorruptFilesystemError(sb.kind, 'BAD_SUPERBLOCK', msg);
+  const { blockSize, firstDataBlock, blocksPerGroup, inodesPerGroup, inodeSize, descSize, blocksCount } = sb;
+  if (firstDataBlock !== (blockSize === 1024 ? 1 : 0)) throw bad(`first data block ${firstDataBlock}`);
+  if (blocksPerGroup === 0 || blocksPerGroup % 8 !== 0 || blocksPerGroup > blockSize * 8) {
+    throw bad(`blocks per group ${blocksPerGroup}`);
+  }
+  if (inodesPerGroup === 0 || inodesPerGroup > blockSize * 8) throw bad(`inodes per group ${inodesPerGroup}`);
+  if (!isPow2(inodeSize) || inodeSize < 128 || inodeSize > blockSize) throw bad(`inode size ${inodeSize}`);
+  if (!isPow2(descSize) || descSize < 32 || descSize > 1024 || (is64 && descSize < 64)) {
+    throw bad(`descriptor size ${descSize}`);
+  }
+  if (blocksCount <= firstDataBlock || blocksCount * blockSize > partitionSize) {
+    const msg = `${blocksCount} blocks of ${blockSize} do not fit ${partitionSize} bytes`;
+    throw new CorruptFilesystemError(sb.kind, 'VOLUME_BEYOND_PARTITION', msg);
+  }
+}
+
+/** The superblock fields the used map needs, checked against each other and the partition. */
+export function parseExtSuperblock(probe: Uint8Array, partitionSize: number): ExtSuperblock {
+  const v = new DataView(probe.buffer, probe.byteOffset + EXT_SUPERBLOCK_OFFSET, 1024);
+  const compat = v.getUint32(92, true);
+  const incompat = v.getUint32(96, true);
+  const roCompat = v.getUint32(100, true);
+  const kind = extKind(compat, incompat, roCompat);
+  refuseUnmappable(kind, incompat, roCompat);
   const logBlock = v.getUint32(24, true);
-  if (logBlock > 6) throw bad('BAD_SUPERBLOCK', `log block size ${logBlock}`);
+  if (logBlock > 6) throw new CorruptFilesystemError(kind, 'BAD_SUPERBLOCK', `log block size ${logBlock}`);
   const blockSize = 1024 << logBlock;
   const is64 = (incompat & INCOMPAT_64BIT) !== 0;
   const blocksCount = v.getUint32(4, true) + (is64 ? v.getUint32(0x150, true) * 2 ** 32 : 0);
   const firstDataBlock = v.getUint32(20, true);
   const blocksPerGroup = v.getUint32(32, true);
-  const inodesPerGroup = v.getUint32(40, true);
-  const inodeSize = v.getUint32(76, true) === 0 ? 128 : v.getUint16(88, true);
-  const descSize = is64 ? v.getUint16(254, true) : 32;
-  if (firstDataBlock !== (blockSize === 1024 ? 1 : 0))
-    throw bad('BAD_SUPERBLOCK', `first data block ${firstDataBlock}`);
-  if (blocksPerGroup === 0 || blocksPerGroup % 8 !== 0 || blocksPerGroup > blockSize * 8) {
-    throw bad('BAD_SUPERBLOCK', `blocks per group ${blocksPerGroup}`);
-  }
-  if (inodesPerGroup === 0 || inodesPerGroup > blockSize * 8)
-    throw bad('BAD_SUPERBLOCK', `inodes per group ${inodesPerGroup}`);
-  if (!isPow2(inodeSize) || inodeSize < 128 || inodeSize > blockSize)
-    throw bad('BAD_SUPERBLOCK', `inode size ${inodeSize}`);
-  if (!isPow2(descSize) || descSize < 32 || descSize > 1024 || (is64 && descSize < 64)) {
-    throw bad('BAD_SUPERBLOCK', `descriptor size ${descSize}`);
-  }
-  if (blocksCount <= firstDataBlock || blocksCount * blockSize > partitionSize) {
-    throw bad(
-      'VOLUME_BEYOND_PARTITION',
-      `${blocksCount} blocks of ${blockSize} do not fit ${partitionSize} bytes`,
-    );
-  }
-  return {
+  const sb: ExtSuperblock = {
     kind,
     blockSize,
     blocksCount,
     firstDataBlock,
     blocksPerGroup,
-    inodesPerGroup,
-    inodeSize,
-    descSize,
-    groupCount: Math.ceil((blocksCount - firstDataBlock) / blocksPerGroup),
+    inodesPerGroup: v.getUint32(40, true),
+    inodeSize: v.getUint32(76, true) === 0 ? 128 : v.getUint16(88, true),
+    descSize: is64 ? v.getUint16(254, true) : 32,
+    groupCount: blocksPerGroup === 0 ? 0 : Math.ceil((blocksCount - firstDataBlock) / blocksPerGroup),
     reservedGdtBlocks: v.getUint16(206, true),
     firstMetaBg: v.getUint32(260, true),
     backupBgs: [v.getUint32(0x24c, true), v.getUint32(0x250, true)],
@@ -121,6 +122,8 @@ export function parseExtSuperblock(probe: Uint8Array, partitionSize: number): Ex
     flexBg: (incompat & INCOMPAT_FLEX_BG) !== 0,
     groupChecksums: (roCompat & (RO_COMPAT_GDT_CSUM | RO_COMPAT_METADATA_CSUM)) !== 0,
   };
+  checkGeometry(sb, is64, partitionSize);
+  return sb;
 }
 
 function isPowerOf(n: number, base: number): boolean {
