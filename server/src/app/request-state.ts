@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Plugin } from 'graphql-yoga';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
 import { parseBearer } from '../auth/token-secret.ts';
 import type { Viewer } from '../graphql/context.ts';
 
@@ -33,11 +34,21 @@ export const clientAddressOf = (req: IncomingMessage | undefined): string | null
 export function useRequestState(
   states: WeakMap<Request, RequestState>,
   resolveBearer: (token: string) => Promise<Viewer | null>,
+  log: Logger,
 ): Plugin<ServerContext> {
   return {
     async onRequest({ request, serverContext }) {
       const token = parseBearer(request.headers.get('authorization'));
-      const viewer = token ? await resolveBearer(token) : null;
+      let viewer: Viewer | null = null;
+      try {
+        viewer = token ? await resolveBearer(token) : null;
+      } catch (err) {
+        // The database is unreachable: say so (503) rather than treat the caller as anonymous.
+        log.error({ err }, 'token resolution failed');
+        throw createGraphQLError('Service temporarily unavailable', {
+          extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+        });
+      }
       states.set(request, {
         viewer,
         requestId: requestIdOf(request.headers.get('x-request-id')),

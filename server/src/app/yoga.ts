@@ -69,7 +69,7 @@ export function createYogaServer(deps: YogaDeps) {
       } satisfies Context;
     },
     plugins: [
-      useRequestState(states, (token) => services.auth.resolveBearer(token)),
+      useRequestState(states, (token) => services.auth.resolveBearer(token), log),
       useCSRFPrevention({ requestHeaders: [csrfHeader, 'x-graphql-yoga-csrf'] }),
       EnvelopArmorPlugin({
         maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },

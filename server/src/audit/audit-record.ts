@@ -1,3 +1,4 @@
+import { errorTypeMap } from '@pothos/plugin-errors';
 import { GraphQLError } from 'graphql';
 import type { Context } from '../graphql/context.ts';
 import type { AuditRecord } from './audit-service.ts';
@@ -45,6 +46,10 @@ const codeOf = (err: unknown): string => {
   return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
 };
 
+/** The errors plugin returns typed errors as proxies (not `instanceof Error`), registered here. */
+const isReturnedError = (value: unknown): boolean =>
+  value instanceof Error || (typeof value === 'object' && value !== null && errorTypeMap.has(value));
+
 const refusalCodes = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
 
 /**
@@ -59,7 +64,7 @@ export function auditRecordOf(
 ): AuditRecord {
   let code = 'OK';
   if (outcome.error !== undefined) code = codeOf(outcome.error);
-  else if (outcome.result instanceof Error) code = codeOf(outcome.result);
+  else if (isReturnedError(outcome.result)) code = codeOf(outcome.result);
   return {
     actorUserId: ctx.viewer?.userId ?? null,
     actorTokenId: ctx.viewer?.tokenId ?? null,

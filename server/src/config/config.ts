@@ -25,18 +25,25 @@ export class ConfigError extends Error {
   }
 }
 
-/** `--port 9000` and `--data-dir x` become PORT and BRUME_DATA_DIR; flags win over env. */
+/** Command-line flags and the env names they set; flags win over env. */
+const flagToEnv: Record<string, string> = {
+  port: 'PORT',
+  host: 'HOST',
+  'data-dir': 'BRUME_DATA_DIR',
+  'database-url': 'DATABASE_URL',
+  'images-dir': 'BRUME_IMAGES_DIR',
+  'log-level': 'BRUME_LOG_LEVEL',
+};
+
 function flagsToEnv(argv: readonly string[]): Record<string, string> {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: false,
-    allowPositionals: true,
-  });
+  const options = Object.fromEntries(
+    Object.keys(flagToEnv).map((flag) => [flag, { type: 'string' as const }]),
+  );
+  const { values } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true });
   const env: Record<string, string> = {};
   for (const [flag, value] of Object.entries(values)) {
-    if (typeof value !== 'string') continue;
-    const name = flag.replaceAll('-', '_').toUpperCase();
-    env[name === 'PORT' || name === 'DATABASE_URL' || name === 'NODE_ENV' ? name : `BRUME_${name}`] = value;
+    const name = flagToEnv[flag];
+    if (name && typeof value === 'string') env[name] = value;
   }
   return env;
 }
