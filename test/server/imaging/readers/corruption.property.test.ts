@@ -11,7 +11,7 @@ import { overlayDisk, patchesIn } from './support/overlay-disk.ts';
 import { makeTempDir, requireTools, run, seededBytes } from './support/tools.ts';
 
 const MiB = 1024 * 1024;
-const RUNS = 150;
+const RUNS = 100;
 const tmp = makeTempDir();
 afterAll(tmp.cleanup);
 
