@@ -10,6 +10,14 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMai
     summary: 'capture, deploy, verify and inspect images locally (no server)',
     load: async () => (await import('@brume/server/imaging/cli/image-cli.ts')).imageCli,
   },
+  console: {
+    summary: 'the admin console: hosts, images, tasks, multicast, audit, live (--server URL)',
+    load: async () => (await import('./console-command.tsx')).consoleCli,
+  },
+  menu: {
+    summary: "the client's FOG boot menu and transfer screen (--server URL --disk PATH --mac MAC)",
+    load: async () => (await import('./menu-command.tsx')).menuCli,
+  },
 };
 
 function usage(): string {

@@ -142,6 +142,9 @@ export function ClientApp(props: ClientAppProps) {
       (e) => setPhase({ kind: 'error', message: e instanceof Error ? e.message : String(e) }),
     );
   }, [props.agent]);
+  useEffect(() => {
+    if (phase.kind === 'error') props.onExit(1);
+  }, [phase, props]);
   const onTask = useCallback((task: AgentTask) => setPhase({ kind: 'task', task }), []);
   const onTaskDone = useCallback(
     (o: TaskOutcome) => {

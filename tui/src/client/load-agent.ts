@@ -8,23 +8,29 @@ import {
   type AgentPortOptions,
   AgentUnavailableError,
   type CreateAgentPort,
+  type HostStatus,
 } from './agent-port.ts';
 
 // A variable specifier: the agent may not exist at typecheck time.
 const AGENT_MODULE = '../agent/index.ts';
 
-export async function loadAgent(options: AgentPortOptions): Promise<AgentPort> {
+/** Host state by MAC through an operator's token (the stand-in's only way to know it). */
+export type HostLookup = (mac: string) => Promise<HostStatus>;
+
+export async function loadAgent(options: AgentPortOptions, lookup?: HostLookup): Promise<AgentPort> {
   const mod = (await import(AGENT_MODULE).catch(() => null)) as { createAgentPort?: CreateAgentPort } | null;
   if (mod?.createAgentPort) return mod.createAgentPort(options);
-  return standInAgent(options);
+  return standInAgent(options, lookup);
 }
 
-export function standInAgent(options: AgentPortOptions): AgentPort {
+export function standInAgent(options: AgentPortOptions, lookup?: HostLookup): AgentPort {
   const missing = (what: string) => () => Promise.reject(new AgentUnavailableError(what));
   return {
     mac: options.mac,
     diskPath: options.diskPath,
-    checkIn: missing('check-in'),
+    checkIn: lookup
+      ? async () => ({ status: await lookup(options.mac), task: null })
+      : missing('check-in (set BRUME_TOKEN to show the menu without the agent)'),
     register: missing('registration'),
     collectInventory: missing('inventory'),
     runTask: missing('running a task'),

@@ -1,0 +1,46 @@
+/**
+ * The console without a terminal (`brume console | less`, cron, CI): hosts, images and tasks as
+ * plain lines, then with `--follow` one line per host or task event until interrupted.
+ */
+import type { ConsolePort } from '../console/console-port.ts';
+import { formatBytes, formatPercent } from '../ui/format.ts';
+import { sanitizeText } from '../ui/sanitize.ts';
+
+type Out = { write(s: string): unknown };
+
+export async function printConsoleSnapshot(port: ConsolePort, out: Out, follow: boolean): Promise<number> {
+  const [{ hosts, totalCount }, images, tasks] = await Promise.all([
+    port.loadHosts(),
+    port.loadImages(),
+    port.loadTasks(),
+  ]);
+  const line = (s: string) => out.write(`${sanitizeText(s)}\n`);
+  line(`hosts ${totalCount}`);
+  for (const h of hosts) line(`host ${h.name} ${h.macs.join(',')} ${h.pending ? 'pending' : 'approved'}`);
+  line(`images ${images.length}`);
+  for (const i of images) {
+    const cur = i.versions.find((v) => v.current);
+    line(
+      `image ${i.name} ${i.osType} versions=${i.versions.length} current=${formatBytes(cur?.sizeBytes)}${i.protected ? ' protected' : ''}`,
+    );
+  }
+  line(`tasks ${tasks.length}`);
+  for (const t of tasks) {
+    const c = t.counters;
+    line(
+      `task ${t.type} ${t.hostName ?? '-'} ${t.imageName ?? '-'} ${t.state} ${formatPercent(c.bytesDone, c.bytesTotal)}${t.failureReason ? ` ${t.failureReason}` : ''}`,
+    );
+  }
+  if (!follow) return 0;
+  return new Promise<number>((resolve) => {
+    const fail = (m: string) => {
+      line(`error ${m}`);
+      resolve(1);
+    };
+    port.onHostEvent((kind, h) => line(`${new Date().toISOString()} host ${kind} ${h.name}`), fail);
+    port.onTaskEvent(
+      (kind, t) => line(`${new Date().toISOString()} task ${kind} ${t.type} ${t.hostName ?? '-'} ${t.state}`),
+      fail,
+    );
+  });
+}
