@@ -27,7 +27,7 @@ export function parseBenchOptions(args: readonly string[]): ImagingBenchOptions 
     args: [...args],
     options: {
       rounds: { type: 'string', default: '3' },
-      'block-size-kib': { type: 'string', default: '4096' },
+      'block-size-kib': { type: 'string', default: '1024' },
       level: { type: 'string', default: '3' },
       workers: { type: 'string', default: '2' },
       'queue-depth': { type: 'string', default: '6' },

@@ -7,7 +7,7 @@ import type { ByteRange, FsKind, PartitionInfo, UsedMap } from '../layout-types.
 
 export const MIB = 1024 * 1024;
 /** Chosen by `npm run bench`: see bench/README.md. */
-export const DEFAULT_BLOCK_SIZE = 4 * MIB;
+export const DEFAULT_BLOCK_SIZE = 1 * MIB;
 export const MIN_BLOCK_SIZE = 64 * 1024;
 export const MAX_BLOCK_SIZE = 64 * MIB;
 

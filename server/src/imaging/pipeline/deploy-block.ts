@@ -59,15 +59,14 @@ export async function targetHolds(disk: DiskReader, ref: ManifestChunkRef, slot:
   return (await codec.digest(slot, ref.length)) === ref.hash;
 }
 
-/** Decodes and verifies `compressed` into the slot, then writes it. Throws before writing if bad. */
-export async function writeChunk(
-  disk: DiskWriter,
+/** Decodes and verifies `compressed` into the slot; BlockDecodeError (naming the block) if bad. */
+export async function decodeInto(
   index: number,
   ref: ManifestChunkRef,
   compressed: Uint8Array,
   slot: Slot,
   codec: ChunkCodec,
-): Promise<void> {
+) {
   let length: number;
   try {
     length = await codec.decode(ref.hash, compressed, slot);
@@ -77,36 +76,94 @@ export async function writeChunk(
   if (length !== ref.length) {
     throw new BlockDecodeError(index, ref, new Error(`decodes to ${length} bytes, block is ${ref.length}`));
   }
+}
+
+/** Decodes and verifies `compressed` into the slot, then writes it whole. Throws before writing if bad. */
+export async function writeChunk(
+  disk: DiskWriter,
+  index: number,
+  ref: ManifestChunkRef,
+  compressed: Uint8Array,
+  slot: Slot,
+  codec: ChunkCodec,
+): Promise<void> {
+  await decodeInto(index, ref, compressed, slot, codec);
   await disk.writeAt(slot.bytes, ref.offset, ref.length);
+}
+
+/** Granularity of the delta write: spans that already match the target are not rewritten. */
+const SPAN = 64 * 1024;
+
+/**
+ * Writes only the spans of `data` that differ from `current` (the target's bytes), coalesced into
+ * as few writes as possible; returns the bytes written. A blank target gets only non-zero spans.
+ */
+export async function writeDelta(
+  disk: DiskWriter,
+  offset: number,
+  data: Slot,
+  current: Slot,
+  length: number,
+) {
+  const a = Buffer.from(data.buffer, 0, length);
+  const b = Buffer.from(current.buffer, 0, length);
+  let written = 0;
+  let runStart = -1;
+  for (let at = 0; ; at += SPAN) {
+    const inRange = at < length;
+    const differs =
+      inRange && a.compare(b, at, Math.min(at + SPAN, length), at, Math.min(at + SPAN, length)) !== 0;
+    if (differs && runStart < 0) runStart = at;
+    if (!differs && runStart >= 0) {
+      const runEnd = Math.min(at, length);
+      await disk.writeAt(data.bytes.subarray(runStart, runEnd), offset + runStart);
+      written += runEnd - runStart;
+      runStart = -1;
+    }
+    if (!inRange) break;
+  }
+  return written;
 }
 
 export interface DeployBlockResult {
   readonly state: 'skipped' | 'written';
   readonly bytesRead: number;
   readonly bytesFetched: number;
+  readonly bytesWritten: number;
 }
 
 export interface DeployBlockContext {
   readonly disk: DiskWriter;
   readonly source: ChunkSource;
   readonly codec: ChunkCodec;
-  /** Read the target first and skip matching blocks (default true). */
+  /** Read the target first, skip matching blocks and write only differing spans (default true). */
   readonly skipMatching?: boolean;
+}
+
+/** Two block buffers: the chunk's bytes and the target's current bytes. */
+export interface DeploySlots {
+  readonly data: Slot;
+  readonly target: Slot;
 }
 
 export async function deployBlock(
   ctx: DeployBlockContext,
   index: number,
   ref: ManifestChunkRef,
-  slot: Slot,
+  slots: DeploySlots,
 ): Promise<DeployBlockResult> {
   const check = ctx.skipMatching ?? true;
-  if (check && (await targetHolds(ctx.disk, ref, slot, ctx.codec))) {
-    return { state: 'skipped', bytesRead: ref.length, bytesFetched: 0 };
+  if (check && (await targetHolds(ctx.disk, ref, slots.target, ctx.codec))) {
+    return { state: 'skipped', bytesRead: ref.length, bytesFetched: 0, bytesWritten: 0 };
   }
   const compressed = await ctx.source.getCompressed(ref.hash);
-  await writeChunk(ctx.disk, index, ref, compressed, slot, ctx.codec);
-  return { state: 'written', bytesRead: check ? ref.length : 0, bytesFetched: compressed.length };
+  if (!check) {
+    await writeChunk(ctx.disk, index, ref, compressed, slots.data, ctx.codec);
+    return { state: 'written', bytesRead: 0, bytesFetched: compressed.length, bytesWritten: ref.length };
+  }
+  await decodeInto(index, ref, compressed, slots.data, ctx.codec);
+  const bytesWritten = await writeDelta(ctx.disk, ref.offset, slots.data, slots.target, ref.length);
+  return { state: 'written', bytesRead: ref.length, bytesFetched: compressed.length, bytesWritten };
 }
 
 /** Read-back check of one written block. */

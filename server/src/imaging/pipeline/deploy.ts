@@ -9,7 +9,13 @@ import type { Manifest, ManifestChunkRef } from '../manifest/manifest-schema.ts'
 import { boundedRun } from './bounded-run.ts';
 import { DEFAULT_QUEUE_DEPTH, DEFAULT_WORKERS } from './capture.ts';
 import { allocSlot, type ChunkCodec, createCodec, type Slot } from './chunk-codec-pool.ts';
-import { type ChunkSource, type DeployBlockContext, deployBlock, verifyBlock } from './deploy-block.ts';
+import {
+  type ChunkSource,
+  type DeployBlockContext,
+  type DeploySlots,
+  deployBlock,
+  verifyBlock,
+} from './deploy-block.ts';
 import { minimumTargetSize, prepareTables, TargetTooSmallError, writeTables } from './deploy-tables.ts';
 import { DoneMap } from './done-map.ts';
 import { type ProgressSink, ProgressTracker } from './progress.ts';
@@ -126,7 +132,7 @@ async function deployBlocks(
     codec,
     skipMatching: options.skipMatching ?? true,
   };
-  const slots: Slot[] = [];
+  const slots: DeploySlots[] = [];
   const slotSize = blocks.reduce((m, b) => Math.max(m, b.length), 1);
   await boundedRun(
     blocks.length,
@@ -139,15 +145,14 @@ async function deployBlocks(
         tracker.blockDone({ ...event, state: 'skipped', hash: ref.hash }, ref.length, ref.partition);
         return;
       }
-      slots[runner] ??= allocSlot(slotSize);
+      slots[runner] ??= { data: allocSlot(slotSize), target: allocSlot(slotSize) };
       try {
-        const r = await deployBlock(ctx, index, ref, slots[runner] as Slot);
+        const r = await deployBlock(ctx, index, ref, slots[runner] as DeploySlots);
         c.bytesRead += r.bytesRead;
         c.bytesFetched += r.bytesFetched;
-        if (r.state === 'written') {
-          c.written++;
-          c.bytesWritten += ref.length;
-        } else c.skipped++;
+        c.bytesWritten += r.bytesWritten;
+        if (r.state === 'written') c.written++;
+        else c.skipped++;
         done?.set(index);
         tracker.blockDone({ ...event, state: r.state, hash: ref.hash }, ref.length, ref.partition);
       } catch (error) {
