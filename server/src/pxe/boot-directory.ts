@@ -41,6 +41,8 @@ export interface BootRecord {
 /** A user whose credentials were verified and whose role allows boot-menu actions. */
 export interface BootOperator {
   readonly username: string;
+  /** The user's id, recorded as the creator of what the action queues. */
+  readonly userId: string | null;
 }
 
 /** Domain refusals come back as values (shown on the client's screen), not exceptions. */

@@ -43,7 +43,7 @@ export class MemoryBootDirectory implements BootDirectory {
 
   async verifyOperator(username: string, password: string) {
     const user = this.users.find((u) => u.username === username && u.password === password);
-    return user !== undefined && user.role !== 'VIEWER' ? { username } : null;
+    return user !== undefined && user.role !== 'VIEWER' ? { username, userId: `user-${username}` } : null;
   }
 
   async listImages(): Promise<readonly BootImage[]> {
