@@ -1,4 +1,3 @@
-import { Repeater } from '@repeaterjs/repeater';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import type { Executor } from '../db/database.ts';
@@ -159,8 +158,9 @@ export function createTasksService(deps: ServiceDeps) {
     },
 
     /**
-     * The task's last checkpoint, then live counters; undefined for an unknown task. Subscribes
-     * before reading the row so no report falls between the two; a 1-slot buffer coalesces.
+     * The task's last checkpoint, then live counters; undefined for an unknown task. A report that
+     * lands between the checkpoint read and the live stream starting is harmless: counters are
+     * cumulative, the next report supersedes it, and the final one is always written to the row.
      */
     async watchProgress(taskId: string): Promise<AsyncIterable<TaskProgress> | undefined> {
       const live = pubsub.subscribe('taskProgress', { key: taskId, bufferSize: 1 });
@@ -169,7 +169,16 @@ export function createTasksService(deps: ServiceDeps) {
         await live.return();
         return undefined;
       }
-      return Repeater.merge([[progressOfRow(row)], live]);
+      // A generator pulls from `live` only when its reader asks: the 1-slot buffer then hands a
+      // slow reader the newest counters instead of a backlog (an eager merge would hold a stale one).
+      return (async function* () {
+        try {
+          yield progressOfRow(row);
+          yield* live;
+        } finally {
+          await live.return();
+        }
+      })();
     },
 
     renewLease: (taskId: string, holder: string, expiresAt: Date) =>
