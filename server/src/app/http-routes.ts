@@ -12,8 +12,10 @@ export interface HttpRoute {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void;
 }
 
-export function httpRoutes(_services: Services): HttpRoute[] {
-  return [];
+export function httpRoutes(services: Services): HttpRoute[] {
+  return [
+    ...services.transfer.routes, // data plane /v1/ (server/src/transfer/PROTOCOL.md)
+  ];
 }
 
 export function findRoute(

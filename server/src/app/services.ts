@@ -6,6 +6,7 @@ import { createImagesService } from '../images/images-service.ts';
 import { createMulticastService } from '../multicast/multicast-service.ts';
 import { createStorageService } from '../storage/storage-service.ts';
 import { createTasksService } from '../tasks/tasks-service.ts';
+import { createTransferService } from '../transfer/transfer-service.ts';
 import type { ServiceDeps } from './service-deps.ts';
 
 export type { ServiceDeps } from './service-deps.ts';
@@ -18,16 +19,27 @@ export function createServices(deps: ServiceDeps) {
   const audit = createAuditService(deps);
   const auth = createAuthService(deps);
   const tasks = createTasksService(deps);
+  const hosts = createHostsService(deps);
+  const images = createImagesService(deps);
   return {
     pubsub: deps.pubsub,
     audit,
     auth,
-    hosts: createHostsService(deps),
+    hosts,
     groups: createGroupsService(deps),
-    images: createImagesService(deps),
+    images,
     tasks,
     multicast: createMulticastService(deps, { tasks }),
     storage: createStorageService(deps),
+    // Data plane /v1/ (transfer issue): routes mounted in http-routes.ts.
+    transfer: createTransferService({
+      ...deps,
+      imagesDir: deps.config.core.imagesDir,
+      tasks,
+      hosts,
+      images,
+      audit,
+    }),
   };
 }
 

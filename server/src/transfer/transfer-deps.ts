@@ -1,0 +1,29 @@
+/** What the data plane needs from the rest of the server, injected by the composition root. */
+import type { Logger } from 'pino';
+import type { AuditService } from '../audit/audit-service.ts';
+import type { Database } from '../db/database.ts';
+import type { PubSub } from '../graphql/pubsub.ts';
+import type { HostsService } from '../hosts/hosts-service.ts';
+import type { ImagesService } from '../images/images-service.ts';
+import type { TasksService } from '../tasks/tasks-service.ts';
+
+export interface TransferDeps {
+  readonly db: Database;
+  readonly pubsub: PubSub;
+  readonly log: Logger;
+  readonly now: () => Date;
+  /** The image store root (`BRUME_IMAGES_DIR`): chunks, manifests and `staging/`. */
+  readonly imagesDir: string;
+  readonly tasks: TasksService;
+  readonly hosts: HostsService;
+  readonly images: ImagesService;
+  readonly audit: AuditService;
+}
+
+/** Tunables, defaults in PROTOCOL.md; tests shorten some. */
+export interface TransferOptions {
+  readonly tokenTtlMs?: number;
+  readonly maxBlockRequestsPerTask?: number;
+  readonly maxVerifications?: number;
+  readonly publishEveryMs?: number;
+}

@@ -1,0 +1,80 @@
+/**
+ * The data plane under `/v1/` (PROTOCOL.md): a small router over Node's request/response, mounted
+ * in the app through `routes`. Handlers are thin; errors become `{code, message}` bodies.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpRoute } from '../app/http-routes.ts';
+import { handleBlockPut, handleCommit, handleMissing } from './capture-handlers.ts';
+import { handleCheckin } from './checkin-handler.ts';
+import { handleBlockGet, handleManifest } from './deploy-handlers.ts';
+import { sendError } from './http-io.ts';
+import {
+  handleComplete,
+  handleFail,
+  handleInventory,
+  handleProgress,
+  handleStart,
+  handleTaskInfo,
+} from './task-handlers.ts';
+import { createTransferCore, type TransferCore } from './transfer-core.ts';
+import type { TransferDeps, TransferOptions } from './transfer-deps.ts';
+import { TransferError } from './transfer-errors.ts';
+import { TransferStore } from './transfer-store.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, param: string) => Promise<void>;
+
+const HASH_ROUTE = /^\/v1\/(capture|deploy)\/blocks\/([^/]{1,128})$/;
+
+function table(core: TransferCore, store: TransferStore): Record<string, Handler> {
+  return {
+    'POST /v1/checkin': (req, res) => handleCheckin(core, req, res),
+    'GET /v1/task': (req, res) => handleTaskInfo(core, req, res),
+    'POST /v1/task/start': (req, res) => handleStart(core, req, res),
+    'POST /v1/task/progress': (req, res) => handleProgress(core, req, res),
+    'POST /v1/task/complete': (req, res) => handleComplete(core, req, res),
+    'POST /v1/task/fail': (req, res) => handleFail(core, req, res),
+    'PUT /v1/inventory': (req, res) => handleInventory(core, req, res),
+    'POST /v1/capture/missing': (req, res) => handleMissing(core, store, req, res),
+    'PUT /v1/capture/blocks': (req, res, hash) => handleBlockPut(core, store, req, res, hash),
+    'POST /v1/capture/commit': (req, res) => handleCommit(core, store, req, res),
+    'GET /v1/deploy/manifest': (req, res) => handleManifest(core, req, res),
+    'GET /v1/deploy/blocks': (req, res, hash) => handleBlockGet(core, store, req, res, hash),
+  };
+}
+
+export function createTransferService(deps: TransferDeps, options: TransferOptions = {}) {
+  const core = createTransferCore(deps, options);
+  const store = new TransferStore(deps.imagesDir);
+  core.onFinal.push((taskId) => store.release(taskId));
+  const handlers = table(core, store);
+  // Tasks whose client lease ran out while the server was down fail now, with a reason.
+  const ready = store.ready
+    .then(() => deps.tasks.reconcileExpiredLeases())
+    .catch((err: unknown) => deps.log.error({ err }, 'transfer start-up reconcile failed'));
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    const m = HASH_ROUTE.exec(url.pathname);
+    const key = m ? `${method} /v1/${m[1]}/blocks` : `${method} ${url.pathname}`;
+    const handler = handlers[key];
+    try {
+      await ready;
+      if (!handler) throw new TransferError('NOT_FOUND', `no route ${method} ${url.pathname}`);
+      await handler(req, res, m?.[2] ?? '');
+    } catch (err) {
+      if (err instanceof TransferError) return sendError(res, err);
+      deps.log.error({ err, path: url.pathname }, 'data plane request failed');
+      sendError(res, new TransferError('INTERNAL', 'internal error'));
+    }
+  }
+
+  const routes: HttpRoute[] = (['GET', 'POST', 'PUT'] as const).map((method) => ({
+    method,
+    path: '/v1/',
+    handle: dispatch,
+  }));
+
+  return { routes, core, store, ready };
+}
+
+export type TransferService = ReturnType<typeof createTransferService>;
