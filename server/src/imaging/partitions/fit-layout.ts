@@ -8,10 +8,10 @@ export interface LayoutFit {
   readonly gptBackupMoves: boolean;
 }
 
-function gptBackupBytes(layout: DiskLayout): number {
-  const tail = layout.preservedRanges.at(-1);
-  // The last preserved range of a GPT layout is its backup (entries + header), unless nothing but the head exists.
-  return tail !== undefined && tail.offset > 0 ? tail.length : 33 * layout.sectorSize;
+/** Bytes of the preserved ranges after the last partition: the GPT backup area (33 sectors by default). */
+function gptBackupBytes(layout: DiskLayout, partitionEnd: number): number {
+  const tail = layout.preservedRanges.filter((r) => r.offset >= partitionEnd && r.offset > 0);
+  return tail.length === 0 ? 33 * layout.sectorSize : tail.reduce((n, r) => n + r.length, 0);
 }
 
 /**
@@ -27,7 +27,7 @@ export function checkLayoutFits(layout: DiskLayout, targetSize: number): LayoutF
   const partitionEnd = layout.partitions.reduce((m, p) => Math.max(m, p.start + p.size), 0);
   let minimumSize: number;
   if (layout.table === 'gpt') {
-    minimumSize = partitionEnd + gptBackupBytes(layout);
+    minimumSize = partitionEnd + gptBackupBytes(layout, partitionEnd);
   } else {
     const preservedEnd = layout.preservedRanges.reduce((m, r) => Math.max(m, r.offset + r.length), 0);
     minimumSize = Math.max(partitionEnd, preservedEnd);

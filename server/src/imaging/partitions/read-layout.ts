@@ -37,20 +37,24 @@ function firstStart(starts: readonly number[], fallback: number): number {
   return starts.length === 0 ? fallback : starts.reduce((a, b) => Math.min(a, b));
 }
 
-/** Where the backup header and its entry array are (or should be, when the backup is unreadable). */
-function gptBackupRange(disk: DiskReader, gpt: GptLayout): ByteRange {
+/**
+ * Where the backup entry array and header are (or should be, when the backup is unreadable), as
+ * two ranges so a backup whose array lies apart from its header never spans partitions.
+ */
+function gptBackupRanges(disk: DiskReader, gpt: GptLayout): ByteRange[] {
   const ss = disk.sectorSize;
-  if (gpt.backup !== undefined) {
-    const h = gpt.backup.header;
-    const entriesEnd = h.entriesLba + Math.ceil((h.entryCount * h.entrySize) / ss);
-    const start = Math.min(h.entriesLba, h.myLba);
-    return { offset: start * ss, length: (Math.max(entriesEnd, h.myLba + 1) - start) * ss };
-  }
-  const h = gpt.used.header;
-  const headerLba = gpt.primary !== undefined ? h.alternateLba : Math.floor(disk.size / ss) - 1;
+  const lastLba = Math.floor(disk.size / ss) - 1;
+  const h = gpt.backup?.header ?? gpt.used.header;
   const entrySectors = Math.ceil((h.entryCount * h.entrySize) / ss);
+  if (gpt.backup !== undefined) {
+    return [
+      { offset: h.entriesLba * ss, length: entrySectors * ss },
+      { offset: h.myLba * ss, length: ss },
+    ];
+  }
+  const headerLba = gpt.primary !== undefined ? Math.min(h.alternateLba, lastLba) : lastLba;
   const start = Math.max(h.lastUsableLba + 1, headerLba - entrySectors);
-  return { offset: start * ss, length: (headerLba + 1 - start) * ss };
+  return [{ offset: start * ss, length: (headerLba + 1 - start) * ss }];
 }
 
 async function gptLayout(disk: DiskReader): Promise<DiskLayout> {
@@ -66,7 +70,7 @@ async function gptLayout(disk: DiskReader): Promise<DiskLayout> {
     diskSize: disk.size,
     sectorSize: ss,
     partitions: gpt.partitions,
-    preservedRanges: normalizeRanges([{ offset: 0, length: head }, gptBackupRange(disk, gpt)]),
+    preservedRanges: normalizeRanges([{ offset: 0, length: head }, ...gptBackupRanges(disk, gpt)]),
   };
 }
 
