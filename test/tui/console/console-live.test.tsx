@@ -1,0 +1,94 @@
+/**
+ * The console against a real in-process Brume server (test harness: PGlite database, real HTTP and
+ * graphql-ws): log in through the TUI's client, list hosts, and see a host created by someone else
+ * appear live through `hostEvents`.
+ */
+import { render } from 'ink-testing-library';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoginDocument, ViewerDocument } from '../../../tui/src/api/documents.ts';
+import { type ApiClient, createApiClient } from '../../../tui/src/api/graphql-client.ts';
+import {
+  createGraphqlConsolePort,
+  runMutation,
+  runQuery,
+} from '../../../tui/src/api/graphql-console-port.ts';
+import { ConsoleApp } from '../../../tui/src/console/console-app.tsx';
+import { createTheme, ThemeContext } from '../../../tui/src/ui/theme.ts';
+import { startTestApp, type TestApp } from '../../support/app.ts';
+import { settle, waitFor } from '../support/wait-for.ts';
+
+let t: TestApp;
+let server: string;
+let api: ApiClient;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const { url } = await t.listen();
+  server = url.replace(/\/graphql$/, '');
+});
+afterAll(async () => {
+  api?.close();
+  await t?.close();
+});
+
+async function activeSubscriptions(): Promise<number> {
+  const text = await (await fetch(`${server}/metrics`)).text();
+  return Number(/^brume_graphql_active_subscriptions (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+async function waitForSubscriptions(n: number) {
+  const end = Date.now() + 10_000;
+  while ((await activeSubscriptions()) < n) {
+    if (Date.now() > end) throw new Error(`the server never held ${n} subscriptions`);
+    await settle(50);
+  }
+}
+
+const CREATE_HOST = `mutation($name: String!, $mac: String!) {
+  createHost(input: { name: $name, macs: [$mac] }) { __typename ... on Error { message } }
+}`;
+
+describe('console against a running server', () => {
+  it('given an operator, login through the TUI client gives a working token', async () => {
+    const { user, password } = await t.createUser('OPERATOR');
+    api = createApiClient({ server });
+    const r = (await runMutation(api.client, LoginDocument, { username: user.username, password })).login;
+    expect(r.__typename).toBe('LoginSuccess');
+    api.setToken(r.token ?? null);
+    expect((await runQuery(api.client, ViewerDocument, {})).viewer?.username).toBe(user.username);
+  });
+
+  it('lists hosts and shows a new host live over graphql-ws', async () => {
+    const admin = await t.createUser('ADMIN');
+    await t.gql(CREATE_HOST, { token: admin.token, variables: { name: 'lab-01', mac: '52:54:00:aa:00:01' } });
+    const client = createApiClient({ server, token: admin.token });
+    const port = createGraphqlConsolePort(client.client);
+    const app = render(
+      <ThemeContext.Provider value={createTheme(true)}>
+        <ConsoleApp
+          port={port}
+          username={admin.user.username}
+          size={{ columns: 80, rows: 24 }}
+          initialPane="hosts"
+        />
+      </ThemeContext.Provider>,
+    );
+    try {
+      await waitFor(() => (app.lastFrame() ?? '').includes('lab-01'), 'initial host list', 10_000);
+      expect(app.lastFrame()).toContain('52:54:00:aa:00:01');
+      // Events are live only: wait until the server holds our subscriptions (hostEvents, taskEvents).
+      await waitForSubscriptions(2);
+      const created = await t.gql<{ createHost: { __typename: string } }>(CREATE_HOST, {
+        token: admin.token,
+        variables: { name: 'lab-02', mac: '52-54-00-AA-00-02' },
+      });
+      expect(created.data?.createHost.__typename).toBe('CreateHostSuccess');
+      await waitFor(() => (app.lastFrame() ?? '').includes('lab-02'), 'live host from hostEvents', 10_000);
+      expect(app.lastFrame()).toContain('52:54:00:aa:00:02'); // normalized by the server
+      expect(client.subscriptionTransport()).toBe('ws');
+    } finally {
+      app.unmount();
+      client.close();
+    }
+  });
+});
