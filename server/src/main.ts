@@ -14,8 +14,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // Typed errors (bad config, data dir in use, port taken) are the operator's to fix: the message
+  // says what. Anything else is a bug: the stack helps.
+  const typed = err instanceof ConfigError || typeof (err as { code?: unknown } | null)?.code === 'string';
   process.stderr.write(
-    `${err instanceof ConfigError ? err.message : ((err as Error)?.stack ?? String(err))}\n`,
+    `brume-server: ${typed ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`,
   );
   process.exit(1);
 });

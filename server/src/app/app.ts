@@ -48,6 +48,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
   const metrics = createMetrics();
   const yoga = createYogaServer({ config, schema, services, log, metrics });
   let readiness: Readiness = 'starting';
+  let stopping: Promise<void> | undefined;
   const server = createHttpServer({
     yoga,
     metrics,
@@ -97,13 +98,17 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
       return { port: address.port, url };
     },
     initialize,
-    async stop(): Promise<void> {
-      readiness = 'stopping';
-      await ws.close();
-      await closeServer(server, config.core.shutdownGraceMs);
-      await yoga.dispose();
-      if (ownsDatabase) await database.close();
-      log.info('brume-server stopped');
+    /** Idempotent: a second call waits for the first. */
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        readiness = 'stopping';
+        await ws.close();
+        await closeServer(server, config.core.shutdownGraceMs);
+        await yoga.dispose();
+        if (ownsDatabase) await database.close();
+        log.info('brume-server stopped');
+      })();
+      return stopping;
     },
   };
 }
