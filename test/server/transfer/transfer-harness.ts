@@ -1,0 +1,217 @@
+/** Shared set-up of the data-plane tests: a listening app with its own image store, GraphQL helpers, the client. */
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { Manifest } from '../../../server/src/imaging/index.ts';
+import { startTestApp, type TestApp } from '../../support/app.ts';
+
+const run = promisify(execFile);
+export const REPO = path.resolve(import.meta.dirname, '../../..');
+export const FIXTURE_DIR = path.join(os.homedir(), '.cache', 'brume-fixtures', 'small');
+export const FIXTURE_DISK = path.join(FIXTURE_DIR, 'disk.img');
+export const hasFixture = fs.existsSync(path.join(FIXTURE_DIR, 'info.txt'));
+
+export interface TransferApp {
+  readonly t: TestApp;
+  readonly base: string;
+  readonly wsUrl: string;
+  readonly operator: string;
+  readonly imagesDir: string;
+  readonly work: string;
+  close(): Promise<void>;
+}
+
+export async function startTransferApp(env: Record<string, string> = {}): Promise<TransferApp> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brume-transfer-'));
+  const imagesDir = path.join(work, 'images');
+  const t = await startTestApp({ BRUME_IMAGES_DIR: imagesDir, ...env });
+  const { url, wsUrl } = await t.listen();
+  const operator = (await t.createUser('OPERATOR')).token;
+  return {
+    t,
+    base: url.replace(/\/graphql$/, ''),
+    wsUrl,
+    operator,
+    imagesDir,
+    work,
+    async close() {
+      await t.close();
+      fs.rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+let seq = 0;
+export function uniqueMac(): string {
+  seq++;
+  return `52:54:02:${(process.pid & 0xff).toString(16).padStart(2, '0')}:${((seq >> 8) & 0xff).toString(16).padStart(2, '0')}:${(seq & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+async function gql<T>(a: TransferApp, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await a.t.gql<T>(query, { token: a.operator, variables });
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+  return res.data as T;
+}
+
+export async function createHost(a: TransferApp, mac = uniqueMac()): Promise<{ id: string; mac: string }> {
+  const d = await gql<{ createHost: { host?: { id: string }; message?: string } }>(
+    a,
+    'mutation($i: CreateHostInput!) { createHost(input: $i) { ... on CreateHostSuccess { host { id } } ... on Error { message } } }',
+    { i: { name: `h${process.pid % 1000}-${++seq}`, macs: [mac] } },
+  );
+  if (!d.createHost.host) throw new Error(d.createHost.message);
+  return { id: d.createHost.host.id, mac };
+}
+
+export async function createImage(
+  a: TransferApp,
+  name = `img-${process.pid}-${++seq}`,
+): Promise<{ id: string; name: string }> {
+  const d = await gql<{ createImage: { image?: { id: string }; message?: string } }>(
+    a,
+    'mutation($i: CreateImageInput!) { createImage(input: $i) { ... on CreateImageSuccess { image { id } } ... on Error { message } } }',
+    { i: { name, osType: 'WINDOWS_10', imageType: 'MULTIPLE_PARTITION_SINGLE_DISK' } },
+  );
+  if (!d.createImage.image) throw new Error(d.createImage.message);
+  return { id: d.createImage.image.id, name };
+}
+
+export interface QueuedTask {
+  readonly id: string;
+  readonly rawId: string;
+}
+
+export const rawId = (globalId: string): string => decodeGlobalID(globalId).id;
+const queued = (id: string): QueuedTask => ({ id, rawId: rawId(id) });
+
+export async function startCapture(a: TransferApp, hostId: string, imageId: string): Promise<QueuedTask> {
+  const d = await gql<{ startCapture: { task?: { id: string }; __typename: string; message?: string } }>(
+    a,
+    'mutation($i: StartCaptureInput!) { startCapture(input: $i) { __typename ... on StartCaptureSuccess { task { id } } ... on Error { message } } }',
+    { i: { hostId, imageId } },
+  );
+  if (!d.startCapture.task) throw new Error(`${d.startCapture.__typename}: ${d.startCapture.message}`);
+  return queued(d.startCapture.task.id);
+}
+
+export async function startDeploy(a: TransferApp, hostId: string, imageId: string): Promise<QueuedTask> {
+  const d = await gql<{ startDeploy: { tasks?: { id: string }[]; message?: string } }>(
+    a,
+    'mutation($i: StartDeployInput!) { startDeploy(input: $i) { ... on StartDeploySuccess { tasks { id } } ... on Error { message } } }',
+    { i: { hostIds: [hostId], imageId } },
+  );
+  if (!d.startDeploy.tasks?.[0]) throw new Error(d.startDeploy.message);
+  return queued(d.startDeploy.tasks[0].id);
+}
+
+export async function taskState(a: TransferApp, taskId: string) {
+  return a.t.app.services.tasks.getTask(taskId);
+}
+
+export interface ClientRun {
+  readonly code: number | null;
+  readonly stderr: string;
+}
+
+/** Runs `brume client ... --once` as a child process. */
+export function runClient(args: string[], options: { onStderr?: (line: string) => void } = {}) {
+  const child = spawn(process.execPath, [path.join(REPO, 'tui/bin/brume.js'), 'client', '--once', ...args], {
+    cwd: REPO,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    options.onStderr?.(chunk.toString());
+  });
+  const done = new Promise<ClientRun>((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+  return { child, done };
+}
+
+export function blankFile(file: string, size: number): void {
+  fs.rmSync(file, { force: true });
+  fs.writeFileSync(file, '');
+  fs.truncateSync(file, size);
+}
+
+/** sha256 of every manifest block range of a disk file. */
+export function blockHashes(file: string, manifest: Manifest): string[] {
+  const fd = fs.openSync(file, 'r');
+  try {
+    return manifest.blocks.map((b) => {
+      const buf = Buffer.alloc(b.length);
+      fs.readSync(fd, buf, 0, b.length, b.offset);
+      return createHash('sha256').update(buf).digest('hex');
+    });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export async function diskFiles(file: string): Promise<string> {
+  const { stdout } = await run('bash', ['/work/shared/fixtures/disk-files.sh', file], {
+    maxBuffer: 16 << 20,
+  });
+  return stdout;
+}
+
+export interface ProgressEvent {
+  blocksDone: number;
+  blocksTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  phase: string | null;
+  blocks: { index: number; state: string }[] | null;
+  doneRanges: number[] | null;
+}
+
+/** Subscribes to taskProgress over graphql-ws and collects every event. */
+export function watchProgress(a: TransferApp, taskId: string) {
+  const client = createClient({
+    url: a.wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${a.operator}` },
+    retryAttempts: 0,
+  });
+  const events: ProgressEvent[] = [];
+  let failure: unknown = null;
+  const unsubscribe = client.subscribe<{ taskProgress: ProgressEvent }>(
+    {
+      query: `subscription($id: ID!) { taskProgress(taskId: $id) {
+        blocksDone blocksTotal bytesDone bytesTotal phase doneRanges blocks { index state } } }`,
+      variables: { id: taskId },
+    },
+    {
+      next: (msg) => {
+        if (msg.errors) failure = msg.errors;
+        if (msg.data) events.push(msg.data.taskProgress);
+      },
+      error: (e) => {
+        failure = e;
+      },
+      complete: () => {},
+    },
+  );
+  return {
+    events,
+    failure: () => failure,
+    async close() {
+      unsubscribe();
+      await client.dispose();
+    },
+  };
+}
+
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition') {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
