@@ -74,6 +74,36 @@ async function gptLayout(disk: DiskReader): Promise<DiskLayout> {
   };
 }
 
+/** An image file copied from a 4Kn disk: the same bytes addressed in 4096-byte sectors. */
+function asSectorSize(disk: DiskReader, sectorSize: number): DiskReader {
+  return {
+    path: disk.path,
+    size: disk.size,
+    sectorSize,
+    readAt: (buffer, offset, length) => disk.readAt(buffer, offset, length),
+  };
+}
+
+/**
+ * Image files carry no sector size and are read as 512-byte sectors; when no GPT is found that
+ * way, one written for 4096-byte sectors (a 4Kn disk's image) is accepted too, and the layout says so.
+ */
+async function gptLayoutAnySectorSize(disk: DiskReader): Promise<DiskLayout> {
+  try {
+    return await gptLayout(disk);
+  } catch (err) {
+    const retry =
+      err instanceof PartitionTableError &&
+      err.code === 'GPT_BOTH_HEADERS_CORRUPT' &&
+      disk.sectorSize === 512 &&
+      disk.size % 4096 === 0;
+    if (!retry) throw err;
+    const as4k = asSectorSize(disk, 4096);
+    if (typeof (await readGptCopy(as4k, 1)) === 'string') throw err;
+    return gptLayout(as4k);
+  }
+}
+
 /** Status bytes other than 0x00/0x80 mean sector 0 is a filesystem boot sector, not an MBR. */
 function looksLikeMbr(sector: Uint8Array): boolean {
   for (let i = 0; i < 4; i++) {
@@ -94,7 +124,7 @@ export async function readDiskLayout(disk: DiskReader): Promise<DiskLayout> {
   await disk.readAt(sector, 0);
   const mbrSigned = hasMbrSignature(sector);
   const entries = mbrSigned ? parseMbrEntries(sector) : [];
-  if (entries.some((e) => e.type === GPT_PROTECTIVE_TYPE)) return gptLayout(disk);
+  if (entries.some((e) => e.type === GPT_PROTECTIVE_TYPE)) return gptLayoutAnySectorSize(disk);
   if (mbrSigned && looksLikeMbr(sector)) {
     const mbr = await readMbrLayout(disk, sector);
     checkNoOverlap(mbr.partitions);

@@ -180,6 +180,32 @@ describe('GPT partition tables', () => {
   });
 });
 
+describe('image files of 4Kn disks', () => {
+  it('Given a GPT written for 4096-byte sectors into an image file, when read, then the layout is found in 4 KiB sectors', async () => {
+    requireTools('losetup');
+    const image = join(tmp.dir, 'gpt-4k.img');
+    run('truncate', ['-s', String(64 * MiB), image]);
+    // sfdisk takes the sector size from the device: write the table through a 4 KiB-sector loop device.
+    const loop = run('losetup', ['--find', '--show', '--sector-size', '4096', image]).trim();
+    try {
+      const script = 'label: gpt\nstart=256, size=2048, type=L\nsize=1024, type=S\n';
+      run('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', loop], script);
+    } finally {
+      run('losetup', ['-d', loop]);
+    }
+    const layout = await layoutOf(image);
+    expect(layout.sectorSize).toBe(4096);
+    expect(layout.partitions.map((p) => [p.number, p.start, p.size])).toEqual([
+      [1, 256 * 4096, 2048 * 4096],
+      [2, 2304 * 4096, 1024 * 4096],
+    ]);
+    expect(layout.preservedRanges).toEqual([
+      { offset: 0, length: 256 * 4096 },
+      { offset: 64 * MiB - 5 * 4096, length: 5 * 4096 },
+    ]);
+  });
+});
+
 describe('disks without a partition table', () => {
   it('Given a FAT filesystem on the whole disk (superfloppy), when read, then table none with one whole-disk pseudo-partition', async () => {
     const image = join(tmp.dir, 'superfloppy.img');
