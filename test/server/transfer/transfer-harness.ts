@@ -215,3 +215,62 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+export async function cancelTask(a: TransferApp, taskId: string): Promise<void> {
+  await gql(a, 'mutation($i: CancelTaskInput!) { cancelTask(input: $i) { __typename } }', {
+    i: { id: taskId },
+  });
+}
+
+export async function setProtected(a: TransferApp, imageId: string, value: boolean): Promise<void> {
+  await gql(a, 'mutation($i: SetImageProtectedInput!) { setImageProtected(input: $i) { __typename } }', {
+    i: { id: imageId, protected: value },
+  });
+}
+
+/** One raw data-plane call. */
+export async function call(
+  a: TransferApp,
+  method: string,
+  route: string,
+  options: {
+    token?: string | null;
+    mac?: string;
+    json?: unknown;
+    body?: Uint8Array;
+    headers?: Record<string, string>;
+  } = {},
+) {
+  const res = await fetch(`${a.base}${route}`, {
+    method,
+    headers: {
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.mac ? { 'brume-mac': options.mac } : {}),
+      ...(options.json !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...options.headers,
+    },
+    body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
+  });
+  const text = await res.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = { text };
+  }
+  return { status: res.status, body, headers: res.headers };
+}
+
+export async function checkIn(a: TransferApp, mac: string) {
+  const r = await call(a, 'POST', '/v1/checkin', { json: { mac } });
+  return r.body as {
+    host: { state: string };
+    task: { id: string; kind: string } | null;
+    token: string | null;
+  };
+}
+
+export async function auditOutcomes(a: TransferApp, action: string): Promise<string[]> {
+  const rows = await a.t.app.services.audit.list({ action }, { offset: 0, limit: 100 });
+  return rows.map((r) => `${r.allowed ? 'allowed' : 'refused'}:${r.outcome}`);
+}
