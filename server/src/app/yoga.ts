@@ -3,6 +3,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import { useAuditRejectedMutations } from '../audit/audit-rejected.ts';
 import type { Config } from '../config/config.ts';
 import type { Context, Viewer } from '../graphql/context.ts';
 import { useIntrospectionForAuthenticated } from '../graphql/introspection-guard.ts';
@@ -80,6 +81,7 @@ export function createYogaServer(deps: YogaDeps) {
         blockFieldSuggestion: { enabled: true },
       }) as Plugin,
       useIntrospectionForAuthenticated(viewerOf) as Plugin,
+      useAuditRejectedMutations(stateOf, services.audit, log),
       useSubscriptionGuard({
         recheckMs: config.core.auth.tokenRecheckMs,
         isTokenActive: (id) => services.auth.tokens.isActive(id),

@@ -19,7 +19,9 @@ builder.node(AuditEntryRef, {
     action: t.exposeString('action', { description: 'The mutation name.' }),
     targetIds: t.stringList({ resolve: (e) => e.targetIds }),
     input: t.expose('input', { type: 'JSON', nullable: true, description: 'Arguments, secrets redacted.' }),
-    allowed: t.exposeBoolean('allowed', { description: 'False when refused by authentication or role.' }),
+    allowed: t.exposeBoolean('allowed', {
+      description: 'False when refused before running: authentication, role, or a rejected document.',
+    }),
     outcome: t.exposeString('outcome', { description: '`OK` or the error code.' }),
     clientAddress: t.exposeString('clientAddress', { nullable: true }),
     requestId: t.exposeString('requestId', { nullable: true }),

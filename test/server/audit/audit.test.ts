@@ -113,6 +113,19 @@ describe('audit log', () => {
     expect(rows).toContain('[REDACTED]');
   });
 
+  it('Given a mutation document that fails validation, then it is still recorded as refused', async () => {
+    const res = await t.gql('mutation { createUser(input: { nope: 1 }) { __typename } }', {
+      token: admin.token,
+    });
+    expect(res.errors?.length).toBeGreaterThan(0);
+    let entry: Entry | undefined;
+    for (let i = 0; i < 50 && entry?.outcome !== 'GRAPHQL_VALIDATION_FAILED'; i++) {
+      [entry] = await latest();
+      if (entry?.outcome !== 'GRAPHQL_VALIDATION_FAILED') await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(entry).toMatchObject({ action: 'createUser', actorName: 'auditor', allowed: false });
+  });
+
   it('Given a non-admin, then auditLog is FORBIDDEN', async () => {
     const op = await t.createUser('OPERATOR', 'audit-op2');
     const res = await t.gql('{ auditLog(first: 1) { totalCount } }', { token: op.token });
