@@ -3,7 +3,7 @@
  * digits, spaces and a little punctuation; 1-64 characters, no control characters, no leading or
  * trailing space (two names differing only there would look the same).
  */
-const GROUP_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._()+-]{0,62}[\p{L}\p{N}._()+-]?$/u;
+const GROUP_NAME = /^[\p{L}\p{N}](?:[\p{L}\p{N} ._()+-]*[\p{L}\p{N}._()+-])?$/u;
 
 export function isValidGroupName(name: string): boolean {
   return name.length <= 64 && GROUP_NAME.test(name);
