@@ -4,6 +4,7 @@
  * line each, for tools that read the last lines.
  */
 import { imagingBenches } from './imaging-benches.ts';
+import { codec } from './imaging-codec.ts';
 
 export interface Bench {
   readonly summary: string;
@@ -12,6 +13,7 @@ export interface Bench {
 
 const benches: Record<string, Bench> = {
   ...imagingBenches,
+  codec,
 };
 
 function usage(): string {

@@ -54,9 +54,20 @@ function parse(args: readonly string[]): Options {
 }
 
 async function ensureFixture(): Promise<void> {
-  await run('flock', ['/tmp/brume-fixture.lock', '/work/shared/fixtures/build-disk.sh', '--profile', 'bench', '--out', FIXTURE], {
-    maxBuffer: 1 << 24,
-  });
+  await run(
+    'flock',
+    [
+      '/tmp/brume-fixture.lock',
+      '/work/shared/fixtures/build-disk.sh',
+      '--profile',
+      'bench',
+      '--out',
+      FIXTURE,
+    ],
+    {
+      maxBuffer: 1 << 24,
+    },
+  );
 }
 
 /** The engine's capture of partition 2, cached beside the fixture and redone when disk.img changes. */
@@ -71,7 +82,12 @@ async function ensureBrumeImage(): Promise<TestImage> {
     mkdirSync(dir, { recursive: true });
     const opened = await openDisk(disk);
     try {
-      const r = await captureDisk({ disk: opened, store: openLocalStore(join(dir, 'store')), name: 'bench-multicast', partitions: [2] });
+      const r = await captureDisk({
+        disk: opened,
+        store: openLocalStore(join(dir, 'store')),
+        name: 'bench-multicast',
+        partitions: [2],
+      });
       writeFileSync(blocksFile, JSON.stringify(r.manifest));
     } finally {
       await opened.close();
@@ -89,18 +105,28 @@ async function ensureAnchorImage(): Promise<string> {
   const disk = join(FIXTURE, 'disk.img');
   if (!existsSync(out) || statSync(out).mtimeMs < statSync(disk).mtimeMs) {
     log('partclone+zstd capture of partition 2 (once)');
-    await run('bash', [join(ANCHORS, 'partclone-capture.sh'), disk, '2', `${out}.tmp`, '3'], { maxBuffer: 1 << 24 });
+    await run('bash', [join(ANCHORS, 'partclone-capture.sh'), disk, '2', `${out}.tmp`, '3'], {
+      maxBuffer: 1 << 24,
+    });
     await run('mv', [`${out}.tmp`, out]);
   }
   return out;
 }
 
 async function udpcast(file: string, receivers: number, loss: number, linkRate: string) {
-  const { stdout } = await run('bash', [join(ANCHORS, 'udpcast-multicast.sh'), file, String(receivers), String(loss)], {
-    env: { ...process.env, LINK_RATE: linkRate },
-    maxBuffer: 1 << 24,
-  });
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { wall_s: number; verified: boolean; bytes: number };
+  const { stdout } = await run(
+    'bash',
+    [join(ANCHORS, 'udpcast-multicast.sh'), file, String(receivers), String(loss)],
+    {
+      env: { ...process.env, LINK_RATE: linkRate },
+      maxBuffer: 1 << 24,
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+    wall_s: number;
+    verified: boolean;
+    bytes: number;
+  };
 }
 
 async function brume(image: TestImage, receivers: number, loss: number, o: Options) {
@@ -112,7 +138,14 @@ async function brume(image: TestImage, receivers: number, loss: number, o: Optio
     topo.up(receivers, loss, o.linkRate);
     const txBefore = topo.txBytes('s');
     const rateCap = (o.rateMbit * 1e6) / 8;
-    const s = startSession(topo, work, { receivers, dataMac: o.dataMac, rateCap, workers: o.workers, holdSender: true, maxWaitMs: 60_000 });
+    const s = startSession(topo, work, {
+      receivers,
+      dataMac: o.dataMac,
+      rateCap,
+      workers: o.workers,
+      holdSender: true,
+      maxWaitMs: 60_000,
+    });
     await new Promise((r) => setTimeout(r, 1000)); // the anchor also starts its receivers 1 s ahead
     const t0 = performance.now();
     s.startSender();
@@ -120,17 +153,28 @@ async function brume(image: TestImage, receivers: number, loss: number, o: Optio
     const seconds = (performance.now() - t0) / 1000;
     const wire = topo.txBytes('s') - txBefore;
     let verified = codes.every((c) => c === 0);
-    for (const disk of s.disks) if (verified && badBlocksOnDisk(disk, image.blocks).length > 0) verified = false;
+    for (const disk of s.disks)
+      if (verified && badBlocksOnDisk(disk, image.blocks).length > 0) verified = false;
     const report = s.sender.report ?? {};
     if (!verified) log(`brume run failed: ${JSON.stringify(codes)} ${s.sender.stderr.slice(-400)}`);
-    return { seconds, wire, verified, repairPct: (100 * Number(report.repairBytesSent ?? 0)) / image.storedBytes };
+    return {
+      seconds,
+      wire,
+      verified,
+      repairPct: (100 * Number(report.repairBytesSent ?? 0)) / image.storedBytes,
+    };
   } finally {
     topo.down();
     rmSync(WORK, { recursive: true, force: true });
   }
 }
 
-async function compare(name: string, receivers: number, loss: number, o: Options): Promise<Record<string, unknown>> {
+async function compare(
+  name: string,
+  receivers: number,
+  loss: number,
+  o: Options,
+): Promise<Record<string, unknown>> {
   requireNetns();
   await ensureFixture();
   const image = await ensureBrumeImage();
@@ -178,7 +222,10 @@ export const multicastBenches: Record<string, Bench> = {
     async run(args) {
       const o = parse(args);
       const main = await compare('multicast', 3, 0, o);
-      for (const [name, n, loss] of [['multicast-6', 6, 0], ['multicast-loss5', 3, 5]] as const) {
+      for (const [name, n, loss] of [
+        ['multicast-6', 6, 0],
+        ['multicast-loss5', 3, 5],
+      ] as const) {
         process.stdout.write(`${JSON.stringify(await compare(name, n, loss, o))}\n`);
       }
       process.stdout.write(`${JSON.stringify(unicastRecord)}\n`);
