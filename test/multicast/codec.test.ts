@@ -15,8 +15,10 @@ import {
   MAX_DATAGRAM_BYTES,
   MessageType,
   maxFragmentSize,
+  newFastData,
   parseFrame,
   randomKey,
+  readFastData,
   SenderState,
   WireError,
 } from '../../server/src/multicast/wire/index.ts';
@@ -179,5 +181,71 @@ describe('multicast wire codec', () => {
       ),
     );
     expect(decode(d)).toMatchObject({ code: 'BAD_MAC' });
+  });
+
+  it('Given any datagram, when read by the DATA fast path, then it accepts exactly what the full decoder accepts as DATA of the session, with the same fields', () => {
+    const valid = (fragIndex: number, payload: Uint8Array, k: Uint8Array | null) =>
+      Buffer.concat(
+        encodeData(
+          sessionId,
+          { seq: 9, blockIndex: 3, storedLength: 9000, fragIndex, fragCount: 7, kind: 1 },
+          payload,
+          k,
+        ),
+      );
+    const arb = fc.oneof(
+      fc.uint8Array({ maxLength: 1600 }).map((b) => Buffer.from(b)),
+      fc
+        .tuple(
+          fc.nat({ max: 9 }),
+          fc.uint8Array({ minLength: 1, maxLength: 1420 }),
+          fc.boolean(),
+          fc.nat({ max: 40 * 8 }),
+          fc.boolean(),
+        )
+        .map(([f, p, mac, bit, flip]) => {
+          const d = valid(f, p, mac ? key : null);
+          if (flip) d[bit >> 3] = (d[bit >> 3] ?? 0) ^ (1 << (bit & 7));
+          return d;
+        }),
+    );
+    const hi = Number(sessionId >> 32n);
+    const lo = Number(sessionId & 0xffffffffn);
+    fc.assert(
+      fc.property(arb, (d) => {
+        const out = newFastData();
+        const fast = readFastData(d, hi, lo, out);
+        const frame = parseFrame(d);
+        const full = frame instanceof WireError || frame.sessionId !== sessionId ? null : decodeBody(frame);
+        const data = full && !(full instanceof WireError) && full.type === MessageType.Data ? full : null;
+        expect(fast).toBe(data !== null);
+        if (fast && data) {
+          const full = data;
+          expect([
+            out.seq,
+            out.blockIndex,
+            out.storedLength,
+            out.fragIndex,
+            out.fragCount,
+            out.kind,
+            out.payloadLength,
+          ]).toEqual([
+            full.seq,
+            full.blockIndex,
+            full.storedLength,
+            full.fragIndex,
+            full.fragCount,
+            full.kind,
+            full.payload.length,
+          ]);
+          expect(
+            Buffer.from(d.subarray(out.payloadOffset, out.payloadOffset + out.payloadLength)).equals(
+              Buffer.from(full.payload),
+            ),
+          ).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

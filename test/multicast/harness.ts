@@ -4,7 +4,16 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,10 +73,10 @@ export class Topology {
   }
 
   /** `ip netns exec NS node --import tsx ENTRY CONFIG`, output parsed as JSON lines. */
-  spawnNode(host: string, entry: string, configFile: string): Proc {
+  spawnNode(host: string, entry: string, configFile: string, nodeArgs: string[] = []): Proc {
     const child = spawn(
       'ip',
-      ['netns', 'exec', this.ns(host), process.execPath, '--import', 'tsx', entry, configFile],
+      ['netns', 'exec', this.ns(host), process.execPath, ...nodeArgs, '--import', 'tsx', entry, configFile],
       {
         cwd: REPO,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -249,3 +258,27 @@ export function removeDir(dir: string): void {
 
 export const SENDER_ENTRY = 'server/src/multicast/multicast-sender-process.ts';
 export const RECEIVER_ENTRY = 'server/src/multicast/multicast-receiver-process.ts';
+
+/** True when every byte outside the blocks' ranges is zero: nothing was written anywhere else. */
+export function holesAreZero(path: string, blocks: readonly ManifestChunkRef[]): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const sorted = [...blocks].sort((a, b) => a.offset - b.offset);
+    let pos = 0;
+    const buf = Buffer.alloc(1024 * 1024);
+    const checkRange = (from: number, to: number): boolean => {
+      for (let at = from; at < to; at += buf.length) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, to - at), at);
+        for (let i = 0; i < n; i++) if (buf[i] !== 0) return false;
+      }
+      return true;
+    };
+    for (const b of sorted) {
+      if (!checkRange(pos, b.offset)) return false;
+      pos = b.offset + b.length;
+    }
+    return checkRange(pos, fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -26,16 +26,22 @@ export interface SessionRunOptions {
   readonly maxWaitMs?: number;
   readonly workers?: number;
   readonly senderSilenceMs?: number;
+  /** Extra node flags for every process (profiling). */
+  readonly nodeArgs?: string[];
+  /** Start receivers only; the caller starts the sender with startSender() (the anchor's order). */
+  readonly holdSender?: boolean;
 }
 
 export interface RunningSession {
   readonly setup: SessionSetup;
-  readonly sender: Proc;
+  sender: Proc;
   readonly receivers: Proc[];
   readonly disks: string[];
   readonly receiverConfigs: string[];
   /** Starts receiver i again with the same ticket, disk and done-map file (a restart). */
   restart(i: number): Proc;
+  /** With holdSender: starts the sender now. */
+  startSender(): Proc;
 }
 
 export function startSession(topo: Topology, image: TestImage, o: SessionRunOptions): RunningSession {
@@ -59,7 +65,7 @@ export function startSession(topo: Topology, image: TestImage, o: SessionRunOpti
       }),
     );
   }
-  const receivers = receiverConfigs.map((c, i) => topo.spawnNode(`r${i + 1}`, RECEIVER_ENTRY, c));
+  const receivers = receiverConfigs.map((c, i) => topo.spawnNode(`r${i + 1}`, RECEIVER_ENTRY, c, o.nodeArgs));
   const senderConfig = writeJson(image.dir, `s-${topo.prefix}.json`, {
     store: image.store,
     blocksFile: image.blocksFile,
@@ -74,10 +80,9 @@ export function startSession(topo: Topology, image: TestImage, o: SessionRunOpti
     stallMs: o.stallMs ?? 5_000,
     rateCap: o.rateCap ?? 100 * 1024 * 1024,
   });
-  const sender = topo.spawnNode('s', SENDER_ENTRY, senderConfig);
-  return {
+  const run: RunningSession = {
     setup,
-    sender,
+    sender: undefined as unknown as Proc,
     receivers,
     disks,
     receiverConfigs,
@@ -86,5 +91,11 @@ export function startSession(topo: Topology, image: TestImage, o: SessionRunOpti
       receivers[i] = p;
       return p;
     },
+    startSender() {
+      run.sender = topo.spawnNode('s', SENDER_ENTRY, senderConfig, o.nodeArgs);
+      return run.sender;
+    },
   };
+  if (!o.holdSender) run.startSender();
+  return run;
 }

@@ -4,9 +4,9 @@
  * exits 0 when complete, 1 when failed (loudly, with the reason), 2 on bad usage.
  */
 import { createCodec, openDisk, openLocalStore } from '../imaging/index.ts';
-import { readBlocks, readConfig, receiverProcessSchema } from './process-config.ts';
 import { engineBlockSink, engineResumeStore } from './receiver/engine-sink.ts';
 import { MulticastReceiver } from './receiver/receiver.ts';
+import { readBlocks, readConfig, receiverProcessSchema } from './wire/process-config.ts';
 
 async function main(): Promise<number> {
   const c = await readConfig(receiverProcessSchema, process.argv[2]);
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
   const report = await receiver.run();
   await codec.close();
   await disk.close();
-  process.stdout.write(`${JSON.stringify({ event: 'report', ...report })}\n`);
+  process.stdout.write(`${JSON.stringify({ event: 'report', ...report, cpu: process.cpuUsage() })}\n`);
   return report.phase === 'complete' ? 0 : 1;
 }
 

@@ -3,9 +3,9 @@
  * (progress twice a second, then the report); exits 0 when the session completed, 1 otherwise.
  */
 import { openLocalStore } from '../imaging/index.ts';
-import { readBlocks, readConfig, senderProcessSchema } from './process-config.ts';
 import { engineBlockSource } from './sender/engine-source.ts';
 import { MulticastSender } from './sender/sender.ts';
+import { readBlocks, readConfig, senderProcessSchema } from './wire/process-config.ts';
 
 async function main(): Promise<number> {
   const c = await readConfig(senderProcessSchema, process.argv[2]);
@@ -31,7 +31,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   const report = await sender.run();
-  process.stdout.write(`${JSON.stringify({ event: 'report', ...report })}\n`);
+  process.stdout.write(`${JSON.stringify({ event: 'report', ...report, cpu: process.cpuUsage() })}\n`);
   return report.phase === 'complete' ? 0 : 1;
 }
 

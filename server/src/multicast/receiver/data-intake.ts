@@ -3,7 +3,7 @@
  * time through the sink, measures loss from sequence gaps, and runs the unicast fallback.
  */
 import { DataKind } from '../wire/constants.ts';
-import type { DataMessage } from '../wire/messages.ts';
+import type { FastData } from '../wire/fast-data.ts';
 import type { DoneMap } from './done-map.ts';
 import type { NackPlanner } from './nack-planner.ts';
 import type { ReceiverPhase } from './ports.ts';
@@ -36,6 +36,8 @@ export class DataIntake {
   private lossMax = -1;
   private lossReceived = 0;
   lastLossPermille = 0;
+  /** Coarse clock for partial-block ages, refreshed by the receiver's NACK timer (no clock read per datagram). */
+  now = Date.now();
 
   constructor(r: ReceiverContext) {
     this.r = r;
@@ -49,7 +51,7 @@ export class DataIntake {
     this.stopped = true;
   }
 
-  onData(m: DataMessage): void {
+  onData(m: FastData, datagram: Buffer): void {
     const r = this.r;
     r.stats.datagrams++;
     this.countSeq(m.seq);
@@ -61,17 +63,26 @@ export class DataIntake {
       return;
     }
     if (r.done.has(b) || this.busySet.has(b)) return;
-    const whole = r.reassembler.add(b, m.storedLength, m.fragCount, m.fragIndex, m.payload, Date.now());
+    const whole = r.reassembler.add(
+      b,
+      m.storedLength,
+      m.fragCount,
+      m.fragIndex,
+      datagram,
+      m.payloadOffset,
+      m.payloadLength,
+      this.now,
+    );
     if (whole) this.enqueue(b, whole);
   }
 
   /** storedLength, fragCount and payload length must be what the manifest implies. */
-  private matchesManifest(m: DataMessage): boolean {
+  private matchesManifest(m: FastData): boolean {
     const size = this.r.o.sink.storedSize(m.blockIndex);
     const frag = this.r.o.ticket.fragmentSize;
     if (m.storedLength !== size || m.fragCount !== Math.ceil(size / frag)) return false;
     const expect = m.fragIndex === m.fragCount - 1 ? size - frag * m.fragIndex : frag;
-    return m.payload.length === expect;
+    return m.payloadLength === expect;
   }
 
   private countSeq(seq: number): void {

@@ -3,7 +3,7 @@
  * recently touched partial block is evicted (the receiver will ask for it again, whole).
  */
 export interface PartialBlock {
-  readonly buf: Uint8Array;
+  readonly buf: Buffer;
   readonly bits: Uint8Array;
   readonly fragCount: number;
   received: number;
@@ -36,9 +36,11 @@ export class Reassembler {
     storedLength: number,
     fragCount: number,
     fragIndex: number,
-    payload: Uint8Array,
+    src: Buffer,
+    srcOffset: number,
+    length: number,
     now: number,
-  ): Uint8Array | null {
+  ): Buffer | null {
     let p = this.partials.get(index);
     if (!p) {
       this.makeRoom(storedLength);
@@ -57,7 +59,7 @@ export class Reassembler {
     const byte = p.bits[fragIndex >> 3] ?? 0;
     if ((byte & mask) !== 0) return null;
     p.bits[fragIndex >> 3] = byte | mask;
-    p.buf.set(payload, fragIndex * this.fragmentSize);
+    src.copy(p.buf, fragIndex * this.fragmentSize, srcOffset, srcOffset + length);
     p.received++;
     if (p.received < p.fragCount) return null;
     this.delete(index);

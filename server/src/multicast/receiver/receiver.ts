@@ -8,8 +8,10 @@ import { createSocket, type Socket } from 'node:dgram';
 import { MessageType } from '../wire/constants.ts';
 import { decodeBody } from '../wire/decode.ts';
 import { encodeNack, encodeReport } from '../wire/encode.ts';
+import { newFastData, readFastData } from '../wire/fast-data.ts';
 import { checkFrameMac, type Frame, parseFrame } from '../wire/frame.ts';
-import type { DataMessage, Message } from '../wire/messages.ts';
+import { macMatches } from '../wire/mac.ts';
+import type { Message } from '../wire/messages.ts';
 import { WireError } from '../wire/wire-errors.ts';
 import { DataIntake, type ReceiverContext } from './data-intake.ts';
 import { DoneMap } from './done-map.ts';
@@ -53,6 +55,8 @@ export class MulticastReceiver implements ReceiverContext {
     this.o = receiverDefaults(input);
     const t = this.o.ticket;
     this.sessionId = BigInt(`0x${t.sessionId}`);
+    this.sessionHi = Number.parseInt(t.sessionId.slice(0, 8), 16);
+    this.sessionLo = Number.parseInt(t.sessionId.slice(8), 16);
     this.groupKey = Buffer.from(t.groupKey, 'hex');
     this.receiverId = Buffer.from(t.receiverId, 'hex');
     this.receiverKey = Buffer.from(t.receiverKey, 'hex');
@@ -111,7 +115,16 @@ export class MulticastReceiver implements ReceiverContext {
 
   // ---- incoming ----
 
+  private readonly fast = newFastData();
+  private readonly sessionHi: number;
+  private readonly sessionLo: number;
+
+  /** DATA takes the allocation-free path; everything else the full codec. */
   private onDatagram(msg: Buffer): void {
+    if (msg.length > 3 && msg[3] === MessageType.Data) {
+      this.onDataDatagram(msg);
+      return;
+    }
     const frame = parseFrame(msg);
     if (frame instanceof WireError || frame.sessionId !== this.sessionId) {
       this.stats.rejected++;
@@ -123,8 +136,24 @@ export class MulticastReceiver implements ReceiverContext {
       return;
     }
     this.lastHeard = Date.now();
-    if (m.type === MessageType.Data) this.intake.onData(m as DataMessage);
-    else this.onControl(m);
+    this.onControl(m);
+  }
+
+  private onDataDatagram(msg: Buffer): void {
+    const f = this.fast;
+    if (!readFastData(msg, this.sessionHi, this.sessionLo, f)) {
+      this.stats.rejected++;
+      return;
+    }
+    if (this.o.ticket.dataMac || f.hasMac) {
+      const end = msg.length - 16;
+      if (!f.hasMac || !macMatches(this.groupKey, msg.subarray(0, end), msg.subarray(end))) {
+        this.stats.rejected++;
+        return;
+      }
+    }
+    this.lastHeard = this.intake.now;
+    this.intake.onData(f, msg);
   }
 
   /** MAC with the group key (sender → group) or this receiver's key (replies), per PROTOCOL.md. */
@@ -234,6 +263,7 @@ export class MulticastReceiver implements ReceiverContext {
   }
 
   private nackTick(): void {
+    this.intake.now = Date.now();
     if (this.phase !== 'receiving') return;
     const entries = this.planner.plan({
       done: this.done,

@@ -23,9 +23,9 @@ export class Pacer {
     this.last = now;
   }
 
-  /** Bursts stay short (≈4 ms of traffic) so switch buffers and tbf queues are not overrun. */
+  /** Bursts stay short (≈8 ms of traffic) so switch buffers and tbf queues are not overrun. */
   private get burst(): number {
-    return Math.max(64 * 1024, this.rate * 0.004);
+    return Math.max(64 * 1024, this.rate * 0.008);
   }
 
   refill(now: number): void {

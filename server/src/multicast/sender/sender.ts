@@ -38,7 +38,10 @@ const FULL_DATAGRAM = MAX_DATAGRAM_BYTES + IP_UDP_OVERHEAD_BYTES;
 
 export class MulticastSender {
   readonly options: SenderOptions;
+  /** Control: bound to controlPort, receives JOIN/REPORT/NACK and sends the unicast replies. */
   private readonly socket: Socket;
+  /** Data: connected to group:dataPort, so a send skips the per-datagram address lookup. */
+  private readonly dataSocket: Socket;
   private readonly table: ReceiverTable;
   private readonly repairs = new RepairQueue();
   private readonly emitter: Emitter;
@@ -80,7 +83,26 @@ export class MulticastSender {
       this.needed(i),
     );
     this.pacer = new Pacer(o, Date.now());
-    this.socket = createSocket({ type: 'udp4', reuseAddr: true, sendBufferSize: 4 * 1024 * 1024 });
+    this.socket = createSocket({ type: 'udp4', reuseAddr: true });
+    this.dataSocket = createSocket({ type: 'udp4', sendBufferSize: 4 * 1024 * 1024 });
+  }
+
+  private async openDataSocket(): Promise<void> {
+    const o = this.options;
+    const s = this.dataSocket;
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.bind({ address: o.interfaceAddress, port: 0 }, () => {
+        s.setMulticastTTL(1);
+        s.setMulticastInterface(o.interfaceAddress);
+        s.setMulticastLoopback(o.loopback);
+        s.connect(o.dataPort, o.group, () => {
+          s.off('error', reject);
+          resolve();
+        });
+      });
+    });
+    s.on('error', () => this.stats.sendErrors++);
   }
 
   /** Runs the session to its end: resolves with the report, complete or failed (never rejects). */
@@ -93,9 +115,7 @@ export class MulticastSender {
         resolve();
       });
     });
-    this.socket.setMulticastTTL(1);
-    this.socket.setMulticastInterface(o.interfaceAddress);
-    this.socket.setMulticastLoopback(o.loopback);
+    await this.openDataSocket();
     this.socket.on('message', (msg, rinfo) => this.onControl(msg, rinfo));
     this.socket.on('error', () => this.stats.sendErrors++);
     const done = new Promise<SessionReport>((resolve) => {
@@ -318,10 +338,8 @@ export class MulticastSender {
     for (const e of this.table.all()) if (e.phase === 'complete') complete++;
     const { sessionId, groupKey } = this.options.secrets;
     for (let i = 0; i < 3; i++) {
-      this.socket.send(
+      this.dataSocket.send(
         encodeEnd(sessionId, outcome === 'complete' ? 0 : 1, complete, groupKey),
-        this.options.dataPort,
-        this.options.group,
         this.onSent,
       );
       await new Promise((r) => setTimeout(r, 50));
@@ -330,6 +348,7 @@ export class MulticastSender {
     const snapshot = this.snapshot();
     this.options.progress?.(snapshot);
     await new Promise<void>((r) => this.socket.close(() => r()));
+    await new Promise<void>((r) => this.dataSocket.close(() => r()));
     const now = Date.now();
     this.finish({
       ...snapshot,
@@ -354,7 +373,7 @@ export class MulticastSender {
     const now = Date.now();
     this.pacer.refill(now);
     for (;;) {
-      if (this.socket.getSendQueueCount() > MAX_SEND_QUEUE) {
+      if (this.dataSocket.getSendQueueCount() > MAX_SEND_QUEUE) {
         this.schedulePump(1);
         return;
       }
@@ -364,7 +383,7 @@ export class MulticastSender {
       }
       const d = this.emitter.next();
       if (d === 'idle' || d === 'loading') return;
-      this.socket.send(d.parts, this.options.dataPort, this.options.group, this.onSent);
+      this.dataSocket.send(d.parts, this.onSent);
       const wire = d.bytes + IP_UDP_OVERHEAD_BYTES;
       this.pacer.spend(wire);
       this.stats.bytesSent += d.bytes;
@@ -387,7 +406,7 @@ export class MulticastSender {
       },
       groupKey,
     );
-    this.socket.send(b, this.options.dataPort, this.options.group, this.onSent);
+    this.dataSocket.send(b, this.onSent);
   }
 
   private adapt(): void {

@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { ManifestChunkRef } from '../imaging/index.ts';
-import { sessionBlocks } from './sender/engine-source.ts';
-import { sessionTicketSchema } from './wire/session-ticket.ts';
+import type { ManifestChunkRef } from '../../imaging/index.ts';
+import { sessionBlocks } from '../sender/engine-source.ts';
+import { sessionTicketSchema } from './session-ticket.ts';
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
 const ref = z.object({
