@@ -43,7 +43,7 @@ export interface BootToolPaths {
 /** Throws PxeToolMissingError naming everything missing at once. */
 export async function locateBootTools(settings: DnsmasqSettings, searchPath: string): Promise<BootToolPaths> {
   const missing: string[] = [];
-  const dnsmasq = await findExecutable(settings.dnsmasqPath, `${searchPath}:/usr/sbin:/sbin`);
+  const dnsmasq = await findExecutable(settings.dnsmasqPath, searchPath);
   if (dnsmasq === null) missing.push(`dnsmasq (${settings.dnsmasqPath})`);
   const bootFiles: string[] = [];
   for (const name of bootFileNames(settings)) {

@@ -46,6 +46,8 @@ export interface DnsmasqSettings {
   readonly dnsmasqPath: string;
   readonly user: string;
   readonly httpPort: number;
+  /** Where to look for dnsmasq when BRUME_PXE_DNSMASQ is a bare name: PATH plus the sbin dirs. */
+  readonly searchPath: string;
 }
 
 export interface PxeBootSettings {
@@ -211,8 +213,12 @@ function readDnsmasq(r: Reader, env: Env, iface: string): DnsmasqSettings | null
     r.text('BRUME_PXE_DNSMASQ_USER', (v) => USER_NAME.test(v), 'must be a Unix user name', 'dnsmasq') ??
     'dnsmasq';
   const httpPort = r.integer('PORT', 0, 65_535, 8080);
+  const searchPath = [read(env, 'PATH') ?? '', '/usr/local/sbin', '/usr/sbin', '/sbin']
+    .filter((d) => d !== '')
+    .join(':');
   if (mode === undefined) return null;
   return {
+    searchPath,
     interface: iface,
     mode,
     serverAddress,

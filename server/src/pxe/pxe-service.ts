@@ -20,8 +20,8 @@ import type { PxeConfig } from './pxe-config.ts';
 
 export interface PxeServiceDeps {
   readonly log: Logger;
-  /** PATH to search for dnsmasq (passed in: no process.env outside config). */
-  readonly searchPath: string;
+  /** Overrides the config's search path for dnsmasq (tests). */
+  readonly searchPath?: string;
   /** Prepended to dnsmasq's command line (tests: `ip netns exec <ns>`). */
   readonly commandPrefix?: readonly string[];
   readonly backoff?: Partial<BackoffPolicy>;
@@ -57,7 +57,7 @@ export async function startPxeService(config: PxeConfig, deps: PxeServiceDeps): 
   if (settings === null) return { status: () => ({ enabled: false }), stop: async () => {} };
   const log = deps.log.child({ component: 'pxe' });
   try {
-    const tools = await locateBootTools(settings, deps.searchPath);
+    const tools = await locateBootTools(settings, deps.searchPath ?? settings.searchPath);
     const serverAddress = settings.serverAddress ?? interfaceAddress(settings.interface);
     const owner = process.getuid?.() === 0 ? await lookupUser(settings.user) : null;
     await prepareTftpRoot(settings.tftpRoot, tools.bootFiles, owner);
