@@ -5,6 +5,7 @@
  */
 import { imagingBenches } from './imaging-benches.ts';
 import { codec } from './imaging-codec.ts';
+import { multicastBenches } from './multicast.ts';
 
 export interface Bench {
   readonly summary: string;
@@ -13,6 +14,7 @@ export interface Bench {
 
 const benches: Record<string, Bench> = {
   ...imagingBenches,
+  ...multicastBenches,
   codec,
 };
 
