@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
 import { stringWidth } from '../ui/text-width.ts';
 import { useTheme } from '../ui/theme.ts';

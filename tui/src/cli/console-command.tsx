@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 /**
  * `brume console --server URL`: the admin console. Token from `BRUME_TOKEN`, else the one stored
  * for this server, else a login screen (the new token is stored, 0600). Full screen on a terminal;
@@ -87,7 +88,9 @@ export async function consoleCli(args: string[]): Promise<number> {
     return 0;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`brume console: ${/fetch failed|ECONNREFUSED/.test(message) ? `cannot reach ${server}` : message}\n`);
+    process.stderr.write(
+      `brume console: ${/fetch failed|ECONNREFUSED/.test(message) ? `cannot reach ${server}` : message}\n`,
+    );
     return e instanceof UsageError ? 2 : 1;
   } finally {
     api.close();

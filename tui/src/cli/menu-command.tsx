@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 /**
  * `brume menu --server URL --disk PATH --mac MAC` (to become `brume client` once merged with the
  * agent's headless entry): the client face. A pending task runs at once with the transfer screen;

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Spinner } from '@inkjs/ui';
 import { Box, Text, useApp } from 'ink';
 import { useCallback, useEffect, useMemo, useState } from 'react';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { useInput } from 'ink';
 import { useEffect, useState } from 'react';
 import { TransferScreen } from '../transfer/transfer-screen.tsx';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Box, Text, useApp } from 'ink';
 import { useEffect } from 'react';
 import { AuditPane } from '../panes/audit/audit-pane.tsx';

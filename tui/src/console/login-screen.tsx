@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Box, Text, useApp } from 'ink';
 import { useState } from 'react';
 import { LoginForm } from '../client/menu/login-form.tsx';

@@ -13,6 +13,8 @@ import type { BlockUpdate } from './console-port.ts';
 export interface ConsoleData {
   readonly hosts: readonly HostRow[];
   readonly hostsTotal: number;
+  /** False until the first host list arrived (the dashboard then says "loading", not "0"). */
+  readonly hostsLoaded: boolean;
   readonly images: readonly ImageRow[];
   readonly tasks: readonly TaskRow[];
   readonly audit: readonly AuditRow[];
@@ -53,6 +55,7 @@ export type ConsoleDataAction =
 export const emptyConsoleData: ConsoleData = {
   hosts: [],
   hostsTotal: 0,
+  hostsLoaded: false,
   images: [],
   tasks: [],
   audit: [],
@@ -91,7 +94,7 @@ function withTaskState(d: ConsoleData, task: TaskRow, atMs: number): Record<stri
 export function consoleDataReducer(d: ConsoleData, a: ConsoleDataAction): ConsoleData {
   switch (a.type) {
     case 'hostsLoaded':
-      return { ...d, hosts: a.hosts, hostsTotal: a.totalCount };
+      return { ...d, hosts: a.hosts, hostsTotal: a.totalCount, hostsLoaded: true };
     case 'hostEvent': {
       if (a.kind === 'DELETED') {
         const had = d.hosts.some((h) => h.id === a.host.id);

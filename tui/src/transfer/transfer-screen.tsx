@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
 import { BlockMap } from '../block-map/block-map.tsx';
 import { formatBytes, formatDuration, formatPercent, formatRate, percentOf } from '../ui/format.ts';

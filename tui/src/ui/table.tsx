@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
 import { sanitizeText } from './sanitize.ts';
 import { padToWidth } from './text-width.ts';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { MultiSelect, Select, Spinner, TextInput } from '@inkjs/ui';
 import { Box, Text } from 'ink';
 import { useEffect, useState } from 'react';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { ConfirmInput, Spinner, TextInput } from '@inkjs/ui';
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';

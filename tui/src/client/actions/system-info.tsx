@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Spinner } from '@inkjs/ui';
 import { Box, Text } from 'ink';
 import { useEffect, useState } from 'react';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { PasswordInput, TextInput } from '@inkjs/ui';
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
 import { sanitizeText } from '../../ui/sanitize.ts';
 import { truncateToWidth } from '../../ui/text-width.ts';

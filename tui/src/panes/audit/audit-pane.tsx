@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import type { ConsoleData } from '../../console/use-console-data.ts';
 import type { ConsoleUi } from '../../console/use-console-state.ts';
 import { Table } from '../../ui/table.tsx';

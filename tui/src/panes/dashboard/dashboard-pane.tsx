@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
 import { isActiveTask } from '../../console/console-model.ts';
 import type { ConsoleData } from '../../console/use-console-data.ts';
@@ -23,7 +24,11 @@ export function DashboardPane({ data, width, height }: DashboardPaneProps) {
   const versions = data.images.reduce((n, i) => n + i.versions.length, 0);
   return (
     <Box flexDirection="column" width={width}>
-      <Text>{`Hosts     ${data.hostsTotal} total   ${online} online   ${pending} pending approval`}</Text>
+      <Text>
+        {data.hostsLoaded
+          ? `Hosts     ${data.hostsTotal} total   ${online} online   ${pending} pending approval`
+          : 'Hosts     loading…'}
+      </Text>
       <Text>{`Images    ${data.images.length} images   ${versions} versions`}</Text>
       <Text>{`Store     ${formatBytes(data.store?.usedBytes)} used   ${formatBytes(data.store?.freeBytes)} free`}</Text>
       <Text>{`Tasks     ${active.length} active   ${data.tasks.length - active.length} finished (recent)`}</Text>

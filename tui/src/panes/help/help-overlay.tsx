@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
 import { helpSections, type Keymap } from '../../ui/keymap.ts';
 import { useTheme } from '../../ui/theme.ts';

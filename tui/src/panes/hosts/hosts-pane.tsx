@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
 import { isActiveTask } from '../../console/console-model.ts';
 import { type ConsoleData, filterHosts } from '../../console/use-console-data.ts';

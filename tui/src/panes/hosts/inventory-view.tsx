@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
 import type { InventoryReport } from '../../client/agent-port.ts';
 import { formatBytes } from '../../ui/format.ts';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
 import type { ImageRow } from '../../console/console-model.ts';
 import type { ConsoleData } from '../../console/use-console-data.ts';

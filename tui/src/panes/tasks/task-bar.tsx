@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 import { Text } from 'ink';
 import type { TaskRow } from '../../console/console-model.ts';
 import { progressBar } from '../../transfer/transfer-screen.tsx';

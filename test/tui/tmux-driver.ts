@@ -1,0 +1,116 @@
+/**
+ * Drives a program in a real terminal: tmux on a private socket (never the user's server), a fixed
+ * size, keys sent with `send-keys`, the screen read with `capture-pane`, waits bounded by a timeout.
+ * For the end-to-end tests of both faces (`brume menu`, `brume console`).
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface TmuxStartOptions {
+  /** @default 80 */
+  readonly columns?: number;
+  /** @default 24 */
+  readonly rows?: number;
+  readonly cwd?: string;
+  /** Extra environment for the program (TERM is set to xterm-256color). */
+  readonly env?: Record<string, string>;
+}
+
+/** A wait ran out; carries the last screen so the failure shows what was there. */
+export class TmuxTimeoutError extends Error {
+  readonly code = 'TMUX_TIMEOUT';
+  readonly screen: string;
+  constructor(what: string, screen: string) {
+    super(`timed out waiting for ${what}; screen was:\n${screen}`);
+    this.name = 'TmuxTimeoutError';
+    this.screen = screen;
+  }
+}
+
+export class TmuxSession {
+  private readonly socket: string;
+  readonly name: string;
+
+  private constructor(socket: string, name: string) {
+    this.socket = socket;
+    this.name = name;
+  }
+
+  private tmux(args: string[]) {
+    return run('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+
+  /** Starts `command` (argv) in a new detached session of the given size. */
+  static async start(command: readonly string[], options: TmuxStartOptions = {}): Promise<TmuxSession> {
+    const id = randomBytes(4).toString('hex');
+    const session = new TmuxSession(`brume-tui-${process.pid}-${id}`, `s${id}`);
+    const env = Object.entries({ TERM: 'xterm-256color', ...options.env }).flatMap(([k, v]) => [
+      '-e',
+      `${k}=${v}`,
+    ]);
+    await session.tmux([
+      'new-session',
+      '-d',
+      '-s',
+      session.name,
+      '-x',
+      String(options.columns ?? 80),
+      '-y',
+      String(options.rows ?? 24),
+      ...(options.cwd ? ['-c', options.cwd] : []),
+      ...env,
+      ...command,
+    ]);
+    // Keep the pane after the program exits so its last screen and exit status can be read.
+    await session.tmux(['set-option', '-t', session.name, 'remain-on-exit', 'on']);
+    return session;
+  }
+
+  /** Sends keys as tmux names them (`Enter`, `Down`, `Escape`, `C-c`) or literal text with `literal`. */
+  async sendKeys(keys: readonly string[], literal = false): Promise<void> {
+    await this.tmux(['send-keys', '-t', this.name, ...(literal ? ['-l'] : []), ...keys]);
+  }
+
+  /** The visible screen as text, one line per row, trailing spaces trimmed. */
+  async capture(): Promise<string> {
+    const { stdout } = await this.tmux(['capture-pane', '-p', '-t', this.name]);
+    return stdout
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .join('\n');
+  }
+
+  /** Waits until the screen matches, polling every 100 ms; throws with the last screen after `timeoutMs`. */
+  async waitForText(pattern: string | RegExp, timeoutMs = 10_000): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    let screen = '';
+    for (;;) {
+      screen = await this.capture();
+      if (typeof pattern === 'string' ? screen.includes(pattern) : pattern.test(screen)) return screen;
+      if (Date.now() > end) throw new TmuxTimeoutError(String(pattern), screen);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** The program's exit status once it ended, or null while it runs. */
+  async exitStatus(): Promise<number | null> {
+    const { stdout } = await this.tmux([
+      'display-message',
+      '-p',
+      '-t',
+      this.name,
+      '#{pane_dead} #{pane_dead_status}',
+    ]);
+    const [dead, status] = stdout.trim().split(' ');
+    return dead === '1' ? Number(status) : null;
+  }
+
+  /** Kills the session and its private tmux server. */
+  async kill(): Promise<void> {
+    await this.tmux(['kill-server']).catch(() => {});
+  }
+}
