@@ -7,6 +7,7 @@ import { GraphQLError } from 'graphql';
 import type { Role } from '../auth/auth-table.ts';
 import { roleAtLeastOf } from '../auth/roles.ts';
 import type { Context, Viewer } from './context.ts';
+import { decodeGlobalIdStrict } from './global-id.ts';
 import { InputValidationError } from './input-validation-error.ts';
 import { ByteCountScalar, DateTimeScalar, JsonScalar } from './scalars.ts';
 
@@ -84,6 +85,7 @@ export const builder = new SchemaBuilder<BrumeSchemaTypes>({
     defaultConnectionTypeOptions: { authScopes: { viewer: true } },
     defaultEdgeTypeOptions: { authScopes: { viewer: true } },
     nodeTypeOptions: {},
+    decodeGlobalID: (globalId) => decodeGlobalIdStrict(globalId),
   },
 });
 

@@ -43,3 +43,23 @@ describe('query limits (graphql-armor)', () => {
     expect(res.data).toEqual({ viewer: { username: 'limits-admin' } });
   });
 });
+
+describe('ids from clients', () => {
+  let t: TestApp;
+  let token: string;
+  beforeAll(async () => {
+    t = await startTestApp({ NODE_ENV: 'production' });
+    token = (await t.createUser('ADMIN', 'ids-admin')).token;
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['garbage', 'garbage'],
+    ['a well-formed global id with a non-uuid id', Buffer.from("User:1' or '1'='1").toString('base64')],
+    ['an unknown type', Buffer.from('Nope:1').toString('base64')],
+  ])('Given node(id) with %s, then a client error and no internal error', async (_label, id) => {
+    const res = await t.gql('query($id: ID!) { node(id: $id) { id } }', { token, variables: { id } });
+    expect(res.data?.node ?? null).toBeNull();
+    expect(res.errors?.[0]?.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
+  });
+});
