@@ -35,7 +35,13 @@ export function applyFixups(record: Uint8Array, recordNumber: number): void {
 
 export type DataAttribute =
   | { readonly resident: true; readonly value: Uint8Array }
-  | { readonly resident: false; readonly dataSize: number; readonly runs: DataRun[] };
+  | {
+      readonly resident: false;
+      readonly dataSize: number;
+      /** Bytes past this read as zeros whatever the clusters hold. */
+      readonly initializedSize: number;
+      readonly runs: DataRun[];
+    };
 
 export interface DataRun {
   /** Undefined for a sparse run (reads as zeros). */
@@ -162,9 +168,11 @@ function parseData(record: Uint8Array, view: DataView, at: number, length: numbe
   }
   const runsOffset = view.getUint16(at + 0x20, true);
   const dataSize = view.getBigUint64(at + 0x30, true);
+  const initializedSize = view.getBigUint64(at + 0x38, true);
   if (runsOffset < 0x40 || runsOffset >= length || dataSize > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw corrupt('BAD_ATTRIBUTE', 'non-resident $DATA header inconsistent');
   }
   const runs = decodeRuns(record, at + runsOffset, end, totalClusters);
-  return { resident: false, dataSize: Number(dataSize), runs } as const;
+  const initialized = Math.min(Number(initializedSize), Number(dataSize));
+  return { resident: false, dataSize: Number(dataSize), initializedSize: initialized, runs } as const;
 }

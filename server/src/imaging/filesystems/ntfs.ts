@@ -119,7 +119,9 @@ async function readAttributeValue(
     return attr.value;
   }
   if (attr.dataSize < need) throw corrupt('BITMAP_TOO_SMALL', `$Bitmap holds ${attr.dataSize} bytes`);
-  return readRuns(reader, geo, attr.runs, 0, need);
+  const bytes = await readRuns(reader, geo, attr.runs, 0, need);
+  if (attr.initializedSize < need) bytes.fill(0, attr.initializedSize);
+  return bytes;
 }
 
 /**
