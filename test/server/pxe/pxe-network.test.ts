@@ -230,6 +230,27 @@ describe.skipIf(!availability.ok)('PXE boot chain in network namespaces (root)',
       expect(readdirSync(root).sort()).toEqual(['ipxe.efi', 'passwd-link', 'undionly.kpxe']);
     });
 
+    it('Given malformed DHCP and TFTP datagrams (truncated, oversized, random), then dnsmasq keeps running and serving', async () => {
+      const before = service.status();
+      const pid = before.enabled ? before.dnsmasq?.pid : null;
+      // Plain JS for `node -e`: a BOOTREQUEST cut short, one with an option running past the end,
+      // a 60 KB datagram, random bytes, and TFTP opcodes that make no sense (ACK for block 65535).
+      const js = `
+        const dgram = require('node:dgram'); const crypto = require('node:crypto');
+        const s = dgram.createSocket('udp4'); s.bind(() => { s.setBroadcast(true);
+        const boot = Buffer.alloc(240); boot[0] = 1; boot[1] = 1; boot[2] = 6; boot.writeUInt32BE(0x63825363, 236);
+        const runOver = Buffer.concat([boot, Buffer.from([53, 1, 1, 60, 200, 65, 66])]);
+        const msgs = [[boot.subarray(0, 100), 67], [runOver, 67], [Buffer.alloc(60000, 0x41), 67], [crypto.randomBytes(512), 67],
+          [Buffer.from([0, 4, 255, 255]), 69], [Buffer.from([0, 1, 0x2e, 0x2e]), 69], [crypto.randomBytes(1400), 69], [Buffer.alloc(60000, 0), 69]];
+        let n = 0; for (let r = 0; r < 20; r++) for (const [m, port] of msgs) s.send(m, port, '${SERVER}', () => { if (++n === 160) s.close(); }); });`;
+      const sent = await nsRun(ns('c2'), [process.execPath, '-e', js]);
+      expect(sent.code, sent.stderr).toBe(0);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(service.status()).toMatchObject({ dnsmasq: { state: 'running', pid, restarts: 0 } });
+      const got = await tftpGet('undionly.kpxe');
+      expect(got.local).toBe(readFileSync('/usr/lib/ipxe/undionly.kpxe', 'latin1'));
+    });
+
     it('Given dnsmasq killed, then the supervisor restarts it and the status counts the restart', async () => {
       const before = service.status();
       if (!before.enabled || before.dnsmasq === null) throw new Error('not running');
