@@ -21,7 +21,7 @@ export function SystemInfo({ ctx }: { ctx: ActionContext }) {
       `Target disk: ✗ ${message(e)}`,
     ]);
     Promise.all([inventory, disk]).then(([a, b]) =>
-      setLines([...a, '', 'What Brume can image on the target disk:', ...b]),
+      setLines([...a, ' ', 'What Brume can image on the target disk:', ...b]),
     );
   }, [ctx]);
   return (
