@@ -1,6 +1,6 @@
 /** Shared set-up of the data-plane tests: a listening app with its own image store, GraphQL helpers, the client. */
 import { execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createCipheriv as cryptoCreateCipheriv } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,13 @@ import { promisify } from 'node:util';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Manifest } from '../../../server/src/imaging/index.ts';
+import {
+  captureDisk,
+  type Manifest,
+  manifestDigest,
+  openDisk,
+  openLocalStore,
+} from '../../../server/src/imaging/index.ts';
 import { startTestApp, type TestApp } from '../../support/app.ts';
 
 const run = promisify(execFile);
@@ -237,7 +243,7 @@ export async function call(
     token?: string | null;
     mac?: string;
     json?: unknown;
-    body?: Uint8Array;
+    body?: Uint8Array<ArrayBuffer>;
     headers?: Record<string, string>;
   } = {},
 ) {
@@ -273,4 +279,46 @@ export async function checkIn(a: TransferApp, mac: string) {
 export async function auditOutcomes(a: TransferApp, action: string): Promise<string[]> {
   const rows = await a.t.app.services.audit.list({ action }, { offset: 0, limit: 100 });
   return rows.map((r) => `${r.allowed ? 'allowed' : 'refused'}:${r.outcome}`);
+}
+
+/** A raw disk file (no partition table) of `mib` MiB of incompressible, non-zero data. */
+export function randomDisk(file: string, mib: number, seed = 1): void {
+  const key = Buffer.alloc(16, seed);
+  const cipher = cryptoCreateCipheriv('aes-128-ctr', key, Buffer.alloc(16, 0));
+  const fd = fs.openSync(file, 'w');
+  try {
+    const zero = Buffer.alloc(1 << 20);
+    for (let i = 0; i < mib; i++) fs.writeSync(fd, cipher.update(zero));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Captures `disk` into the app's store with the engine and publishes it as a version of `imageId`. */
+export async function seedImage(
+  a: TransferApp,
+  imageId: string,
+  imageName: string,
+  disk: string,
+): Promise<Manifest> {
+  const opened = await openDisk(disk);
+  try {
+    const { manifest } = await captureDisk({
+      disk: opened,
+      store: openLocalStore(a.imagesDir),
+      name: imageName,
+      workers: 0,
+    });
+    await a.t.app.services.images.publishImageVersion({
+      imageId: rawId(imageId),
+      sizeBytes: manifest.disk.size,
+      storedBytes: manifest.totals.storedBytes,
+      blockCount: manifest.blocks.length,
+      manifestHash: manifestDigest(manifest),
+      manifest,
+    });
+    return manifest;
+  } finally {
+    await opened.close();
+  }
 }
