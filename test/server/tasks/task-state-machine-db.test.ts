@@ -54,16 +54,16 @@ describe('task transitions in the database (one conditional UPDATE)', () => {
     },
   );
 
-  it('Given one queued task, when 8 callers race CANCELLED and CHECKED_IN, then exactly one wins', async () => {
-    const id = await taskIn('QUEUED');
+  it('Given a running task, when 8 callers race to end it (COMPLETE, FAILED, CANCELLED), then exactly one wins', async () => {
+    const id = await taskIn('IN_PROGRESS');
     const targets: TaskState[] = [
-      'CANCELLED',
-      'CHECKED_IN',
-      'CANCELLED',
-      'CHECKED_IN',
+      'COMPLETE',
       'FAILED',
       'CANCELLED',
-      'CHECKED_IN',
+      'COMPLETE',
+      'FAILED',
+      'CANCELLED',
+      'COMPLETE',
       'FAILED',
     ];
     const results = await Promise.allSettled(
@@ -73,5 +73,20 @@ describe('task transitions in the database (one conditional UPDATE)', () => {
     expect(winners).toHaveLength(1);
     const final = await t.app.services.tasks.getTask(id);
     expect(final?.state).toBe((winners[0] as PromiseFulfilledResult<{ state: TaskState }>).value.state);
+  });
+
+  it('Given a queued task, when 8 clients race to check it in, then exactly one holds it', async () => {
+    const id = await taskIn('QUEUED');
+    const expiresAt = new Date(Date.now() + 60_000);
+    const results = await Promise.allSettled(
+      [...Array(8).keys()].map((i) =>
+        t.app.services.tasks.transition(id, 'CHECKED_IN', { lease: { holder: `client-${i}`, expiresAt } }),
+      ),
+    );
+    const winners = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{
+      leaseHolder: string;
+    }>[];
+    expect(winners).toHaveLength(1);
+    expect((await t.app.services.tasks.getTask(id))?.leaseHolder).toBe(winners[0]!.value.leaseHolder);
   });
 });
