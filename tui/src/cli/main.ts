@@ -10,6 +10,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMai
     summary: 'capture, deploy, verify and inspect images locally (no server)',
     load: async () => (await import('@brume/server/imaging/cli/image-cli.ts')).imageCli,
   },
+  client: {
+    summary: 'the imaging client: check in by MAC, run the pending task (capture, deploy, inventory, wipe)',
+    load: async () => (await import('../agent/client-cli.ts')).clientCli,
+  },
   console: {
     summary: 'the admin console: hosts, images, tasks, multicast, audit, live (--server URL)',
     load: async () => (await import('./console-command.tsx')).consoleCli,
