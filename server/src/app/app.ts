@@ -68,6 +68,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
 
   /** First-start duties that must precede readiness. */
   async function initialize(): Promise<void> {
+    await services.auth.tokens.purgeExpiredSessions();
     const password = await ensureInitialAdmin(services.auth, config.core.dataDir);
     if (password) {
       (options.announce ?? defaultAnnounce)(
