@@ -255,4 +255,19 @@ describe('queries', () => {
     );
     expect(res.data?.hosts.totalCount).toBe(0);
   });
+
+  it('Given 1 MB in search or hostByMac, then a clean refusal or null, never a 500', async () => {
+    const big = 'x'.repeat(1_000_000);
+    const search = await t.gql('query($s: String) { hosts(search: $s) { totalCount } }', {
+      variables: { s: big },
+      token: viewer,
+    });
+    expect(search.status).toBeLessThan(500);
+    expect(search.errors?.length ?? 0).toBeGreaterThan(0);
+    const byMac = await t.gql<{ hostByMac: null }>('query($m: String!) { hostByMac(mac: $m) { id } }', {
+      variables: { m: `${big}\u0000` },
+      token: viewer,
+    });
+    expect(byMac.data?.hostByMac).toBeNull();
+  });
 });

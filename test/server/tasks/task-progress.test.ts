@@ -63,3 +63,56 @@ it('Given a late subscriber, then it first gets the checkpoint, then live counte
 it('Given an unknown task, then watchProgress gives nothing', async () => {
   expect(await t.app.services.tasks.watchProgress('00000000-0000-0000-0000-000000000000')).toBeUndefined();
 });
+
+it('Given a graphql-ws subscriber to taskProgress, then it gets the checkpoint then live counters, with opaque ids', async () => {
+  const { createClient } = await import('graphql-ws');
+  const { default: WebSocket } = await import('ws');
+  const { wsUrl } = await t.listen();
+  const viewer = (await t.createUser('VIEWER')).token;
+  const id = await runningTask();
+  await t.app.services.tasks.reportProgress(id, counters(5));
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${viewer}` },
+  });
+  type Progress = {
+    taskProgress: {
+      taskId: string;
+      blocksDone: number;
+      bytesTotal: number;
+      etaSeconds: number;
+      partition: number;
+    };
+  };
+  const received: Progress['taskProgress'][] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const stop = client.subscribe<Progress>(
+        {
+          query:
+            'subscription($id: ID!) { taskProgress(taskId: $id) { taskId blocksDone bytesTotal etaSeconds partition } }',
+          variables: { id: Buffer.from(`Task:${id}`).toString('base64') },
+        },
+        {
+          next: (msg) => {
+            if (msg.errors) return reject(new Error(JSON.stringify(msg.errors)));
+            received.push(msg.data!.taskProgress);
+            if (received.length === 1) void t.app.services.tasks.reportProgress(id, counters(100));
+            if (received.length === 2) {
+              stop();
+              resolve();
+            }
+          },
+          error: reject,
+          complete: () => {},
+        },
+      );
+    });
+  } finally {
+    await client.dispose();
+  }
+  expect(received.map((p) => p.blocksDone)).toEqual([5, 100]);
+  expect(received[0]).toMatchObject({ bytesTotal: 100 * 1_048_576, etaSeconds: 10, partition: 2 });
+  expect(received[0]!.taskId).not.toContain(id);
+});
