@@ -125,6 +125,28 @@ describe('console', () => {
     await waitFor(() => frame().includes('Quit anyway?'), 'quit confirmation');
   });
 
+  it('keys arriving in one chunk ("jjc", as a fast typist or tmux sends them) each count', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'pc-1'), host('2', 'pc-2'), host('3', 'pc-3')];
+    port.images = [
+      {
+        id: 'img1',
+        name: 'win11',
+        osType: 'WINDOWS_11',
+        imageType: 'RAW',
+        protected: false,
+        enabled: true,
+        versions: [],
+      },
+    ];
+    const { stdin } = start(port);
+    await settle(50);
+    stdin.write('h');
+    await waitFor(() => frame().includes('pc-3'), 'hosts');
+    stdin.write('jjc');
+    await waitFor(() => frame().includes('Capture pc-3 into image'), 'capture picker for the third host');
+  });
+
   it('in 80x24, no pane draws a line wider than 80 columns or more than 24 lines', async () => {
     const port = new MemoryConsolePort();
     port.hosts = Array.from({ length: 40 }, (_, i) => host(String(i), `host-with-a-long-name-${i}`));

@@ -210,6 +210,12 @@ export function runCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
   }
 }
 
+/** A chunk of plain typed characters as single keys; anything else (named keys, Ctrl) as is. */
+export function splitTyped(input: string, key: Key): string[] {
+  const plain = !key.ctrl && !key.meta && !key.escape && !key.return && /^[\x21-\x7e]{2,}$/.test(input);
+  return plain ? [...input] : [input];
+}
+
 /** Wires the console's keys; state is read at key time from the ref and the store. */
 export function useConsoleKeys(deps: {
   uiRef: RefObject<ConsoleUi>;
@@ -218,14 +224,19 @@ export function useConsoleKeys(deps: {
   store: ConsoleStore;
   isActive: boolean;
 }) {
+  const handle = (input: string, key: Key) => {
+    const d: ConsoleKeysDeps = { ...deps, ui: deps.uiRef.current, data: deps.store.getState() };
+    if (d.ui.searching) return handleSearch(input, key, d);
+    if (handleOverlay(input, key, d)) return;
+    const scopes = d.ui.detail === null ? [d.ui.pane, 'list', 'global'] : ['global'];
+    const command = lookupCommand(CONSOLE_KEYMAP, input, key, scopes);
+    if (command) runCommand(command, d);
+  };
   useInput(
     (input, key) => {
-      const d: ConsoleKeysDeps = { ...deps, ui: deps.uiRef.current, data: deps.store.getState() };
-      if (d.ui.searching) return handleSearch(input, key, d);
-      if (handleOverlay(input, key, d)) return;
-      const scopes = d.ui.detail === null ? [d.ui.pane, 'list', 'global'] : ['global'];
-      const command = lookupCommand(CONSOLE_KEYMAP, input, key, scopes);
-      if (command) runCommand(command, d);
+      // Keys typed faster than the terminal is read arrive as one chunk ("jjc"): one command each.
+      if (!deps.uiRef.current.searching) for (const ch of splitTyped(input, key)) handle(ch, key);
+      else handle(input, key);
     },
     { isActive: deps.isActive },
   );

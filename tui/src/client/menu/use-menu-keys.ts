@@ -5,10 +5,14 @@ import type { MenuAction } from './use-menu-state.ts';
 export function useMenuKeys(dispatch: (a: MenuAction) => void, isActive: boolean) {
   useInput(
     (input, key) => {
-      if (key.upArrow || input === 'k') dispatch({ type: 'move', delta: -1 });
-      else if (key.downArrow || input === 'j' || key.tab) dispatch({ type: 'move', delta: 1 });
+      if (key.upArrow) dispatch({ type: 'move', delta: -1 });
+      else if (key.downArrow || key.tab) dispatch({ type: 'move', delta: 1 });
       else if (key.return) dispatch({ type: 'choose' });
-      else dispatch({ type: 'move', delta: 0 }); // any other key only stops the countdown
+      else {
+        // Typed letters may arrive together ("jj"): each counts.
+        for (const ch of input) dispatch({ type: 'move', delta: ch === 'k' ? -1 : ch === 'j' ? 1 : 0 });
+        if (input === '') dispatch({ type: 'move', delta: 0 }); // any other key only stops the countdown
+      }
     },
     { isActive },
   );
