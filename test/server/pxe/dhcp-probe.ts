@@ -5,12 +5,15 @@
 // Unlike udhcpc it does not pick one offer: a PXE client beside a proxyDHCP
 // server sees two (the site's address offer and the proxy's boot offer), and
 // the test must see both.
-//   node --import tsx dhcp-probe.ts <interface> <arch> <ipxe:0|1> <waitMs>
+//   node --import tsx dhcp-probe.ts <interface> <arch> <ipxe:0|1> <waitMs> [<server>:4011]
+// With a boot server given, it instead sends what a UEFI PXE ROM sends after a proxyDHCP offer
+// sent it to port 4011: a unicast DHCPREQUEST from its (already leased) address.
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 
-const [ifArg = 'eth0', archArg = '0', ipxeArg = '0', waitArg = '3000'] = process.argv.slice(2);
+const [ifArg = 'eth0', archArg = '0', ipxeArg = '0', waitArg = '3000', bootServer] = process.argv.slice(2);
 // The real interface MAC: a server may answer at layer 2 to chaddr, which must be ours.
 const macText = readFileSync(`/sys/class/net/${ifArg}/address`, 'utf8').trim();
 const mac = Buffer.from(macText.split(':').map((h) => Number.parseInt(h, 16)));
@@ -21,17 +24,25 @@ function option(code: number, value: Buffer): Buffer {
   return Buffer.concat([Buffer.from([code, value.length]), value]);
 }
 
+function ipBytes(address: string): Buffer {
+  return Buffer.from(address.split('.').map(Number));
+}
+
 function discover(): Buffer {
   const head = Buffer.alloc(236);
   head[0] = 1; // BOOTREQUEST
   head[1] = 1; // ethernet
   head[2] = 6;
   xid.copy(head, 4);
-  head.writeUInt16BE(0x8000, 10); // broadcast flag: we cannot receive unicast without an address
+  const own = os.networkInterfaces()[ifArg]?.find((a) => a.family === 'IPv4')?.address;
+  if (bootServer !== undefined && own !== undefined)
+    ipBytes(own).copy(head, 12); // ciaddr
+  // broadcast flag: without an address we cannot receive unicast
+  else head.writeUInt16BE(0x8000, 10);
   mac.copy(head, 28);
   const archHex = arch.toString(10).padStart(5, '0');
   const opts = [
-    option(53, Buffer.from([1])),
+    option(53, Buffer.from([bootServer === undefined ? 1 : 3])),
     option(60, Buffer.from(`PXEClient:Arch:${archHex}:UNDI:002001`)),
     option(93, Buffer.from([arch >> 8, arch & 0xff])),
     option(97, Buffer.concat([Buffer.from([0]), randomBytes(16)])),
@@ -90,7 +101,8 @@ socket.on('message', (msg) => {
 });
 socket.bind(68, '0.0.0.0', () => {
   socket.setBroadcast(true);
-  const send = () => socket.send(discover(), 67, '255.255.255.255');
+  const [host = '255.255.255.255', port = '67'] = bootServer?.split(':') ?? [];
+  const send = () => socket.send(discover(), Number(port), host);
   send();
   const again = setInterval(send, 1000);
   setTimeout(() => {

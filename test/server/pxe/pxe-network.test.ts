@@ -47,6 +47,7 @@ const running: PxeService[] = [];
 const children: ChildProcess[] = [];
 
 interface Offer {
+  messageType: number;
   yiaddr: string;
   siaddr: string;
   file: string;
@@ -121,7 +122,13 @@ async function udhcpc(leaf: string, extra: readonly string[]): Promise<Record<st
   );
 }
 
-async function probe(leaf: string, arch: number, ipxe: boolean, waitMs = 5000): Promise<Offer[]> {
+async function probe(
+  leaf: string,
+  arch: number,
+  ipxe: boolean,
+  waitMs = 5000,
+  bootServer?: string,
+): Promise<Offer[]> {
   const argv = [
     process.execPath,
     '--import',
@@ -132,6 +139,7 @@ async function probe(leaf: string, arch: number, ipxe: boolean, waitMs = 5000): 
     ipxe ? '1' : '0',
     String(waitMs),
   ];
+  if (bootServer !== undefined) argv.push(bootServer);
   const result = await nsRun(ns(leaf), argv, { cwd: process.cwd(), timeoutMs: waitMs + 15_000 });
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as Offer[];
@@ -311,6 +319,18 @@ describe.skipIf(!availability.ok)('PXE boot chain in network namespaces (root)',
         file: 'undionly.kpxe',
         vendorClass: 'PXEClient',
       });
+    });
+
+    it('Given a UEFI x64 PXE client, then the proxy sends it to port 4011, where it is given ipxe.efi', async () => {
+      const offers = await probe('c1', 7, false);
+      expect(offers.find((o) => o.serverId === SERVER)).toMatchObject({
+        yiaddr: '0.0.0.0',
+        siaddr: SERVER,
+        file: '',
+      });
+      // c2 stands for the same ROM once the site server leased it an address.
+      const acks = await probe('c2', 7, false, 2000, `${SERVER}:4011`);
+      expect(acks[0]).toMatchObject({ serverId: SERVER, siaddr: SERVER, file: 'ipxe.efi', messageType: 5 });
     });
 
     it('Given iPXE (user class iPXE) beside the site server, then the proxy offer names the boot.ipxe URL', async () => {
