@@ -3,12 +3,18 @@
  * the main thread does I/O) or inline on the main thread (tests, one-core machines). Block data
  * lives in SharedArrayBuffer slots so handing a block to a worker copies nothing.
  */
+
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { decompress } from 'zstd-napi';
 import { encodeChunk } from '../store/chunk-codec.ts';
 import { sha256Hex } from '../store/chunk-hash.ts';
 import { CorruptChunkError } from '../store/chunk-store.ts';
+
+/** zstd's decompression context: decodes straight into a block buffer (the simple API allocates). */
+const ZstdBinding = createRequire(import.meta.url)('zstd-napi/binding') as {
+  DCtx: new () => { decompress(dst: Uint8Array, src: Uint8Array): number };
+};
 
 /** A block buffer shareable with workers. */
 export interface Slot {
@@ -36,18 +42,18 @@ export class InlineCodec implements ChunkCodec {
   async compress(slot: Slot, length: number, level: number): Promise<Uint8Array> {
     return encodeChunk(slot.bytes.subarray(0, length), level).compressed;
   }
+  private readonly dctx = new ZstdBinding.DCtx();
+
   async decode(hash: string, compressed: Uint8Array, slot: Slot): Promise<number> {
-    let data: Uint8Array;
+    let length: number;
     try {
-      data = decompress(compressed);
+      length = this.dctx.decompress(slot.bytes, compressed);
     } catch (error) {
       throw new CorruptChunkError(hash, `zstd: ${(error as Error).message}`);
     }
-    const actual = sha256Hex(data);
+    const actual = sha256Hex(slot.bytes.subarray(0, length));
     if (actual !== hash) throw new CorruptChunkError(hash, `content hashes to ${actual}`);
-    if (data.length > slot.bytes.length) throw new CorruptChunkError(hash, `decodes to ${data.length} bytes`);
-    slot.bytes.set(data);
-    return data.length;
+    return length;
   }
   async close(): Promise<void> {}
 }

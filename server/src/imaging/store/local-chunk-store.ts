@@ -20,7 +20,7 @@ import {
   fsyncDir,
   isTempName,
   lstatOrNull,
-  readFileNoFollow,
+  readInside,
   writeFileDeferred,
 } from './safe-fs.ts';
 
@@ -68,9 +68,19 @@ export class LocalChunkStore implements ChunkStore {
 
   async getCompressed(hash: string): Promise<Uint8Array> {
     await this.committing.get(hash);
-    const path = await this.pathOf(hash);
-    if (path === null || (await lstatOrNull(path)) === null) throw new ChunkNotFoundError(hash);
-    return readFileNoFollow(path);
+    const bytes = await readInside(await this.realRoot(), ['chunks', ...this.parts(hash)], hash + SUFFIX);
+    if (bytes === null) throw new ChunkNotFoundError(hash);
+    return bytes;
+  }
+
+  private realRootPath: string | undefined;
+
+  /** The root with its own symlinks resolved (the operator's choice), for /proc/self/fd checks. */
+  private async realRoot(): Promise<string> {
+    if (this.realRootPath !== undefined) return this.realRootPath;
+    const real = await fs.realpath(this.root).catch(() => null);
+    if (real !== null) this.realRootPath = real;
+    return real ?? this.root;
   }
 
   async get(hash: string): Promise<Uint8Array> {

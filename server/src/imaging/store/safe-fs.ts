@@ -146,3 +146,46 @@ export function writeFileDeferred(
   })();
   return Object.assign(done, { written: written.then(() => undefined) });
 }
+
+/**
+ * Reads `root/parts.../name` with one check instead of an lstat per component: open with
+ * O_NOFOLLOW, then ask the kernel where the descriptor really points (/proc/self/fd) and refuse
+ * anything that is not exactly the expected path under the real root (a symlinked directory on
+ * the way shows up there). Null when the file does not exist. Falls back to the lstat walk
+ * where /proc is missing.
+ */
+export async function readInside(
+  realRoot: string,
+  parts: readonly string[],
+  name: string,
+): Promise<Buffer | null> {
+  const expected = join(realRoot, ...parts, name);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(expected, O_RDONLY | O_NOFOLLOW);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return null;
+    if (isErrno(error, 'ELOOP')) throw new UnsafeStorePathError(expected, 'is a symlink');
+    throw error;
+  }
+  try {
+    const actual = await fs.readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
+    if (actual === null) {
+      if ((await existingDir(realRoot, parts)) === null) return null;
+    } else if (actual !== expected) {
+      throw new UnsafeStorePathError(expected, `resolves to ${actual}`);
+    }
+    const st = await handle.stat();
+    if (!st.isFile()) throw new UnsafeStorePathError(expected, 'not a regular file');
+    const buf = Buffer.allocUnsafe(st.size);
+    let done = 0;
+    while (done < st.size) {
+      const { bytesRead } = await handle.read(buf, done, st.size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buf.subarray(0, done);
+  } finally {
+    await handle.close();
+  }
+}
