@@ -106,7 +106,7 @@ async function udhcpc(leaf: string, extra: readonly string[]): Promise<Record<st
     '-i',
     'eth0',
     '-t',
-    '8',
+    '10',
     '-T',
     '1',
     '-s',
@@ -126,7 +126,7 @@ async function probe(
   leaf: string,
   arch: number,
   ipxe: boolean,
-  waitMs = 5000,
+  waitMs = 6000,
   bootServer?: string,
 ): Promise<Offer[]> {
   const argv = [
