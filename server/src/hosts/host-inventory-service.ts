@@ -35,6 +35,30 @@ export interface InventoryReport {
   readonly otherTags?: readonly string[];
 }
 
+const SCALAR_FIELDS = [
+  'systemManufacturer',
+  'systemProduct',
+  'systemVersion',
+  'systemSerial',
+  'systemUuid',
+  'chassisType',
+  'biosVendor',
+  'biosVersion',
+  'biosDate',
+  'boardManufacturer',
+  'boardProduct',
+  'boardVersion',
+  'boardSerial',
+  'boardAssetTag',
+  'cpuManufacturer',
+  'cpuModel',
+  'cpuCurrentSpeedMhz',
+  'cpuMaxSpeedMhz',
+  'cpuCores',
+  'memoryBytes',
+  'primaryUser',
+] as const;
+
 export function createHostInventoryService({ db, now }: ServiceDeps) {
   return {
     async getInventory(hostId: string): Promise<HostInventoryRow | undefined> {
@@ -44,8 +68,10 @@ export function createHostInventoryService({ db, now }: ServiceDeps) {
 
     /** Replaces the host's inventory with the latest report (the client sends it whole). */
     async saveInventory(hostId: string, report: InventoryReport): Promise<void> {
+      // Every column is set (null when absent): a field the new report lacks must not survive from the old one.
+      const scalars = Object.fromEntries(SCALAR_FIELDS.map((key) => [key, report[key] ?? null]));
       const values = {
-        ...report,
+        ...scalars,
         disks: [...(report.disks ?? [])],
         nics: [...(report.nics ?? [])],
         otherTags: [...(report.otherTags ?? [])],
