@@ -58,6 +58,29 @@ describe('console against a running server', () => {
     expect((await runQuery(api.client, ViewerDocument, {})).viewer?.username).toBe(user.username);
   });
 
+  it('with the SSE transport (no WebSocket), hostEvents still arrive live', async () => {
+    const admin = await t.createUser('ADMIN');
+    const client = createApiClient({ server, token: admin.token, transport: 'sse' });
+    const port = createGraphqlConsolePort(client.client);
+    const seen: string[] = [];
+    const stop = port.onHostEvent(
+      (kind, h) => seen.push(`${kind} ${h.name}`),
+      (m) => seen.push(`error ${m}`),
+    );
+    try {
+      await waitForSubscriptions(1);
+      await t.gql(CREATE_HOST, {
+        token: admin.token,
+        variables: { name: 'sse-01', mac: '52:54:00:aa:00:11' },
+      });
+      await waitFor(() => seen.includes('CREATED sse-01'), 'host event over SSE', 10_000);
+      expect(client.subscriptionTransport()).toBe('sse');
+    } finally {
+      stop();
+      client.close();
+    }
+  });
+
   it('lists hosts and shows a new host live over graphql-ws', async () => {
     const admin = await t.createUser('ADMIN');
     await t.gql(CREATE_HOST, { token: admin.token, variables: { name: 'lab-01', mac: '52:54:00:aa:00:01' } });
@@ -76,8 +99,8 @@ describe('console against a running server', () => {
     try {
       await waitFor(() => (app.lastFrame() ?? '').includes('lab-01'), 'initial host list', 10_000);
       expect(app.lastFrame()).toContain('52:54:00:aa:00:01');
-      // Events are live only: wait until the server holds our subscriptions (hostEvents, taskEvents).
-      await waitForSubscriptions(2);
+      // Events are live only: wait until the server holds our subscriptions (hosts, tasks, images, audit).
+      await waitForSubscriptions(4);
       const created = await t.gql<{ createHost: { __typename: string } }>(CREATE_HOST, {
         token: admin.token,
         variables: { name: 'lab-02', mac: '52-54-00-AA-00-02' },

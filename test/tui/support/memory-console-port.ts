@@ -72,6 +72,12 @@ export class MemoryConsolePort implements ConsolePort {
     this.taskListeners.add(l);
     return () => this.taskListeners.delete(l);
   }
+  onImageEvent() {
+    return () => {};
+  }
+  onAuditEntry() {
+    return () => {};
+  }
   onTaskProgress(taskId: string, l: (c: ProgressCounters) => void) {
     this.progressListeners.set(taskId, l);
     return () => this.progressListeners.delete(taskId);

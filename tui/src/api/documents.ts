@@ -204,6 +204,31 @@ export const TaskProgressDocument = gql<
   subscription TaskProgress($taskId: ID!) { taskProgress(taskId: $taskId) { taskId ${PROGRESS} blocks { index state } doneRanges } }
 `;
 
+export const ImageEventsDocument = gql<
+  { imageEvents: { kind: string; image: ImageFields } },
+  Record<string, never>
+>`
+  subscription ImageEvents { imageEvents { kind image { ${IMAGE} } } }
+`;
+
+export const AuditEventsDocument = gql<
+  {
+    auditEvents: {
+      id: string;
+      at: string;
+      actorName: string;
+      action: string;
+      allowed: boolean;
+      outcome: string;
+      targetIds: string[];
+      clientAddress: string | null;
+    };
+  },
+  Record<string, never>
+>`
+  subscription AuditEvents { auditEvents { id at actorName action allowed outcome targetIds clientAddress } }
+`;
+
 // ---------- mutations ----------
 type Result<K extends string, S> = { [k in K]: ErrorShape & S };
 
@@ -283,6 +308,8 @@ export const ALL_DOCUMENTS = {
   HostEventsDocument,
   TaskEventsDocument,
   TaskProgressDocument,
+  ImageEventsDocument,
+  AuditEventsDocument,
   ApproveHostDocument,
   DeleteHostDocument,
   StartCaptureDocument,

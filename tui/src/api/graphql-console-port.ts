@@ -120,6 +120,16 @@ export function createGraphqlConsolePort(client: Client): ConsolePort {
         (d) => listener(d.taskEvents.kind, toTaskRow(d.taskEvents.task)),
         onError,
       ),
+    onImageEvent: (listener, onError) =>
+      follow(
+        client,
+        D.ImageEventsDocument,
+        {},
+        (d) => listener(d.imageEvents.kind, toImageRow(d.imageEvents.image)),
+        onError,
+      ),
+    onAuditEntry: (listener, onError) =>
+      follow(client, D.AuditEventsDocument, {}, (d) => listener(d.auditEvents), onError),
     onTaskProgress: (taskId, listener) =>
       follow(
         client,

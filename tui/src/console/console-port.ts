@@ -35,6 +35,12 @@ export interface ConsolePort {
     listener: (kind: string, task: TaskRow) => void,
     onError: (message: string) => void,
   ): Unsubscribe;
+  onImageEvent(
+    listener: (kind: string, image: ImageRow) => void,
+    onError: (message: string) => void,
+  ): Unsubscribe;
+  /** New audit entries (ADMIN only on the server: others get an error, ignored). */
+  onAuditEntry(listener: (entry: AuditRow) => void, onError: (message: string) => void): Unsubscribe;
   /** Live counters; `blocks` are per-block changes, `doneRanges` every finished block (catch-up). */
   onTaskProgress(
     taskId: string,

@@ -46,6 +46,7 @@ export type ConsoleDataAction =
       doneRanges?: readonly number[] | null;
     }
   | { type: 'auditLoaded'; entries: readonly AuditRow[] }
+  | { type: 'auditEntry'; entry: AuditRow }
   | { type: 'multicastLoaded'; sessions: readonly MulticastRow[] }
   | { type: 'storeLoaded'; store: StoreStats }
   | { type: 'error'; message: string | null }
@@ -142,6 +143,8 @@ export function consoleDataReducer(d: ConsoleData, a: ConsoleDataAction): Consol
     }
     case 'auditLoaded':
       return { ...d, audit: a.entries };
+    case 'auditEntry':
+      return { ...d, audit: [a.entry, ...d.audit.filter((e) => e.id !== a.entry.id)].slice(0, 500) };
     case 'multicastLoaded':
       return { ...d, multicast: a.sessions };
     case 'storeLoaded':

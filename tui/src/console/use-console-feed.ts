@@ -55,6 +55,22 @@ export function startConsoleFeed(port: ConsolePort, store: ConsoleStore, now: ()
       follow();
     }, fail),
   );
+  stops.push(
+    port.onImageEvent(
+      (kind, image) =>
+        store.dispatch(
+          kind === 'DELETED' ? { type: 'imageRemoved', id: image.id } : { type: 'imageChanged', image },
+        ),
+      fail,
+    ),
+  );
+  // The audit stream is for admins; for other roles the pane keeps the list loaded on visit.
+  stops.push(
+    port.onAuditEntry(
+      (entry) => store.dispatch({ type: 'auditEntry', entry }),
+      () => {},
+    ),
+  );
   port.loadHosts().then((r) => store.dispatch({ type: 'hostsLoaded', ...r }), fail);
   port.loadImages().then((images) => store.dispatch({ type: 'imagesLoaded', images }), fail);
   port
