@@ -20,6 +20,20 @@ describe('live events over graphql-ws and SSE', () => {
   });
   afterAll(() => t.close());
 
+  /** Resolves once a subscriber is registered on the pubsub (no sleeps: the machine may be slow). */
+  /**
+   * Runs a mutation every 200 ms until `first` settles: the subscription may register late on a
+   * loaded machine, and any one of these mutations produces the awaited event.
+   */
+  const keepMutating = async <T>(first: Promise<T>, name: string): Promise<T> => {
+    const timer = setInterval(() => void t.gql(createToken(name), { token: admin.token }), 200);
+    try {
+      return await first;
+    } finally {
+      clearInterval(timer);
+    }
+  };
+
   it('Given a graphql-ws subscription, when a mutation runs, then its audit event arrives', async () => {
     const client = createClient({
       url: wsUrl,
@@ -29,10 +43,7 @@ describe('live events over graphql-ws and SSE', () => {
     });
     try {
       const iterator = client.iterate({ query: subscription });
-      const first = iterator.next();
-      await new Promise((r) => setTimeout(r, 300)); // let the subscription register
-      await t.gql(createToken('ws-event'), { token: admin.token });
-      const { value } = await first;
+      const { value } = await keepMutating(iterator.next(), 'ws-event');
       expect(value).toEqual({
         data: { auditEvents: { action: 'createApiToken', allowed: true, outcome: 'OK' } },
       });
@@ -56,8 +67,7 @@ describe('live events over graphql-ws and SSE', () => {
     });
     expect(res.status).toBe(200);
     const events = sseEvents(res.body!);
-    setTimeout(() => void t.gql(createToken('sse-event'), { token: admin.token }), 300);
-    const { value } = await events.next();
+    const { value } = await keepMutating(events.next(), 'sse-event');
     expect(value).toEqual({
       data: { auditEvents: { action: 'createApiToken', allowed: true, outcome: 'OK' } },
     });
