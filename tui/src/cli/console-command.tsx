@@ -78,7 +78,7 @@ export async function consoleCli(args: string[]): Promise<number> {
     try {
       const app = render(
         <ThemeContext.Provider value={theme}>
-          <ConsoleApp port={port} username={viewer?.username ?? '?'} />
+          <ConsoleApp port={port} username={viewer?.username ?? '?'} role={viewer?.role ?? 'VIEWER'} />
         </ThemeContext.Provider>,
       );
       await app.waitUntilExit();

@@ -32,6 +32,8 @@ export interface ConsoleAppProps {
   readonly scheduler?: Scheduler;
   /** Pane shown first. @default 'dashboard' */
   readonly initialPane?: Pane;
+  /** The viewer's role: the audit log is followed for ADMIN only. @default 'ADMIN' */
+  readonly role?: string;
 }
 
 const TAB: Record<Pane, string> = {
@@ -129,11 +131,21 @@ function Body({
 }
 
 /** The admin console: panes by key, live data, dialogs, help from the keymap. */
-export function ConsoleApp({ port, username, size, scheduler, initialPane }: ConsoleAppProps) {
+export function ConsoleApp({
+  port,
+  username,
+  size,
+  scheduler,
+  initialPane,
+  role = 'ADMIN',
+}: ConsoleAppProps) {
   const terminal = useTerminalSize();
   const { columns: width, rows: height } = size ?? terminal;
   const [ui, dispatch, uiRef] = useSyncReducer(consoleUiReducer, initialConsoleUi(initialPane));
-  const { data, store } = useConsoleFeed(port, scheduler ? { scheduler } : {});
+  const { data, store } = useConsoleFeed(port, {
+    ...(scheduler ? { scheduler } : {}),
+    audit: role === 'ADMIN',
+  });
   const { exit } = useApp();
   useConsoleKeys({ uiRef, dispatch, port, store, isActive: true });
   useEffect(() => {

@@ -20,7 +20,18 @@ export type ConsoleStore = ThrottledStore<ConsoleData, ConsoleDataAction>;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Starts the initial loads and the subscriptions; returns a function that stops them all. */
-export function startConsoleFeed(port: ConsolePort, store: ConsoleStore, now: () => number): Unsubscribe {
+export interface FeedOptions {
+  /** Follow the audit log (the server allows it to ADMINs only). @default true */
+  readonly audit?: boolean;
+}
+
+export function startConsoleFeed(
+  port: ConsolePort,
+  store: ConsoleStore,
+  now: () => number,
+  options: FeedOptions = {},
+): Unsubscribe {
+  const audit = options.audit ?? true;
   const stops: Unsubscribe[] = [];
   const progress = new Map<string, Unsubscribe>();
   const fail = (e: unknown) => store.dispatch({ type: 'error', message: message(e) });
@@ -80,7 +91,7 @@ export function startConsoleFeed(port: ConsolePort, store: ConsoleStore, now: ()
       follow();
     })
     .catch(fail);
-  port.loadAudit().then((entries) => store.dispatch({ type: 'auditLoaded', entries }), fail);
+  if (audit) port.loadAudit().then((entries) => store.dispatch({ type: 'auditLoaded', entries }), fail);
   port.loadMulticast().then((sessions) => store.dispatch({ type: 'multicastLoaded', sessions }), fail);
   port.loadStore().then((s) => s && store.dispatch({ type: 'storeLoaded', store: s }), fail);
   return () => {
@@ -92,7 +103,7 @@ export function startConsoleFeed(port: ConsolePort, store: ConsoleStore, now: ()
 /** The console's live data, re-rendered at most ten times a second. */
 export function useConsoleFeed(
   port: ConsolePort,
-  options: { scheduler?: Scheduler; now?: () => number } = {},
+  options: { scheduler?: Scheduler; now?: () => number; audit?: boolean } = {},
 ) {
   const now = options.now ?? Date.now;
   // One store for the component's lifetime (a port change means a new console).
@@ -104,13 +115,13 @@ export function useConsoleFeed(
     ),
   );
   useEffect(() => {
-    const stop = startConsoleFeed(port, store, now);
+    const stop = startConsoleFeed(port, store, now, { audit: options.audit ?? true });
     const tick = setInterval(() => store.dispatch({ type: 'tick', atMs: now() }), 1000);
     return () => {
       clearInterval(tick);
       stop();
       store.dispose();
     };
-  }, [port, store, now]);
+  }, [port, store, now, options.audit]);
   return { data: useThrottledStore(store), store };
 }
