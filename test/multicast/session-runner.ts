@@ -30,6 +30,9 @@ export interface SessionRunOptions {
   readonly nodeArgs?: string[];
   /** Start receivers only; the caller starts the sender with startSender() (the anchor's order). */
   readonly holdSender?: boolean;
+  /** Receivers with a ticket that start only on startLate(); they get a unicast fallback (the store). */
+  readonly lateReceivers?: number;
+  readonly lateJoinUnicastBlocks?: number;
 }
 
 export interface RunningSession {
@@ -42,14 +45,17 @@ export interface RunningSession {
   restart(i: number): Proc;
   /** With holdSender: starts the sender now. */
   startSender(): Proc;
+  /** Starts late receiver j (0-based among the late ones); it is receivers[n + j]. */
+  startLate(j: number): Proc;
 }
 
 export function startSession(topo: Topology, image: TestImage, o: SessionRunOptions): RunningSession {
   const dataMac = o.dataMac ?? true;
-  const setup = makeSession(o.receivers, image.blocks.length, dataMac);
+  const late = o.lateReceivers ?? 0;
+  const setup = makeSession(o.receivers + late, image.blocks.length, dataMac);
   const disks: string[] = [];
   const receiverConfigs: string[] = [];
-  for (let i = 1; i <= o.receivers; i++) {
+  for (let i = 1; i <= o.receivers + late; i++) {
     const disk = join(image.dir, `target-${topo.prefix}-r${i}.img`);
     makeDisk(disk, image.diskSize);
     disks.push(disk);
@@ -62,10 +68,13 @@ export function startSession(topo: Topology, image: TestImage, o: SessionRunOpti
         resumeFile: `${disk}.done`,
         workers: o.workers ?? 0,
         ...(o.senderSilenceMs ? { senderSilenceMs: o.senderSilenceMs } : {}),
+        ...(i > o.receivers ? { unicastStore: image.store } : {}),
       }),
     );
   }
-  const receivers = receiverConfigs.map((c, i) => topo.spawnNode(`r${i + 1}`, RECEIVER_ENTRY, c, o.nodeArgs));
+  const receivers = receiverConfigs
+    .slice(0, o.receivers)
+    .map((c, i) => topo.spawnNode(`r${i + 1}`, RECEIVER_ENTRY, c, o.nodeArgs));
   const senderConfig = writeJson(image.dir, `s-${topo.prefix}.json`, {
     store: image.store,
     blocksFile: image.blocksFile,
@@ -79,6 +88,7 @@ export function startSession(topo: Topology, image: TestImage, o: SessionRunOpti
     maxWaitMs: o.maxWaitMs ?? 20_000,
     stallMs: o.stallMs ?? 5_000,
     rateCap: o.rateCap ?? 100 * 1024 * 1024,
+    ...(o.lateJoinUnicastBlocks !== undefined ? { lateJoinUnicastBlocks: o.lateJoinUnicastBlocks } : {}),
   });
   const run: RunningSession = {
     setup,
@@ -88,6 +98,12 @@ export function startSession(topo: Topology, image: TestImage, o: SessionRunOpti
     receiverConfigs,
     restart(i) {
       const p = topo.spawnNode(`r${i + 1}`, RECEIVER_ENTRY, receiverConfigs[i] ?? '');
+      receivers[i] = p;
+      return p;
+    },
+    startLate(j) {
+      const i = o.receivers + j;
+      const p = topo.spawnNode(`r${i + 1}`, RECEIVER_ENTRY, receiverConfigs[i] ?? '', o.nodeArgs);
       receivers[i] = p;
       return p;
     },

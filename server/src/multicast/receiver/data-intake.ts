@@ -43,8 +43,11 @@ export class DataIntake {
     this.r = r;
   }
 
+  /** True while the unicast fallback owns blocks below unicastBelow: they are not NACKed meanwhile. */
+  private unicastActive = false;
+
   busy(index: number): boolean {
-    return this.busySet.has(index);
+    return this.busySet.has(index) || (this.unicastActive && index < this.r.unicastBelow);
   }
 
   stop(): void {
@@ -144,7 +147,11 @@ export class DataIntake {
   startUnicast(): void {
     const fetch = this.r.o.fetchBlock;
     if (!fetch || this.r.unicastBelow === 0) return;
-    void this.fetchRange(fetch, 0, this.r.unicastBelow);
+    this.unicastActive = true;
+    void this.fetchRange(fetch, 0, this.r.unicastBelow).finally(() => {
+      // Whatever unicast could not fetch is asked for by NACK from now on.
+      this.unicastActive = false;
+    });
   }
 
   private async fetchRange(

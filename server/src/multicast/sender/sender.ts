@@ -383,7 +383,9 @@ export class MulticastSender {
       }
       const d = this.emitter.next();
       if (d === 'idle' || d === 'loading') return;
-      this.dataSocket.send(d.parts, this.onSent);
+      // No callback: Node then tries a synchronous send (uv_udp_try_send) and allocates no request;
+      // errors still reach the socket's 'error' listener (counted in sendErrors).
+      this.dataSocket.send(d.parts);
       const wire = d.bytes + IP_UDP_OVERHEAD_BYTES;
       this.pacer.spend(wire);
       this.stats.bytesSent += d.bytes;
