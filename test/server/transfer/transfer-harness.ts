@@ -15,7 +15,7 @@ import {
   openDisk,
   openLocalStore,
 } from '../../../server/src/imaging/index.ts';
-import { startTestApp, type TestApp } from '../../support/app.ts';
+import { type GraphQLResponse, startTestApp, type TestApp } from '../../support/app.ts';
 
 const run = promisify(execFile);
 export const REPO = path.resolve(import.meta.dirname, '../../..');
@@ -23,7 +23,17 @@ export const FIXTURE_DIR = path.join(os.homedir(), '.cache', 'brume-fixtures', '
 export const FIXTURE_DISK = path.join(FIXTURE_DIR, 'disk.img');
 export const hasFixture = fs.existsSync(path.join(FIXTURE_DIR, 'info.txt'));
 
-export interface TransferApp {
+/** A server the GraphQL helpers can drive: in-process or a child process. */
+export interface ApiTarget {
+  readonly base: string;
+  readonly operator: string;
+  gql<T>(
+    query: string,
+    options: { token?: string; variables?: Record<string, unknown> },
+  ): Promise<GraphQLResponse<T>>;
+}
+
+export interface TransferApp extends ApiTarget {
   readonly t: TestApp;
   readonly base: string;
   readonly wsUrl: string;
@@ -46,6 +56,7 @@ export async function startTransferApp(env: Record<string, string> = {}): Promis
     operator,
     imagesDir,
     work,
+    gql: (query, options) => t.gql(query, options),
     async close() {
       await t.close();
       fs.rmSync(work, { recursive: true, force: true });
@@ -59,13 +70,13 @@ export function uniqueMac(): string {
   return `52:54:02:${(process.pid & 0xff).toString(16).padStart(2, '0')}:${((seq >> 8) & 0xff).toString(16).padStart(2, '0')}:${(seq & 0xff).toString(16).padStart(2, '0')}`;
 }
 
-async function gql<T>(a: TransferApp, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await a.t.gql<T>(query, { token: a.operator, variables });
+async function gql<T>(a: ApiTarget, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await a.gql<T>(query, { token: a.operator, variables });
   if (res.errors) throw new Error(JSON.stringify(res.errors));
   return res.data as T;
 }
 
-export async function createHost(a: TransferApp, mac = uniqueMac()): Promise<{ id: string; mac: string }> {
+export async function createHost(a: ApiTarget, mac = uniqueMac()): Promise<{ id: string; mac: string }> {
   const d = await gql<{ createHost: { host?: { id: string }; message?: string } }>(
     a,
     'mutation($i: CreateHostInput!) { createHost(input: $i) { ... on CreateHostSuccess { host { id } } ... on Error { message } } }',
@@ -76,7 +87,7 @@ export async function createHost(a: TransferApp, mac = uniqueMac()): Promise<{ i
 }
 
 export async function createImage(
-  a: TransferApp,
+  a: ApiTarget,
   name = `img-${process.pid}-${++seq}`,
 ): Promise<{ id: string; name: string }> {
   const d = await gql<{ createImage: { image?: { id: string }; message?: string } }>(
@@ -96,7 +107,7 @@ export interface QueuedTask {
 export const rawId = (globalId: string): string => decodeGlobalID(globalId).id;
 const queued = (id: string): QueuedTask => ({ id, rawId: rawId(id) });
 
-export async function startCapture(a: TransferApp, hostId: string, imageId: string): Promise<QueuedTask> {
+export async function startCapture(a: ApiTarget, hostId: string, imageId: string): Promise<QueuedTask> {
   const d = await gql<{ startCapture: { task?: { id: string }; __typename: string; message?: string } }>(
     a,
     'mutation($i: StartCaptureInput!) { startCapture(input: $i) { __typename ... on StartCaptureSuccess { task { id } } ... on Error { message } } }',
@@ -106,7 +117,7 @@ export async function startCapture(a: TransferApp, hostId: string, imageId: stri
   return queued(d.startCapture.task.id);
 }
 
-export async function startDeploy(a: TransferApp, hostId: string, imageId: string): Promise<QueuedTask> {
+export async function startDeploy(a: ApiTarget, hostId: string, imageId: string): Promise<QueuedTask> {
   const d = await gql<{ startDeploy: { tasks?: { id: string }[]; message?: string } }>(
     a,
     'mutation($i: StartDeployInput!) { startDeploy(input: $i) { ... on StartDeploySuccess { tasks { id } } ... on Error { message } } }',
@@ -222,13 +233,13 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
   }
 }
 
-export async function cancelTask(a: TransferApp, taskId: string): Promise<void> {
+export async function cancelTask(a: ApiTarget, taskId: string): Promise<void> {
   await gql(a, 'mutation($i: CancelTaskInput!) { cancelTask(input: $i) { __typename } }', {
     i: { id: taskId },
   });
 }
 
-export async function setProtected(a: TransferApp, imageId: string, value: boolean): Promise<void> {
+export async function setProtected(a: ApiTarget, imageId: string, value: boolean): Promise<void> {
   await gql(a, 'mutation($i: SetImageProtectedInput!) { setImageProtected(input: $i) { __typename } }', {
     i: { id: imageId, protected: value },
   });
