@@ -26,37 +26,22 @@ export interface BuildAppOptions {
 
 const defaultAnnounce = (text: string) => process.stdout.write(`${text}\n`);
 
-/** Wires config → database → services → schema → yoga → http + graphql-ws. Nothing listens yet. */
-export async function buildApp(config: Config, options: BuildAppOptions = {}) {
+/** config → database → services → schema → yoga → http + graphql-ws. Nothing listens yet. */
+async function wire(config: Config, options: BuildAppOptions, readiness: () => Readiness) {
   const log = createLogger(config, options.logDestination);
-  const ownsDatabase = options.database === undefined;
   const database =
     options.database ??
     (await openDatabase({
       databaseUrl: config.core.databaseUrl,
       pgliteDir: path.join(config.core.dataDir, 'pglite'),
     }));
-  const pubsub = createPubSub();
-  const services = createServices({
-    config,
-    db: database.db,
-    pubsub,
-    log,
-    now: options.now ?? (() => new Date()),
-  });
+  const now = options.now ?? (() => new Date());
+  const services = createServices({ config, db: database.db, pubsub: createPubSub(), log, now });
   const schema = buildSchema();
   const metrics = createMetrics();
   const yoga = createYogaServer({ config, schema, services, log, metrics });
-  let readiness: Readiness = 'starting';
-  let stopping: Promise<void> | undefined;
-  const server = createHttpServer({
-    yoga,
-    metrics,
-    log,
-    routes: httpRoutes(services),
-    readiness: () => readiness,
-    ping: () => database.ping(),
-  });
+  const routes = httpRoutes(services);
+  const server = createHttpServer({ yoga, metrics, log, routes, readiness, ping: () => database.ping() });
   const ws = attachGraphqlWs(server, {
     yoga,
     services,
@@ -65,40 +50,42 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
     initTimeoutMs: config.core.wsInitTimeoutMs,
     recheckMs: config.core.auth.tokenRecheckMs,
   });
+  return { log, database, services, schema, metrics, yoga, server, ws };
+}
+
+/** `{ start(port), stop(), yoga, services, ... }`: the whole server, built but not listening. */
+export async function buildApp(config: Config, options: BuildAppOptions = {}) {
+  let readiness: Readiness = 'starting';
+  let stopping: Promise<void> | undefined;
+  const parts = await wire(config, options, () => readiness);
+  const { log, database, services, yoga, server, ws } = parts;
 
   /** First-start duties that must precede readiness. */
   async function initialize(): Promise<void> {
     await services.auth.tokens.purgeExpiredSessions();
     const password = await ensureInitialAdmin(services.auth, config.core.dataDir);
-    if (password) {
-      (options.announce ?? defaultAnnounce)(
-        `Brume first start: user "admin" created with password ${password}\n` +
-          `(also in ${path.join(config.core.dataDir, initialAdminFile)}, mode 0600; change it after logging in)`,
-      );
-    }
+    if (!password) return;
+    (options.announce ?? defaultAnnounce)(
+      `Brume first start: user "admin" created with password ${password}\n` +
+        `(also in ${path.join(config.core.dataDir, initialAdminFile)}, mode 0600; change it after logging in)`,
+    );
   }
 
   return {
     config,
-    log,
-    database,
-    services,
-    schema,
-    yoga,
-    metrics,
-    server,
+    ...parts,
     get readiness(): Readiness {
       return readiness;
     },
+    initialize,
     async start(port = config.core.port, host = config.core.host) {
       const address = await listen(server, port, host);
       await initialize();
       readiness = 'ready';
-      const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
       log.info({ port: address.port, database: database.kind }, 'brume-server ready');
-      return { port: address.port, url };
+      const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return { port: address.port, url: `http://${hostPart}:${address.port}` };
     },
-    initialize,
     /** Idempotent: a second call waits for the first. */
     stop(): Promise<void> {
       stopping ??= (async () => {
@@ -106,7 +93,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
         await ws.close();
         await closeServer(server, config.core.shutdownGraceMs);
         await yoga.dispose();
-        if (ownsDatabase) await database.close();
+        if (options.database === undefined) await database.close();
         log.info('brume-server stopped');
       })();
       return stopping;

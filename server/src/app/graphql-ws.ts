@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import type { Context as WsContext } from 'graphql-ws';
+import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { parseBearer } from '../auth/token-secret.ts';
@@ -14,8 +15,10 @@ import type { BrumeYoga } from './yoga.ts';
 /** Close codes we send ourselves; graphql-ws sends 4408 (init timeout) and 4429 (second init). */
 export const wsCloseCodes = { forbidden: 4403, initTimeout: 4408, tooManyInits: 4429 } as const;
 
+type Ctx = WsContext<Record<string, unknown> | undefined, Extra>;
+
 interface ConnectionState {
-  viewer: Viewer | null;
+  readonly viewer: Viewer | null;
   recheck?: NodeJS.Timeout;
 }
 
@@ -34,13 +37,60 @@ export interface GraphqlWsDeps {
 }
 
 /**
- * graphql-ws on the yoga endpoint, through `yoga.getEnveloped` so the same auth, limits, masking,
- * metrics and subscription guard apply as over HTTP/SSE. `connection_init` payload:
- * `{ authorization: 'Bearer <token>' }`; a bad token closes with 4403.
+ * `connection_init` payload `{ authorization: 'Bearer <token>' }`: a bad token refuses the
+ * connection (graphql-ws closes 4403); none means anonymous. A live token is re-checked
+ * periodically and the socket closed (4403) once it is revoked, expired or its user disabled.
  */
+async function connect(ctx: Ctx, deps: GraphqlWsDeps): Promise<ConnectionState | null> {
+  const raw = ctx.connectionParams?.authorization;
+  if (raw === undefined || raw === null) return { viewer: null };
+  const token = typeof raw === 'string' ? parseBearer(raw) : null;
+  const viewer = token ? await deps.services.auth.resolveBearer(token) : null;
+  if (!viewer) return null;
+  const state: ConnectionState = { viewer };
+  state.recheck = setInterval(async () => {
+    if (!(await deps.services.auth.tokens.isActive(viewer.tokenId).catch(() => true))) {
+      ctx.extra.socket.close(wsCloseCodes.forbidden, 'Forbidden');
+    }
+  }, deps.recheckMs);
+  state.recheck.unref();
+  return state;
+}
+
+/** Each operation goes through yoga's envelop: same auth, limits, audit, masking as HTTP. */
+async function prepare(
+  ctx: Ctx,
+  params: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+  viewer: Viewer | null,
+  yoga: BrumeYoga,
+): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  const wsState: RequestState = {
+    viewer,
+    requestId: randomUUID(),
+    clientAddress: clientAddressOf(ctx.extra.request),
+  };
+  const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, params, wsState } as never);
+  let document: ExecutionArgs['document'];
+  try {
+    document = enveloped.parse(params.query);
+  } catch (err) {
+    return [err as GraphQLError];
+  }
+  const errors = enveloped.validate(enveloped.schema, document);
+  if (errors.length > 0) return errors;
+  return {
+    schema: enveloped.schema,
+    operationName: params.operationName ?? null,
+    document,
+    variableValues: params.variables ?? null,
+    contextValue: await enveloped.contextFactory(),
+    rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies EnvelopedRoot,
+  };
+}
+
+/** graphql-ws on the yoga endpoint (`/graphql`), sharing the HTTP server's port. */
 export function attachGraphqlWs(server: Server, deps: GraphqlWsDeps) {
-  const { yoga, services, log, metrics } = deps;
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wss = new WebSocketServer({ server, path: deps.yoga.graphqlEndpoint });
   const states = new WeakMap<object, ConnectionState>();
   const disposable = useServer(
     {
@@ -48,25 +98,10 @@ export function attachGraphqlWs(server: Server, deps: GraphqlWsDeps) {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onConnect: async (ctx) => {
-        const raw = ctx.connectionParams?.authorization;
-        let viewer: Viewer | null = null;
-        if (raw !== undefined && raw !== null) {
-          const token = typeof raw === 'string' ? parseBearer(raw) : null;
-          viewer = token ? await services.auth.resolveBearer(token) : null;
-          if (!viewer) return false; // graphql-ws closes with 4403 Forbidden
-        }
-        const state: ConnectionState = { viewer };
-        if (viewer) {
-          const tokenId = viewer.tokenId;
-          state.recheck = setInterval(async () => {
-            if (!(await services.auth.tokens.isActive(tokenId).catch(() => true))) {
-              ctx.extra.socket.close(wsCloseCodes.forbidden, 'Forbidden');
-            }
-          }, deps.recheckMs);
-          state.recheck.unref();
-        }
+        const state = await connect(ctx, deps);
+        if (!state) return false;
         states.set(ctx, state);
-        metrics.websocketConnections.inc();
+        deps.metrics.websocketConnections.inc();
         return true;
       },
       onClose: (ctx) => {
@@ -74,37 +109,13 @@ export function attachGraphqlWs(server: Server, deps: GraphqlWsDeps) {
         if (!state) return;
         clearInterval(state.recheck);
         states.delete(ctx);
-        metrics.websocketConnections.dec();
+        deps.metrics.websocketConnections.dec();
       },
-      onSubscribe: async (ctx, _id, params) => {
-        const wsState: RequestState = {
-          viewer: states.get(ctx)?.viewer ?? null,
-          requestId: randomUUID(),
-          clientAddress: clientAddressOf(ctx.extra.request),
-        };
-        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, params, wsState } as never);
-        let document: ExecutionArgs['document'];
-        try {
-          document = enveloped.parse(params.query);
-        } catch (err) {
-          return [err as GraphQLError];
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          operationName: params.operationName ?? null,
-          document,
-          variableValues: params.variables ?? null,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies EnvelopedRoot,
-        };
-        return args;
-      },
+      onSubscribe: (ctx, _id, params) => prepare(ctx, params, states.get(ctx)?.viewer ?? null, deps.yoga),
     },
     wss,
   );
-  wss.on('error', (err) => log.error({ err }, 'websocket server error'));
+  wss.on('error', (err) => deps.log.error({ err }, 'websocket server error'));
   return {
     wss,
     async close(): Promise<void> {

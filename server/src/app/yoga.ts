@@ -29,19 +29,52 @@ export interface WsInitialContext {
   readonly wsState: RequestState;
 }
 
-export function createYogaServer(deps: YogaDeps) {
-  const { config, services, log, metrics } = deps;
-  const states = new WeakMap<Request, RequestState>();
-  const stateOf = (initial: Record<string, unknown>): RequestState | undefined =>
+type StateOf = (initial: Record<string, unknown>) => RequestState | undefined;
+
+/** HTTP requests find their state beside the Request; graphql-ws passes `wsState` directly. */
+function stateLookup(states: WeakMap<Request, RequestState>): StateOf {
+  return (initial) =>
     (initial.wsState as RequestState | undefined) ??
     // No `instanceof Request`: yoga may hand us its ponyfilled Request class.
     (typeof initial.request === 'object' && initial.request !== null
       ? states.get(initial.request as Request)
       : undefined);
-  const viewerOf = (initial: Record<string, unknown>): Viewer | null => stateOf(initial)?.viewer ?? null;
+}
 
+/** Order matters: auth state first, then document limits, then execution wrappers, masking last. */
+function corePlugins(deps: YogaDeps, states: WeakMap<Request, RequestState>, stateOf: StateOf): Plugin[] {
+  const { config, services, log, metrics } = deps;
   const limits = config.core.limits;
-  const yoga = createYoga<ServerContext & Partial<WsInitialContext>, Context>({
+  const viewerOf = (initial: Record<string, unknown>): Viewer | null => stateOf(initial)?.viewer ?? null;
+  return [
+    useRequestState(states, (token) => services.auth.resolveBearer(token), log) as Plugin,
+    useCSRFPrevention({ requestHeaders: [csrfHeader, 'x-graphql-yoga-csrf'] }) as Plugin,
+    EnvelopArmorPlugin({
+      maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
+      maxAliases: { n: limits.maxAliases },
+      maxTokens: { n: limits.maxTokens },
+      costLimit: { maxCost: limits.maxCost },
+      maxDirectives: { n: 50 },
+      blockFieldSuggestion: { enabled: true },
+    }) as Plugin,
+    useIntrospectionForAuthenticated(viewerOf) as Plugin,
+    useAuditRejectedMutations(stateOf, services.audit, log),
+    useSubscriptionGuard({
+      recheckMs: config.core.auth.tokenRecheckMs,
+      isTokenActive: (id) => services.auth.tokens.isActive(id),
+      onOpen: () => metrics.activeSubscriptions.inc(),
+      onClose: () => metrics.activeSubscriptions.dec(),
+    }) as Plugin,
+    useOperationMetrics(metrics),
+    useErrorMasking(config.core.env === 'development') as Plugin,
+  ];
+}
+
+export function createYogaServer(deps: YogaDeps) {
+  const { services, log } = deps;
+  const states = new WeakMap<Request, RequestState>();
+  const stateOf = stateLookup(states);
+  return createYoga<ServerContext & Partial<WsInitialContext>, Context>({
     schema: deps.schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/yoga-health',
@@ -69,30 +102,8 @@ export function createYogaServer(deps: YogaDeps) {
         log: log.child({ requestId }),
       } satisfies Context;
     },
-    plugins: [
-      useRequestState(states, (token) => services.auth.resolveBearer(token), log),
-      useCSRFPrevention({ requestHeaders: [csrfHeader, 'x-graphql-yoga-csrf'] }),
-      EnvelopArmorPlugin({
-        maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
-        maxAliases: { n: limits.maxAliases },
-        maxTokens: { n: limits.maxTokens },
-        costLimit: { maxCost: limits.maxCost },
-        maxDirectives: { n: 50 },
-        blockFieldSuggestion: { enabled: true },
-      }) as Plugin,
-      useIntrospectionForAuthenticated(viewerOf) as Plugin,
-      useAuditRejectedMutations(stateOf, services.audit, log),
-      useSubscriptionGuard({
-        recheckMs: config.core.auth.tokenRecheckMs,
-        isTokenActive: (id) => services.auth.tokens.isActive(id),
-        onOpen: () => metrics.activeSubscriptions.inc(),
-        onClose: () => metrics.activeSubscriptions.dec(),
-      }) as Plugin,
-      useOperationMetrics(metrics),
-      useErrorMasking(config.core.env === 'development') as Plugin,
-    ],
+    plugins: corePlugins(deps, states, stateOf),
   });
-  return yoga;
 }
 
 function useOperationMetrics(metrics: Metrics): Plugin {
