@@ -51,7 +51,9 @@ async function throughput(blocks: Uint8Array[], workers: number, level: number) 
         const block = blocks[next++] as Uint8Array;
         slot.bytes.set(block);
         await codec.digest(slot, block.length);
-        stored += (await codec.compress(slot, block.length, level)).length;
+        // Not `stored += await ...`: that reads `stored` before the await and loses updates.
+        const compressed = await codec.compress(slot, block.length, level);
+        stored += compressed.length;
       }
     }),
   );

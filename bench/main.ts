@@ -6,6 +6,7 @@
 import { imagingBenches } from './imaging-benches.ts';
 import { codec } from './imaging-codec.ts';
 import { multicastBenches } from './multicast.ts';
+import { unicastBenches } from './unicast.ts';
 
 export interface Bench {
   readonly summary: string;
@@ -15,6 +16,7 @@ export interface Bench {
 const benches: Record<string, Bench> = {
   ...imagingBenches,
   ...multicastBenches,
+  ...unicastBenches,
   codec,
 };
 

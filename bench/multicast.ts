@@ -226,7 +226,10 @@ export const multicastBenches: Record<string, Bench> = {
         ['multicast-6', 6, 0],
         ['multicast-loss5', 3, 5],
       ] as const) {
-        process.stdout.write(`${JSON.stringify(await compare(name, n, loss, o))}\n`);
+        const record = await compare(name, n, loss, o);
+        // The issue's loss target: throughput with 5 % loss at least 60 % of the no-loss run's.
+        if (loss > 0) record.throughput_vs_no_loss = round3(Number(main.ours_s) / Number(record.ours_s));
+        process.stdout.write(`${JSON.stringify(record)}\n`);
       }
       process.stdout.write(`${JSON.stringify(unicastRecord)}\n`);
       return main;

@@ -90,7 +90,8 @@ export async function deployImage(options: DeployOptions): Promise<DeployStats> 
   try {
     tracker.phase('tables');
     c.bytesFetched += tables.bytesFetched;
-    c.bytesWritten += await writeTables(disk, tables);
+    const tableBytes = await writeTables(disk, tables);
+    c.bytesWritten += tableBytes;
     tracker.phase('blocks');
     try {
       await deployBlocks(options, codec, c, tracker, done, checkpoint);

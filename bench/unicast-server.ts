@@ -1,0 +1,121 @@
+/**
+ * A brume-server child process for the unicast benchmark: on PostgreSQL (through `.ci/with-postgres`,
+ * a throwaway cluster) or on embedded PGlite, with its peak RSS read from /proc, and the few
+ * GraphQL calls the benchmark needs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const REPO = resolve(import.meta.dirname, '..');
+
+export interface BenchServer {
+  readonly base: string;
+  /** Peak resident set of the server process (VmHWM), MiB. */
+  peakRssMib(): number;
+  gql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+function nodePid(pidFile: string, child: ChildProcess): number {
+  try {
+    return Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return child.pid ?? 0;
+  }
+}
+
+export async function startBenchServer(dir: string, port: number, database: 'postgres' | 'pglite'): Promise<BenchServer> {
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const pidFile = join(dir, 'server.pid');
+  const server = `echo $$ > '${pidFile}'; ${database === 'postgres' ? 'DATABASE_URL="$BRUME_TEST_DATABASE_URL" ' : ''}exec '${process.execPath}' --import tsx server/src/main.ts`;
+  const command = database === 'postgres' ? ['bash', '.ci/with-postgres', 'sh', '-c', server] : ['sh', '-c', server];
+  const child = spawn(command[0] as string, command.slice(1), {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      BRUME_DATA_DIR: dataDir,
+      BRUME_IMAGES_DIR: join(dir, 'images'),
+      BRUME_LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error('bench server exited during start-up');
+    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+    if (i > 1200) throw new Error('bench server not ready after 4 minutes');
+    await sleep(200);
+  }
+  const password = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').trim();
+  let token = '';
+  const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+    const res = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: T; errors?: unknown };
+    if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  };
+  const login = await gql<{ login: { token?: string } }>(
+    'mutation($i: LoginInput!) { login(input: $i) { ... on LoginSuccess { token } } }',
+    { i: { username: 'admin', password } },
+  );
+  token = login.login.token ?? '';
+  const pid = nodePid(pidFile, child);
+  return {
+    base,
+    gql,
+    peakRssMib() {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kib = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+      return Math.round(kib / 1024);
+    },
+    async stop() {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await exited;
+    },
+  };
+}
+
+let seq = 0;
+
+/** A host, an image and a queued task of `kind` for the host; returns the host's MAC and the image name. */
+export async function queueTask(s: BenchServer, kind: 'capture' | 'deploy', imageId?: string) {
+  seq++;
+  const mac = `52:54:03:00:${(seq >> 8).toString(16).padStart(2, '0')}:${(seq & 0xff).toString(16).padStart(2, '0')}`;
+  const host = await s.gql<{ createHost: { host: { id: string } } }>(
+    'mutation($i: CreateHostInput!) { createHost(input: $i) { ... on CreateHostSuccess { host { id } } } }',
+    { i: { name: `bench-${seq}`, macs: [mac] } },
+  );
+  let image = imageId;
+  const name = `bench-${Date.now()}-${seq}`;
+  if (!image) {
+    const created = await s.gql<{ createImage: { image: { id: string } } }>(
+      'mutation($i: CreateImageInput!) { createImage(input: $i) { ... on CreateImageSuccess { image { id } } } }',
+      { i: { name, osType: 'WINDOWS_10', imageType: 'MULTIPLE_PARTITION_SINGLE_DISK' } },
+    );
+    image = created.createImage.image.id;
+  }
+  const hostId = host.createHost.host.id;
+  if (kind === 'capture') {
+    await s.gql('mutation($i: StartCaptureInput!) { startCapture(input: $i) { __typename } }', { i: { hostId, imageId: image } });
+  } else {
+    await s.gql('mutation($i: StartDeployInput!) { startDeploy(input: $i) { __typename } }', {
+      i: { hostIds: [hostId], imageId: image },
+    });
+  }
+  return { mac, imageId: image, imageName: name };
+}
