@@ -42,7 +42,7 @@ export function senderDefaults(input: SenderOptionsInput): SenderOptions {
     stallMs: 10_000,
     rateCap: 110 * 1024 * 1024,
     minRate: 1024 * 1024,
-    lossThresholdPermille: 80,
+    lossThresholdPermille: 120,
     lateJoinUnicastBlocks: 64,
     cacheBlocks: 8,
     loopback: false,
