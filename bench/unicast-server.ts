@@ -26,12 +26,17 @@ function nodePid(pidFile: string, child: ChildProcess): number {
   }
 }
 
-export async function startBenchServer(dir: string, port: number, database: 'postgres' | 'pglite'): Promise<BenchServer> {
+export async function startBenchServer(
+  dir: string,
+  port: number,
+  database: 'postgres' | 'pglite',
+): Promise<BenchServer> {
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const pidFile = join(dir, 'server.pid');
   const server = `echo $$ > '${pidFile}'; ${database === 'postgres' ? 'DATABASE_URL="$BRUME_TEST_DATABASE_URL" ' : ''}exec '${process.execPath}' --import tsx server/src/main.ts`;
-  const command = database === 'postgres' ? ['bash', '.ci/with-postgres', 'sh', '-c', server] : ['sh', '-c', server];
+  const command =
+    database === 'postgres' ? ['bash', '.ci/with-postgres', 'sh', '-c', server] : ['sh', '-c', server];
   const child = spawn(command[0] as string, command.slice(1), {
     cwd: REPO,
     env: {
@@ -49,7 +54,13 @@ export async function startBenchServer(dir: string, port: number, database: 'pos
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error('bench server exited during start-up');
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (i > 1200) throw new Error('bench server not ready after 4 minutes');
     await sleep(200);
   }
@@ -111,7 +122,9 @@ export async function queueTask(s: BenchServer, kind: 'capture' | 'deploy', imag
   }
   const hostId = host.createHost.host.id;
   if (kind === 'capture') {
-    await s.gql('mutation($i: StartCaptureInput!) { startCapture(input: $i) { __typename } }', { i: { hostId, imageId: image } });
+    await s.gql('mutation($i: StartCaptureInput!) { startCapture(input: $i) { __typename } }', {
+      i: { hostId, imageId: image },
+    });
   } else {
     await s.gql('mutation($i: StartDeployInput!) { startDeploy(input: $i) { __typename } }', {
       i: { hostIds: [hostId], imageId: image },

@@ -17,8 +17,8 @@ import {
   blankFile,
   FIXTURE_DISK,
   fixtureInfo,
-  log,
   loadAverage,
+  log,
   parseBenchOptions,
   round3,
   timed,
@@ -39,7 +39,9 @@ function freePort(): Promise<number> {
 
 async function checkedIn(s: BenchServer, mac: string, counter?: (n: number) => void) {
   const client = new TransferClient({ server: s.base, mac, ...(counter ? { onBlockBytes: counter } : {}) });
-  const r = await client.json<{ token: string | null; task: { id: string } | null }>('/v1/checkin', { json: { mac } });
+  const r = await client.json<{ token: string | null; task: { id: string } | null }>('/v1/checkin', {
+    json: { mac },
+  });
   if (!r.token || !r.task) throw new Error('no task handed out');
   client.token = r.token;
   return { client, taskId: r.task.id };
@@ -53,14 +55,27 @@ interface Round {
 }
 
 /** One capture and one deploy of partition `partition` through server `s`. */
-async function throughServer(s: BenchServer, partition: number, dir: string, workers: number): Promise<Round> {
+async function throughServer(
+  s: BenchServer,
+  partition: number,
+  dir: string,
+  workers: number,
+): Promise<Round> {
   const cap = await queueTask(s, 'capture');
   const { client } = await checkedIn(s, cap.mac);
   const abort = new AbortController();
   const capReporter = new ProgressReporter(client, abort);
   capReporter.start();
   const captured = await timed(() =>
-    runCapture({ client, diskPath: FIXTURE_DISK, imageName: cap.imageName, reporter: capReporter, signal: abort.signal, partitions: [partition], workers }),
+    runCapture({
+      client,
+      diskPath: FIXTURE_DISK,
+      imageName: cap.imageName,
+      reporter: capReporter,
+      signal: abort.signal,
+      partitions: [partition],
+      workers,
+    }),
   );
   capReporter.stop();
   const dep = await queueTask(s, 'deploy', cap.imageId);
@@ -89,7 +104,12 @@ async function throughServer(s: BenchServer, partition: number, dir: string, wor
   depReporter.stop();
   await deployer.client.request('/v1/task/complete', { json: {} });
   rmSync(target, { force: true });
-  return { captureS: captured.seconds, captureBytes: captured.value.bytesUploaded, deployS: deployed.seconds, deployBytes: fetched };
+  return {
+    captureS: captured.seconds,
+    captureBytes: captured.value.bytesUploaded,
+    deployS: deployed.seconds,
+    deployBytes: fetched,
+  };
 }
 
 async function onServer(database: 'postgres' | 'pglite', partition: number, workers: number) {
@@ -117,13 +137,29 @@ const unicast: Bench = {
     const pg = await onServer('postgres', partition, o.workers);
     log(`postgres server: ${JSON.stringify(pg)}; load ${await loadAverage()}`);
     const anchorImage = join(WORK, 'unicast-anchor.pc.zst');
-    const ac = await anchor('partclone-capture.sh', [FIXTURE_DISK, String(partition), anchorImage, String(o.level)]);
-    const ar = await anchor('partclone-restore.sh', [anchorImage, 'ntfs', join(WORK, 'unicast-anchor.part'), info[`p${partition}_size_bytes`] as string]);
+    const ac = await anchor('partclone-capture.sh', [
+      FIXTURE_DISK,
+      String(partition),
+      anchorImage,
+      String(o.level),
+    ]);
+    const ar = await anchor('partclone-restore.sh', [
+      anchorImage,
+      'ntfs',
+      join(WORK, 'unicast-anchor.part'),
+      info[`p${partition}_size_bytes`] as string,
+    ]);
     rmSync(join(WORK, 'unicast-anchor.part'), { force: true });
     log(`anchors: capture ${ac.wall_s} s, restore ${ar.wall_s} s; load ${await loadAverage()}`);
     const lite = await onServer('pglite', partition, o.workers);
     log(`pglite server: ${JSON.stringify(lite)}`);
-    const record = (bench: string, ours: number, anchorS: number, oursBytes: number, anchorBytes: number) => ({
+    const record = (
+      bench: string,
+      ours: number,
+      anchorS: number,
+      oursBytes: number,
+      anchorBytes: number,
+    ) => ({
       bench,
       ours_s: round3(ours),
       anchor_s: round3(anchorS),
@@ -135,10 +171,22 @@ const unicast: Bench = {
       pglite_rss_mib: lite.rss,
       pglite_ours_s: round3(bench === 'unicast-capture' ? lite.round.captureS : lite.round.deployS),
     });
-    const captureRecord = record('unicast-capture', pg.round.captureS, Number(ac.wall_s), pg.round.captureBytes, Number(ac.bytes_out));
+    const captureRecord = record(
+      'unicast-capture',
+      pg.round.captureS,
+      Number(ac.wall_s),
+      pg.round.captureBytes,
+      Number(ac.bytes_out),
+    );
     // The bench registry prints one record per bench; this one prints its first line itself.
     process.stdout.write(`${JSON.stringify(captureRecord)}\n`);
-    return record('unicast-deploy', pg.round.deployS, Number(ar.wall_s), pg.round.deployBytes, Number(ac.bytes_out));
+    return record(
+      'unicast-deploy',
+      pg.round.deployS,
+      Number(ar.wall_s),
+      pg.round.deployBytes,
+      Number(ac.bytes_out),
+    );
   },
 };
 

@@ -37,6 +37,8 @@ export interface CaptureTaskOptions {
   readonly signal: AbortSignal;
   readonly workers?: number;
   readonly queueDepth?: number;
+  /** Only these partition numbers (benchmarks compare one partition with partclone). */
+  readonly partitions?: readonly number[];
 }
 
 export interface CaptureTaskResult {
@@ -52,7 +54,7 @@ export async function runCapture(o: CaptureTaskOptions): Promise<CaptureTaskResu
   const codec = createCodec(o.workers ?? 2);
   const remote = new RemoteChunkSink(o.client, o.signal);
   try {
-    const survey = await surveyDisk(disk);
+    const survey = await surveyDisk(disk, o.partitions);
     const plan = planBlocks(survey.parts, DEFAULT_BLOCK_SIZE);
     const bytesTotal = plan.reduce((s, b) => s + b.length, 0);
     o.reporter.totals(plan.length, bytesTotal);
