@@ -15,7 +15,8 @@ import {
 import { ConsoleApp } from '../../../tui/src/console/console-app.tsx';
 import { createTheme, ThemeContext } from '../../../tui/src/ui/theme.ts';
 import { startTestApp, type TestApp } from '../../support/app.ts';
-import { settle, waitFor } from '../support/wait-for.ts';
+import { waitForSubscriptions as waitForServerSubscriptions } from '../support/server-subscriptions.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 let t: TestApp;
 let server: string;
@@ -31,18 +32,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function activeSubscriptions(): Promise<number> {
-  const text = await (await fetch(`${server}/metrics`)).text();
-  return Number(/^brume_graphql_active_subscriptions (\d+)/m.exec(text)?.[1] ?? 0);
-}
-
-async function waitForSubscriptions(n: number) {
-  const end = Date.now() + 10_000;
-  while ((await activeSubscriptions()) < n) {
-    if (Date.now() > end) throw new Error(`the server never held ${n} subscriptions`);
-    await settle(50);
-  }
-}
+const waitForSubscriptions = (n: number) => waitForServerSubscriptions(server, n);
 
 const CREATE_HOST = `mutation($name: String!, $mac: String!) {
   createHost(input: { name: $name, macs: [$mac] }) { __typename ... on Error { message } }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../support/app.ts';
+import { waitForSubscriptions } from '../support/server-subscriptions.ts';
 import { TmuxSession } from '../tmux-driver.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -40,6 +41,7 @@ describe('brume console in tmux', () => {
     await session.waitForText('1 total', 10_000);
     await session.sendKeys(['h']);
     await session.waitForText('lab-01', 10_000);
+    await waitForSubscriptions(server, 4); // hosts, tasks, images, audit (ADMIN)
     await t.gql(CREATE_HOST, { token: admin.token, variables: { name: 'lab-02', mac: '52:54:00:bb:00:02' } });
     const hosts = await session.waitForText('lab-02', 10_000);
     for (const line of hosts.split('\n')) expect(line.length).toBeLessThanOrEqual(80);

@@ -21,6 +21,7 @@ import {
   startTransferApp,
   type TransferApp,
 } from '../../server/transfer/transfer-harness.ts';
+import { waitForSubscriptions } from '../support/server-subscriptions.ts';
 import { TmuxSession } from '../tmux-driver.ts';
 
 let a: TransferApp;
@@ -66,6 +67,7 @@ describe.skipIf(!hasFixture)('client and console faces in tmux', () => {
     await console.waitForText('[d]ashboard', 30_000);
     await console.sendKeys(['t']);
     await console.waitForText('History', 10_000);
+    await waitForSubscriptions(a.base, 3); // hostEvents, taskEvents, imageEvents (no audit: OPERATOR)
 
     // When: a deploy is queued, the console shows it at once
     await startDeploy(a, target.id, image.id);

@@ -21,6 +21,8 @@ export interface ApiClientOptions {
 export interface ApiClient {
   readonly client: Client;
   setToken(token: string | null): void;
+  /** Called each time the WebSocket is (re)connected: events may have been missed meanwhile. */
+  onConnected(listener: () => void): () => void;
   /** Which transport subscriptions use now (after a fallback: `sse`). */
   subscriptionTransport(): 'ws' | 'sse';
   close(): void;
@@ -51,6 +53,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     ...(token ? { authorization: `Bearer ${token}` } : {}),
   });
   let everConnected = false;
+  const connectedListeners = new Set<() => void>();
   let wsBroken = transport === 'sse';
   const ws = createWsClient({
     url: url.replace(/^http/, 'ws'),
@@ -60,7 +63,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     // Only retry a connection that once worked; a first failure means "use SSE" in auto mode.
     retryAttempts: 5,
     shouldRetry: () => everConnected,
-    on: { connected: () => (everConnected = true) },
+    on: {
+      connected: () => {
+        everConnected = true;
+        for (const l of connectedListeners) l();
+      },
+    },
   });
   const client = new Client({
     url,
@@ -103,6 +111,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       token = t;
       // A new identity needs a new WebSocket: connection_init carried the old token.
       void ws.dispose();
+    },
+    onConnected: (listener) => {
+      connectedListeners.add(listener);
+      return () => connectedListeners.delete(listener);
     },
     subscriptionTransport: () => (wsBroken ? 'sse' : 'ws'),
     close: () => void ws.dispose(),

@@ -5,6 +5,7 @@
 import type { AnyVariables, Client, TypedDocumentNode } from '@urql/core';
 import type { ConsolePort, Unsubscribe } from '../console/console-port.ts';
 import * as D from './documents.ts';
+import type { ApiClient } from './graphql-client.ts';
 import {
   toBlockState,
   toCommandResult,
@@ -61,8 +62,9 @@ function follow<D, V extends AnyVariables>(
   }).unsubscribe;
 }
 
-export function createGraphqlConsolePort(client: Client): ConsolePort {
+export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, 'onConnected'>): ConsolePort {
   return {
+    ...(api ? { onReconnect: (listener: () => void) => api.onConnected(listener) } : {}),
     async loadHosts() {
       const d = await runQuery(client, D.HostsDocument, { first: PAGE });
       return { hosts: d.hosts.edges.map((e) => toHostRow(e.node)), totalCount: d.hosts.totalCount };

@@ -72,7 +72,7 @@ export async function consoleCli(args: string[]): Promise<number> {
       api.setToken(token);
       viewer = (await runQuery(api.client, ViewerDocument, {})).viewer;
     }
-    const port = createGraphqlConsolePort(api.client);
+    const port = createGraphqlConsolePort(api.client, api);
     if (!interactive) return await printConsoleSnapshot(port, process.stdout, parsed.flags.has('follow'));
     const screen = enterFullScreen(process.stdout);
     try {

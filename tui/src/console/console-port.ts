@@ -50,6 +50,8 @@ export interface ConsolePort {
       doneRanges?: number[] | null,
     ) => void,
   ): Unsubscribe;
+  /** Called when the live connection is (re)established: the lists are reloaded to close the gap. */
+  onReconnect?(listener: () => void): Unsubscribe;
   approveHost(hostId: string): Promise<CommandResult>;
   startCapture(hostId: string, imageId: string): Promise<CommandResult>;
   startDeploy(hostId: string, imageId: string): Promise<CommandResult>;

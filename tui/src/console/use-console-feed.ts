@@ -82,15 +82,25 @@ export function startConsoleFeed(
       () => {},
     ),
   );
-  port.loadHosts().then((r) => store.dispatch({ type: 'hostsLoaded', ...r }), fail);
-  port.loadImages().then((images) => store.dispatch({ type: 'imagesLoaded', images }), fail);
-  port
-    .loadTasks()
-    .then((tasks) => {
-      store.dispatch({ type: 'tasksLoaded', tasks });
-      follow();
-    })
-    .catch(fail);
+  const loadLists = () => {
+    port.loadHosts().then((r) => store.dispatch({ type: 'hostsLoaded', ...r }), fail);
+    port.loadImages().then((images) => store.dispatch({ type: 'imagesLoaded', images }), fail);
+    port
+      .loadTasks()
+      .then((tasks) => {
+        store.dispatch({ type: 'tasksLoaded', tasks });
+        follow();
+      })
+      .catch(fail);
+  };
+  loadLists();
+  // Events sent while the socket was (re)connecting are lost: reload once it is up again.
+  let reload: ReturnType<typeof setTimeout> | undefined;
+  const stopReconnect = port.onReconnect?.(() => {
+    clearTimeout(reload);
+    reload = setTimeout(loadLists, 250);
+  });
+  if (stopReconnect) stops.push(stopReconnect, () => clearTimeout(reload));
   if (audit) port.loadAudit().then((entries) => store.dispatch({ type: 'auditLoaded', entries }), fail);
   port.loadMulticast().then((sessions) => store.dispatch({ type: 'multicastLoaded', sessions }), fail);
   port.loadStore().then((s) => s && store.dispatch({ type: 'storeLoaded', store: s }), fail);
