@@ -25,8 +25,8 @@ async function forgedRun(dataMac: boolean) {
   const topo = new Topology();
   try {
     topo.up(3);
-    const s = startSession(topo, image, { receivers: 3, rateCap: 8 * MiB, dataMac });
-    await s.sender.waitFor((l) => l.phase === 'running' && (l.mainCursor as number) >= 2, 30_000);
+    const s = startSession(topo, image, { receivers: 3, rateCap: 4 * MiB, dataMac });
+    await s.sender.waitFor((l) => l.phase === 'running' && (l.mainCursor as number) >= 1, 30_000);
     const ticket = s.setup.tickets[0];
     const forgerConfig = writeJson(image.dir, `forger-${topo.prefix}.json`, {
       group: GROUP,
@@ -35,7 +35,7 @@ async function forgedRun(dataMac: boolean) {
       sessionId: ticket?.sessionId,
       storedSizes: image.blocks.map((b) => b.storedSize),
       fragmentSize: ticket?.fragmentSize,
-      durationMs: 2500,
+      durationMs: 3000,
       perTick: 20,
       withMac: dataMac,
     });
@@ -54,7 +54,7 @@ async function forgedRun(dataMac: boolean) {
 describe('multicast under forged datagrams', () => {
   beforeAll(async () => {
     requireNetns();
-    image = await makeImage(48 * MiB, 1 * MiB);
+    image = await makeImage(32 * MiB, 1 * MiB);
   });
   afterAll(() => {
     if (image) removeDir(image.dir);

@@ -17,10 +17,10 @@ async function lateRun(lateJoinUnicastBlocks: number) {
     const s = startSession(topo, image, {
       receivers: 2,
       lateReceivers: 1,
-      rateCap: 6 * MiB,
+      rateCap: 3 * MiB,
       lateJoinUnicastBlocks,
     });
-    await s.sender.waitFor((l) => l.phase === 'running' && (l.mainCursor as number) >= 16, 40_000);
+    await s.sender.waitFor((l) => l.phase === 'running' && (l.mainCursor as number) >= 8, 40_000);
     const late = s.startLate(0);
     const codes = await Promise.all([s.sender.exited, ...s.receivers.map((r) => r.exited)]);
     expect(codes, JSON.stringify(late.report) + late.stderr + s.sender.stderr).toEqual([0, 0, 0, 0]);
@@ -35,7 +35,7 @@ async function lateRun(lateJoinUnicastBlocks: number) {
 describe('multicast late joiners', () => {
   beforeAll(async () => {
     requireNetns();
-    image = await makeImage(64 * MiB, 1 * MiB);
+    image = await makeImage(48 * MiB, 1 * MiB);
   });
   afterAll(() => {
     if (image) removeDir(image.dir);

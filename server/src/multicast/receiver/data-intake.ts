@@ -45,6 +45,7 @@ export class DataIntake {
 
   /** True while the unicast fallback owns blocks below unicastBelow: they are not NACKed meanwhile. */
   private unicastActive = false;
+  private finishing = false;
 
   busy(index: number): boolean {
     return this.busySet.has(index) || (this.unicastActive && index < this.r.unicastBelow);
@@ -181,6 +182,9 @@ export class DataIntake {
   finishByUnicast(reason: string): void {
     const r = this.r;
     const fetch = r.o.fetchBlock;
+    // Once: the heartbeat calls this again while the sender stays silent.
+    if (this.finishing) return;
+    this.finishing = true;
     if (!fetch) {
       r.fail(reason);
       return;
