@@ -30,18 +30,20 @@ export async function startBenchServer(
   dir: string,
   port: number,
   database: 'postgres' | 'pglite',
+  pgPort = port + 1,
 ): Promise<BenchServer> {
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const pidFile = join(dir, 'server.pid');
-  const server = `echo $$ > '${pidFile}'; ${database === 'postgres' ? 'DATABASE_URL="$BRUME_TEST_DATABASE_URL" ' : ''}exec '${process.execPath}' --import tsx server/src/main.ts`;
+  // PORT is set here: with-postgres uses (and exports) a PORT variable of its own.
+  const server = `echo $$ > '${pidFile}'; ${database === 'postgres' ? 'DATABASE_URL="$BRUME_TEST_DATABASE_URL" ' : ''}PORT=${port} exec '${process.execPath}' --import tsx server/src/main.ts`;
   const command =
     database === 'postgres' ? ['bash', '.ci/with-postgres', 'sh', '-c', server] : ['sh', '-c', server];
   const child = spawn(command[0] as string, command.slice(1), {
     cwd: REPO,
     env: {
       ...process.env,
-      PORT: String(port),
+      BRUME_PG_PORT: String(pgPort),
       HOST: '127.0.0.1',
       BRUME_DATA_DIR: dataDir,
       BRUME_IMAGES_DIR: join(dir, 'images'),

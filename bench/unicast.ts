@@ -116,7 +116,7 @@ async function onServer(database: 'postgres' | 'pglite', partition: number, work
   const dir = join(WORK, `unicast-${database}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const server = await startBenchServer(dir, await freePort(), database);
+  const server = await startBenchServer(dir, await freePort(), database, await freePort());
   try {
     const round = await throughServer(server, partition, dir, workers);
     return { round, rss: server.peakRssMib() };
