@@ -61,7 +61,7 @@ it('Given a target smaller than the image, when the deploy runs, then it fails b
   expect((await taskState(a, task.rawId))?.state).toBe('FAILED');
   expect((await taskState(a, task.rawId))?.failureReason).toMatch(/holds 16777216 bytes/);
   expect(isBlank(disk)).toBe(true);
-});
+}, 240_000);
 
 it('Given a missing target, or a host pinning another serial, when the deploy runs, then it fails with the reason and writes nothing', async () => {
   const missing = await createHost(a);
@@ -79,7 +79,7 @@ it('Given a missing target, or a host pinning another serial, when the deploy ru
   expect(r2.code).toBe(1);
   expect((await taskState(a, t2.rawId))?.failureReason).toMatch(/pins WD-PINNED-1/);
   expect(isBlank(disk)).toBe(true);
-});
+}, 240_000);
 
 it('Given a removable target, the pre-flight rule refuses it (identity as the engine reads it from sysfs)', () => {
   const problem = preflightProblem(
@@ -121,7 +121,7 @@ it('Given a deploy killed mid-way (SIGKILL), when the client runs again, then it
   expect(second.stderr).toMatch(/[1-9]\d* (skipped|resumed)/);
   expect((await taskState(a, task.rawId))?.state).toBe('COMPLETE');
   expect(blockHashes(disk, manifest)).toEqual(manifest.blocks.map((b) => b.hash));
-});
+}, 240_000);
 
 it('Given a running deploy, when an operator cancels it, then the client stops within seconds and the task is CANCELLED', async () => {
   const host = await createHost(a);
@@ -141,4 +141,4 @@ it('Given a running deploy, when an operator cancels it, then the client stops w
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('cancelled');
   expect((await taskState(a, task.rawId))?.state).toBe('CANCELLED');
-});
+}, 240_000);

@@ -102,5 +102,5 @@ describe.skipIf(!hasFixture)('unicast capture and deploy through the server', ()
     await deployWatch.close();
     expect(blockHashes(disk, manifest)).toEqual(manifest.blocks.map((b) => b.hash));
     expect(await diskFiles(disk)).toBe(fs.readFileSync(path.join(FIXTURE_DIR, 'files.sha256'), 'utf8'));
-  });
+  }, 300_000);
 });

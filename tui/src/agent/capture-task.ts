@@ -28,6 +28,7 @@ import {
 import type { ProgressReporter } from './progress-reporter.ts';
 import { RemoteChunkSink } from './remote-chunk-sink.ts';
 import { type TransferClient, TransferClientError } from './transfer-client.ts';
+import { NETWORK_QUEUE_DEPTH } from './tuning.ts';
 
 export interface CaptureTaskOptions {
   readonly client: TransferClient;
@@ -120,7 +121,7 @@ async function captureBlocks(
   const size = plan.reduce((m, b) => Math.max(m, b.length), 1);
   await boundedRun(
     plan.length,
-    o.queueDepth ?? 6,
+    o.queueDepth ?? NETWORK_QUEUE_DEPTH,
     async (index, runner) => {
       const block = plan[index] as PlannedBlock;
       slots[runner] ??= allocSlot(size);
