@@ -96,17 +96,17 @@ export class TmuxSession {
     }
   }
 
-  /** The program's exit status once it ended, or null while it runs. */
+  /**
+   * The program's exit status once it ended (128 + n when killed by signal n), or null while it
+   * runs or while tmux has not recorded the status yet (a dead pane's status can lag a moment).
+   */
   async exitStatus(): Promise<number | null> {
-    const { stdout } = await this.tmux([
-      'display-message',
-      '-p',
-      '-t',
-      this.name,
-      '#{pane_dead} #{pane_dead_status}',
-    ]);
-    const [dead, status] = stdout.trim().split(' ');
-    return dead === '1' ? Number(status) : null;
+    const format = '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}';
+    const { stdout } = await this.tmux(['display-message', '-p', '-t', this.name, format]);
+    const [dead, status, signal] = stdout.trim().split('|');
+    if (dead !== '1') return null;
+    if (status) return Number(status);
+    return signal ? 128 + Number(signal) : null;
   }
 
   /** Kills the session and its private tmux server. */

@@ -32,9 +32,9 @@ function start(agent: MemoryAgent, ops = new MemoryOperatorPort(), timeoutSecond
 
 /** Types a line once the input is mounted (keys sent before an input mounts are lost). */
 async function typeLine(stdin: { write(s: string): void }, text: string) {
-  await settle(60);
+  await settle(120);
   stdin.write(text);
-  await settle(60);
+  await settle(120);
   stdin.write('\r');
 }
 

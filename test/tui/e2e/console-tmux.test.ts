@@ -49,7 +49,7 @@ describe('brume console in tmux', () => {
     await session.waitForText('search hosts by name or MAC', 5000);
     await session.sendKeys(['Escape']);
     await session.sendKeys(['q']);
-    for (let i = 0; i < 100 && (await session.exitStatus()) === null; i++)
+    for (let i = 0; i < 200 && (await session.exitStatus()) === null; i++)
       await new Promise((r) => setTimeout(r, 100));
     expect(await session.exitStatus()).toBe(0);
   });

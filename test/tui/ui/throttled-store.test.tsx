@@ -37,6 +37,25 @@ describe('render throttle', () => {
     store.dispose();
   });
 
+  it('control: without the throttle (1 ms interval) the same events cause far more renders', async () => {
+    vi.useFakeTimers();
+    const store = createThrottledStore(reducer, 0, { intervalMs: 1 });
+    let renders = 0;
+    function Counter() {
+      const n = useThrottledStore(store);
+      renders += 1;
+      return <Text>{`n=${n}`}</Text>;
+    }
+    const app = render(<Counter />);
+    for (let ms = 0; ms < 200; ms++) {
+      store.dispatch({ type: 'add', n: 1 });
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    expect(renders).toBeGreaterThan(100); // so the bound above really measures the throttle
+    app.unmount();
+    store.dispose();
+  });
+
   it('dispatchNow publishes at once (keys are never throttled)', () => {
     const store = createThrottledStore(reducer, 0, { intervalMs: 100_000 });
     const seen: number[] = [];

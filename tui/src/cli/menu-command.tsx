@@ -127,5 +127,14 @@ export async function menuCli(args: string[]): Promise<number> {
     return 1;
   } finally {
     api.close();
+    leaveSoon();
   }
+}
+
+/**
+ * A full-screen program is done once its screen is restored: if a socket or timer still holds the
+ * event loop a second later, leave anyway (the timer is unref'd, so it never delays a clean exit).
+ */
+function leaveSoon(): void {
+  setTimeout(() => process.exit(), 1000).unref();
 }

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 import { useInput } from 'ink';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { TransferScreen } from '../transfer/transfer-screen.tsx';
 import {
   initialTransfer,
@@ -52,7 +52,8 @@ export function TaskRunner({
     ),
   );
   const state = useThrottledStore(store);
-  const [outcome, setOutcome] = useState<TaskOutcome | null>(null);
+  // A ref, set before the final frame is drawn: Enter pressed as soon as "complete" shows must count.
+  const outcome = useRef<TaskOutcome | null>(null);
   useEffect(() => {
     const abort = new AbortController();
     const tick = setInterval(() => store.dispatch({ type: 'tick', atMs: now() }), 1000);
@@ -61,10 +62,10 @@ export function TaskRunner({
       .catch((e): TaskOutcome => ({ kind: 'failed', reason: e instanceof Error ? e.message : String(e) }))
       .then((o) => {
         clearInterval(tick);
+        outcome.current = o;
         const message =
           o.kind === 'failed' ? o.reason : o.kind === 'complete' ? 'Press Enter to continue' : null;
         store.dispatchNow({ type: 'finished', outcome: o.kind, message, atMs: now() });
-        setOutcome(o);
       });
     return () => {
       clearInterval(tick);
@@ -72,8 +73,8 @@ export function TaskRunner({
       store.dispose();
     };
   }, [agent, task, store, now]);
-  useInput((_, key) => outcome && (key.return || key.escape) && onDone(outcome), {
-    isActive: outcome !== null,
+  useInput((_, key) => {
+    if (outcome.current && (key.return || key.escape)) onDone(outcome.current);
   });
   return <TransferScreen state={state} width={width} height={height} />;
 }
