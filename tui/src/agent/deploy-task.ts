@@ -69,7 +69,7 @@ export async function runDeploy(o: DeployTaskOptions): Promise<DeployStats> {
       signal: o.signal,
       verify: o.verify ?? false,
       doneMapPath: join(o.stateDir, `${o.taskId}.donemap`),
-      checkpointMs: 1000,
+      checkpointMs: 5000,
       workers: o.workers ?? 2,
       queueDepth: o.queueDepth ?? NETWORK_QUEUE_DEPTH,
       progress: {
