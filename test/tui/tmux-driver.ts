@@ -109,6 +109,24 @@ export class TmuxSession {
     return signal ? 128 + Number(signal) : null;
   }
 
+  /**
+   * Sends `keys` until the program exits (at most `attempts` times, `perAttemptMs` apart) and
+   * returns its exit status, or null. Resending covers a key merged with a previous Escape into an
+   * Alt chord when both reach a busy program in one read.
+   */
+  async sendUntilExit(keys: readonly string[], attempts = 3, perAttemptMs = 5000): Promise<number | null> {
+    for (let i = 0; i < attempts; i++) {
+      await this.sendKeys(keys);
+      const end = Date.now() + perAttemptMs;
+      while (Date.now() < end) {
+        const status = await this.exitStatus();
+        if (status !== null) return status;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    return null;
+  }
+
   /** Kills the session and its private tmux server. */
   async kill(): Promise<void> {
     await this.tmux(['kill-server']).catch(() => {});
