@@ -6,6 +6,7 @@ import type { OpenDatabase } from '../db/database.ts';
 import { openDatabase } from '../db/db.ts';
 import { createPubSub } from '../graphql/pubsub.ts';
 import { buildSchema } from '../graphql/schema.ts';
+import { type PxeService, startPxeService } from '../pxe/pxe-service.ts';
 import { attachGraphqlWs } from './graphql-ws.ts';
 import { httpRoutes } from './http-routes.ts';
 import { createHttpServer, type Readiness } from './http-server.ts';
@@ -57,6 +58,8 @@ async function wire(config: Config, options: BuildAppOptions, readiness: () => R
 export async function buildApp(config: Config, options: BuildAppOptions = {}) {
   let readiness: Readiness = 'starting';
   let stopping: Promise<void> | undefined;
+  // dnsmasq under supervision, only when BRUME_PXE_INTERFACE names an interface.
+  let pxe: PxeService | undefined;
   const parts = await wire(config, options, () => readiness);
   const { log, database, services, yoga, server, ws } = parts;
 
@@ -78,9 +81,12 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
       return readiness;
     },
     initialize,
+    pxeStatus: () => pxe?.status() ?? { enabled: false as const },
     async start(port = config.core.port, host = config.core.host) {
       const address = await listen(server, port, host);
       await initialize();
+      // Never throws: a missing dnsmasq/ipxe is logged with the apt-get line, the API still serves.
+      pxe = await startPxeService(config.pxe, { log });
       readiness = 'ready';
       log.info({ port: address.port, database: database.kind }, 'brume-server ready');
       const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -90,6 +96,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
     stop(): Promise<void> {
       stopping ??= (async () => {
         readiness = 'stopping';
+        await pxe?.stop();
         await ws.close();
         await closeServer(server, config.core.shutdownGraceMs);
         await yoga.dispose();

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bootScriptRoutes } from '../pxe/boot-route.ts';
 import type { Services } from './services.ts';
 
 /**
@@ -15,6 +16,7 @@ export interface HttpRoute {
 export function httpRoutes(services: Services): HttpRoute[] {
   return [
     ...services.transfer.routes, // data plane /v1/ (server/src/transfer/PROTOCOL.md)
+    ...bootScriptRoutes(services.pxe.bootScript), // iPXE menu and task boot (server/src/pxe/README.md)
   ];
 }
 

@@ -4,6 +4,8 @@ import { createGroupsService } from '../groups/groups-service.ts';
 import { createHostsService } from '../hosts/hosts-service.ts';
 import { createImagesService } from '../images/images-service.ts';
 import { createMulticastService } from '../multicast/multicast-service.ts';
+import { createBootScriptHandler } from '../pxe/boot-script-handler.ts';
+import { createPxeDirectory } from '../pxe/pxe-directory-adapter.ts';
 import { createStorageService } from '../storage/storage-service.ts';
 import { createTasksService } from '../tasks/tasks-service.ts';
 import { createTransferService } from '../transfer/transfer-service.ts';
@@ -21,6 +23,7 @@ export function createServices(deps: ServiceDeps) {
   const tasks = createTasksService(deps);
   const hosts = createHostsService(deps);
   const images = createImagesService(deps);
+  const pxeDirectory = createPxeDirectory({ hosts, tasks, images, auth, audit }, deps);
   return {
     pubsub: deps.pubsub,
     audit,
@@ -31,6 +34,15 @@ export function createServices(deps: ServiceDeps) {
     tasks,
     multicast: createMulticastService(deps, { tasks }),
     storage: createStorageService(deps),
+    // /boot.ipxe (PXE issue): routes mounted in http-routes.ts.
+    pxe: {
+      bootScript: createBootScriptHandler({
+        directory: pxeDirectory,
+        boot: deps.config.pxe.boot,
+        log: deps.log,
+        now: deps.now,
+      }),
+    },
     // Data plane /v1/ (transfer issue): routes mounted in http-routes.ts.
     transfer: createTransferService({
       ...deps,

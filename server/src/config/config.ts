@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
+import { pxeSection } from '../pxe/pxe-config.ts';
 import { coreSection } from './core-section.ts';
 
 /**
@@ -9,6 +10,7 @@ import { coreSection } from './core-section.ts';
  */
 export const configSections = {
   core: coreSection,
+  pxe: pxeSection,
 } as const;
 
 export type ConfigSections = typeof configSections;
