@@ -95,3 +95,15 @@ export const inventoryBody = z.object({
   primaryUser: opt(),
   otherTags: z.array(text(256)).max(64).optional(),
 });
+
+const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+
+export const registerBody = z.object({
+  mac: text(64),
+  uuid: text(64).optional(),
+  mode: z.enum(['full', 'quick']),
+  name: text(64).optional(),
+  imageId: uuid.nullable().optional(),
+  groupIds: z.array(uuid).max(64).optional(),
+  inventory: inventoryBody,
+});

@@ -8,6 +8,7 @@ import { handleBlockPut, handleCommit, handleMissing } from './capture-handlers.
 import { handleCheckin } from './checkin-handler.ts';
 import { handleBlockGet, handleManifest } from './deploy-handlers.ts';
 import { sendError } from './http-io.ts';
+import { handleRegister } from './register-handler.ts';
 import {
   handleComplete,
   handleFail,
@@ -28,6 +29,7 @@ const HASH_ROUTE = /^\/v1\/(capture|deploy)\/blocks\/([^/]{1,128})$/;
 function table(core: TransferCore, store: TransferStore): Record<string, Handler> {
   return {
     'POST /v1/checkin': (req, res) => handleCheckin(core, req, res),
+    'POST /v1/register': (req, res) => handleRegister(core, req, res),
     'GET /v1/task': (req, res) => handleTaskInfo(core, req, res),
     'POST /v1/task/start': (req, res) => handleStart(core, req, res),
     'POST /v1/task/progress': (req, res) => handleProgress(core, req, res),

@@ -94,11 +94,28 @@ export class Agent implements AgentPort {
     return { status, task };
   }
 
-  async register(_request: RegistrationRequest): Promise<HostStatus> {
-    throw new RegistrationRefusedError(
-      'UNSUPPORTED',
-      'registration from the client is not served by this server yet',
-    );
+  /** `POST /v1/register`: full when a name is given, quick (the server names it) otherwise. */
+  async register(request: RegistrationRequest): Promise<HostStatus> {
+    const body = {
+      mac: this.mac,
+      mode: request.name ? 'full' : 'quick',
+      ...(request.name ? { name: request.name } : {}),
+      imageId: request.imageId ?? null,
+      groupIds: [...(request.groupIds ?? [])],
+      inventory: request.inventory,
+    };
+    try {
+      const res = await this.client.json<{ host: { name: string } }>('/v1/register', {
+        json: body,
+        noRetry: true,
+      });
+      return { kind: 'pending', name: res.host.name, hostId: null };
+    } catch (err) {
+      if (err instanceof TransferClientError && err.status < 500) {
+        throw new RegistrationRefusedError(err.code, err.message);
+      }
+      throw err;
+    }
   }
 
   collectInventory(): Promise<InventoryReport> {
