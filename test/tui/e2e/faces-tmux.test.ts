@@ -3,7 +3,8 @@
  * image is captured from the small fixture by the headless client, a deploy is queued for a target
  * host, `brume menu` on the target skips the menu (FOG: a pending task runs at once) and its transfer
  * screen reaches 100 %, while `brume console` shows the task live from queued to complete.
- * Not covered here: registration from the menu (the server does not serve it to clients yet).
+ * Registration: `brume menu` for an unknown MAC shows FOG's unregistered header, Quick Registration
+ * and Inventory makes a pending host (checked through GraphQL) with the inventory from a JSON file.
  * First, the console alone: panes by key, a host created meanwhile appears, help, q quits with 0.
  */
 import fs from 'node:fs';
@@ -77,6 +78,82 @@ describe('brume console in tmux', () => {
     await session.waitForText('Last seen', 5000); // help closed: the hosts table is back
     const status = await session.sendUntilExit(['q']);
     expect(status, await session.capture()).toBe(0);
+  }, 120_000);
+});
+
+/** Moves the menu pointer one key at a time until `label` is selected (bounded: 30 s). */
+async function selectRow(s: TmuxSession, label: string, key: 'Up' | 'Down'): Promise<void> {
+  const selected = new RegExp(`║ \\S ${label}`);
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const screen = await s.capture();
+    if (selected.test(screen)) return;
+    if (Date.now() > end) throw new Error(`row ${label} never selected:\n${screen}`);
+    await s.sendKeys([key]);
+    // One key per redraw: keys sent together may reach the program as one chunk.
+    for (const stop = Date.now() + 5000; Date.now() < stop && (await s.capture()) === screen; ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+const HOST_BY_MAC = `query($s: String!) { hosts(first: 5, search: $s) { edges { node { name pending macs inventory { systemProduct } } } } }`;
+type HostsByMac = {
+  hosts: {
+    edges: {
+      node: {
+        name: string;
+        pending: boolean;
+        macs: string[];
+        inventory: { systemProduct: string | null } | null;
+      };
+    }[];
+  };
+};
+
+describe('brume menu registration in tmux', () => {
+  it('given an unregistered MAC, Quick Registration and Inventory makes a pending host named after the MAC', async () => {
+    // Given: a MAC no host has, and an inventory file standing in for /sys and /proc
+    const mac = '52:54:00:cc:00:07';
+    const inventory = path.join(a.work, 'menu-inventory.json');
+    fs.writeFileSync(
+      inventory,
+      JSON.stringify({ systemManufacturer: 'QEMU', systemProduct: 'Menu PC', disks: [], nics: [] }),
+    );
+    const disk = path.join(a.work, 'menu-disk.img');
+    blankFile(disk, 1024 * 1024);
+    const args = [
+      'menu',
+      '--server',
+      a.base,
+      '--disk',
+      disk,
+      '--mac',
+      mac,
+      '--timeout',
+      '0',
+      '--inventory',
+      inventory,
+    ];
+    const env = { NO_COLOR: '1', XDG_CONFIG_HOME: path.join(a.work, 'xdg-menu'), HOME: a.work };
+    const session = await TmuxSession.start(['node', 'tui/bin/brume.js', ...args], { cwd: REPO, env });
+    sessions.push(session);
+    await session.waitForText('Host is NOT registered!', 30_000);
+
+    // When: the operator moves to Quick Registration and Inventory (row 4) and chooses it
+    await selectRow(session, 'Quick Registration and Inventory', 'Down');
+    await session.sendKeys(['Enter']);
+
+    // Then: the menu says so, and the server holds a pending host with the MAC and the inventory
+    const screen = await session.waitForText('Host is pending approval!', 30_000);
+    expect(screen).toContain('525400cc0007');
+    const res = await a.gql<HostsByMac>(HOST_BY_MAC, { token: a.operator, variables: { s: mac } });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.hosts.edges.map((e) => e.node)).toEqual([
+      { name: '525400cc0007', pending: true, macs: [mac], inventory: { systemProduct: 'Menu PC' } },
+    ]);
+    // Leaving the menu (Boot from hard disk, exit 0) is asserted by the deploy test below; the
+    // program sometimes outlives its restored screen under load, so the session is killed in afterAll.
   }, 120_000);
 });
 
