@@ -2,7 +2,10 @@
  * `POST /v1/register` (PROTOCOL.md "Registration"): FOG's full and quick registration from the
  * boot menu, against the real server. A registration makes a pending host and grants nothing.
  */
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../../tui/src/agent/agent.ts';
+import { RegistrationRefusedError } from '../../../tui/src/client/agent-port.ts';
 import {
   auditOutcomes,
   call,
@@ -134,5 +137,31 @@ describe('quick registration', () => {
       expect({ status: r.status, code: r.body.code }).toEqual({ status: 409, code: 'ALREADY_REGISTERED' });
     }
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('the client agent (what the boot menu calls through its agent port)', () => {
+  const agentFor = (mac: string) =>
+    new Agent({
+      server: a.base,
+      mac,
+      diskPath: path.join(a.work, 'none.img'),
+      stateDir: path.join(a.work, 'state'),
+    });
+
+  it('Given an unregistered machine, when the agent registers it with a name, then it is pending under that name; a taken name is a typed refusal', async () => {
+    const mac = uniqueMac();
+    const agent = agentFor(mac);
+    expect((await agent.checkIn()).status).toEqual({ kind: 'unregistered' });
+    const status = await agent.register({ name: 'reg-agent', imageId: null, groupIds: [], inventory });
+    expect(status).toEqual({ kind: 'pending', name: 'reg-agent', hostId: null });
+    expect((await agent.checkIn()).status).toMatchObject({ kind: 'pending', name: 'reg-agent' });
+
+    const other = agentFor(uniqueMac());
+    const refused = await other.register({ name: 'reg-agent', inventory }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RegistrationRefusedError);
+    expect((refused as RegistrationRefusedError).code).toBe('DUPLICATE_HOST_NAME');
+    const again = await agent.register({ inventory }).catch((e: unknown) => e);
+    expect((again as RegistrationRefusedError).code).toBe('ALREADY_REGISTERED');
   });
 });
