@@ -15,7 +15,7 @@ export interface TmuxStartOptions {
   /** @default 24 */
   readonly rows?: number;
   readonly cwd?: string;
-  /** Extra environment for the program (TERM is set to xterm-256color). */
+  /** Extra environment for the program (TERM is xterm-256color, CI is false). */
   readonly env?: Record<string, string>;
 }
 
@@ -47,10 +47,10 @@ export class TmuxSession {
   static async start(command: readonly string[], options: TmuxStartOptions = {}): Promise<TmuxSession> {
     const id = randomBytes(4).toString('hex');
     const session = new TmuxSession(`brume-tui-${process.pid}-${id}`, `s${id}`);
-    const env = Object.entries({ TERM: 'xterm-256color', ...options.env }).flatMap(([k, v]) => [
-      '-e',
-      `${k}=${v}`,
-    ]);
+    // A real terminal, even when the tests run under CI=true: Ink (is-in-ci) would otherwise draw
+    // nothing until the program exits.
+    const terminal = { TERM: 'xterm-256color', CI: 'false', CONTINUOUS_INTEGRATION: 'false' };
+    const env = Object.entries({ ...terminal, ...options.env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     await session.tmux([
       'new-session',
       '-d',
@@ -62,6 +62,12 @@ export class TmuxSession {
       String(options.rows ?? 24),
       ...(options.cwd ? ['-c', options.cwd] : []),
       ...env,
+      // The shell prints the exit status on the pane: tmux 3.3a leaves #{pane_dead_status} empty
+      // for any non-zero status, so exitStatus() reads it from there instead.
+      'sh',
+      '-c',
+      '"$@"; s=$?; printf "\\n[exit %s]\\n" "$s"; exit "$s"',
+      'sh',
       ...command,
     ]);
     // Keep the pane after the program exits so its last screen and exit status can be read.
@@ -106,7 +112,9 @@ export class TmuxSession {
     const [dead, status, signal] = stdout.trim().split('|');
     if (dead !== '1') return null;
     if (status) return Number(status);
-    return signal ? 128 + Number(signal) : null;
+    if (signal) return 128 + Number(signal);
+    const printed = [...(await this.capture()).matchAll(/\[exit (\d+)\]/g)].at(-1);
+    return printed ? Number(printed[1]) : null;
   }
 
   /**

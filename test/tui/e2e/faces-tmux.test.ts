@@ -198,7 +198,7 @@ describe.skipIf(!hasFixture)('client and console faces in tmux', () => {
     expect(done).not.toContain('Boot from hard disk');
     for (const line of done.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     await client.sendKeys(['Enter']);
-    expect(await exitStatus(client, 20_000)).toBe(0);
+    expect(await exitStatus(client, 20_000), await client.capture()).toBe(0);
 
     // Then: the console saw the task finish, live
     const history = await console.waitForText(/DEPLOY\s+h\S+\s+.*COMPLETE/, 20_000);
