@@ -5,48 +5,12 @@
  * Everything here is what a machine can do about itself without an operator login.
  */
 
+import type { InventoryReport } from '@brume/server/hosts/host-inventory-service.ts';
 import type { BlockState } from '../block-map/use-block-map-state.ts';
 import type { ProgressCounters } from '../transfer/use-transfer-state.ts';
 
-/** FOG's inventory fields, as the server's `InventoryReport` takes them; every field optional. */
-export interface InventoryReport {
-  readonly systemManufacturer?: string | null;
-  readonly systemProduct?: string | null;
-  readonly systemVersion?: string | null;
-  readonly systemSerial?: string | null;
-  readonly systemUuid?: string | null;
-  readonly chassisType?: string | null;
-  readonly biosVendor?: string | null;
-  readonly biosVersion?: string | null;
-  readonly biosDate?: string | null;
-  readonly boardManufacturer?: string | null;
-  readonly boardProduct?: string | null;
-  readonly boardVersion?: string | null;
-  readonly boardSerial?: string | null;
-  readonly boardAssetTag?: string | null;
-  readonly cpuManufacturer?: string | null;
-  readonly cpuModel?: string | null;
-  readonly cpuCurrentSpeedMhz?: number | null;
-  readonly cpuMaxSpeedMhz?: number | null;
-  readonly cpuCores?: number | null;
-  readonly memoryBytes?: number | null;
-  readonly disks?: readonly {
-    device?: string | null;
-    model?: string | null;
-    firmware?: string | null;
-    serial?: string | null;
-    sizeBytes?: number | null;
-    removable?: boolean | null;
-  }[];
-  readonly nics?: readonly {
-    name?: string | null;
-    mac?: string | null;
-    driver?: string | null;
-    speedMbps?: number | null;
-  }[];
-  readonly primaryUser?: string | null;
-  readonly otherTags?: readonly string[];
-}
+/** FOG's inventory fields, exactly as the server stores them (one definition, the server's). */
+export type { InventoryReport };
 
 /** What the server knows about this machine, from a check-in by MAC. */
 export type HostStatus =
