@@ -35,7 +35,8 @@ export interface InventoryReport {
   readonly otherTags?: readonly string[];
 }
 
-const SCALAR_FIELDS = [
+/** Free-text inventory fields, shared with the GraphQL type so the two lists never drift. */
+export const INVENTORY_TEXT_FIELDS = [
   'systemManufacturer',
   'systemProduct',
   'systemVersion',
@@ -52,12 +53,13 @@ const SCALAR_FIELDS = [
   'boardAssetTag',
   'cpuManufacturer',
   'cpuModel',
-  'cpuCurrentSpeedMhz',
-  'cpuMaxSpeedMhz',
-  'cpuCores',
-  'memoryBytes',
   'primaryUser',
 ] as const;
+
+/** Integer inventory fields (memoryBytes is exposed as a ByteCount, the others as Int). */
+export const INVENTORY_INT_FIELDS = ['cpuCurrentSpeedMhz', 'cpuMaxSpeedMhz', 'cpuCores'] as const;
+
+const SCALAR_FIELDS = [...INVENTORY_TEXT_FIELDS, ...INVENTORY_INT_FIELDS, 'memoryBytes'] as const;
 
 export function createHostInventoryService({ db, now }: ServiceDeps) {
   return {

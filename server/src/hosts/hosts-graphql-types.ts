@@ -12,6 +12,7 @@ import {
   InvalidMacError,
 } from './host-errors.ts';
 import { HOST_EVENT_KINDS, type HostEvent } from './host-events.ts';
+import { INVENTORY_INT_FIELDS, INVENTORY_TEXT_FIELDS } from './host-inventory-service.ts';
 import type { HostRecord } from './host-store.ts';
 import type { HostInventoryRow, InventoryDisk, InventoryNic } from './hosts-table.ts';
 
@@ -40,34 +41,14 @@ const InventoryNicRef = builder.objectRef<InventoryNic>('InventoryNic').implemen
   }),
 });
 
-const text = [
-  'systemManufacturer',
-  'systemProduct',
-  'systemVersion',
-  'systemSerial',
-  'systemUuid',
-  'chassisType',
-  'biosVendor',
-  'biosVersion',
-  'biosDate',
-  'boardManufacturer',
-  'boardProduct',
-  'boardVersion',
-  'boardSerial',
-  'boardAssetTag',
-  'cpuManufacturer',
-  'cpuModel',
-  'primaryUser',
-] as const;
-
 export const HostInventoryRef = builder.objectRef<HostInventoryRow>('HostInventory').implement({
   authScopes: { viewer: true },
   description: "The host's last reported hardware inventory (FOG's inventory fields).",
   fields: (t) => ({
-    ...Object.fromEntries(text.map((name) => [name, t.exposeString(name, { nullable: true })])),
-    cpuCurrentSpeedMhz: t.exposeInt('cpuCurrentSpeedMhz', { nullable: true }),
-    cpuMaxSpeedMhz: t.exposeInt('cpuMaxSpeedMhz', { nullable: true }),
-    cpuCores: t.exposeInt('cpuCores', { nullable: true }),
+    ...Object.fromEntries(
+      INVENTORY_TEXT_FIELDS.map((name) => [name, t.exposeString(name, { nullable: true })]),
+    ),
+    ...Object.fromEntries(INVENTORY_INT_FIELDS.map((name) => [name, t.exposeInt(name, { nullable: true })])),
     memoryBytes: t.expose('memoryBytes', { type: 'ByteCount', nullable: true }),
     disks: t.field({ type: [InventoryDiskRef], resolve: (i) => i.disks }),
     nics: t.field({ type: [InventoryNicRef], resolve: (i) => i.nics }),
