@@ -9,6 +9,7 @@ import {
   InvalidStorageUrlError,
   StorageNodeNotFoundError,
 } from './storage-errors.ts';
+import './store-stats-graphql.ts';
 import { STORAGE_ROLES, type StorageNodeRow } from './storage-table.ts';
 
 const StorageRoleEnum = builder.enumType('StorageRole', { values: STORAGE_ROLES });

@@ -11,6 +11,7 @@ import {
 } from './storage-errors.ts';
 import { isValidMaxClients, isValidStorageNodeName, parseStorageUrl } from './storage-rules.ts';
 import { type StorageNodeRow, type StorageRole, storageNodes } from './storage-table.ts';
+import { readStoreStats } from './store-stats.ts';
 
 export interface StorageNodeInput {
   readonly name: string;
@@ -67,8 +68,10 @@ async function mustGet(db: Executor, id: string): Promise<StorageNodeRow> {
   return row;
 }
 
-export function createStorageService({ db, now }: ServiceDeps) {
+export function createStorageService({ db, now, config }: ServiceDeps) {
   return {
+    /** Room on the store's filesystem, chunk files, and deduplication savings (dashboard). */
+    storeStats: () => readStoreStats(db, config.core.imagesDir),
     async createStorageNode(input: StorageNodeInput): Promise<StorageNodeRow> {
       const fields = checkFields(input);
       try {
