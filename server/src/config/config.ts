@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { pxeSection } from '../pxe/pxe-config.ts';
 import { coreSection } from './core-section.ts';
+import { multicastSection } from './multicast-section.ts';
 
 /**
  * The configuration is a list of sections, each a zod schema over the same flat input (env names).
@@ -11,6 +12,7 @@ import { coreSection } from './core-section.ts';
 export const configSections = {
   core: coreSection,
   pxe: pxeSection,
+  multicast: multicastSection,
 } as const;
 
 export type ConfigSections = typeof configSections;

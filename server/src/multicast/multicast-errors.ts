@@ -31,8 +31,8 @@ export class MulticastSessionNotFoundError extends BrumeError {
 export class MulticastSessionFinishedError extends BrumeError {
   readonly code = 'MULTICAST_SESSION_FINISHED';
   readonly state: MulticastSessionState;
-  constructor(state: MulticastSessionState) {
-    super(`The session is already ${state.toLowerCase()}`);
+  constructor(state: MulticastSessionState, message?: string) {
+    super(message ?? `The session is already ${state.toLowerCase()}`);
     this.state = state;
   }
 }

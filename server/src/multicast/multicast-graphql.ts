@@ -192,6 +192,48 @@ builder.mutationField('cancelMulticastSession', (t) =>
   }),
 );
 
+const JoinMulticastSessionInput = builder.inputType('JoinMulticastSessionInput', {
+  fields: (t) => ({
+    sessionName: t.string({ description: 'The name typed at the boot menu (case-insensitive).' }),
+    hostId: t.id(),
+  }),
+});
+
+const JoinMulticastSessionSuccess = builder
+  .objectRef<{ session: MulticastSessionRow; task: TaskRow }>('JoinMulticastSessionSuccess')
+  .implement({
+    authScopes: { viewer: true },
+    fields: (t) => ({
+      session: t.expose('session', { type: MulticastSessionRef }),
+      task: t.expose('task', { type: TaskRef }),
+    }),
+  });
+
+builder.mutationField('joinMulticastSession', (t) =>
+  t.field({
+    type: JoinMulticastSessionSuccess,
+    authScopes: { operator: true },
+    description:
+      "FOG's Join Multicast Session: the host's MULTICAST task in the open session of that name, " +
+      'while it waits or within the late-join bound of its start.',
+    errors: {
+      types: [
+        MulticastSessionNotFoundError,
+        MulticastSessionFinishedError,
+        HostNotFoundError,
+        HostPendingError,
+        HostBusyError,
+      ],
+    },
+    args: { input: t.arg({ type: JoinMulticastSessionInput }) },
+    resolve: (_r, { input }, ctx) =>
+      ctx.services.multicast.joinMulticastSession(
+        { sessionName: input.sessionName.slice(0, 200), hostId: hostIdOf(input.hostId) },
+        actorOf(ctx),
+      ),
+  }),
+);
+
 builder.queryField('multicastSessions', (t) =>
   t.connection(
     {

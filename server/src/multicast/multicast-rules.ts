@@ -1,6 +1,7 @@
 import { InputValidationError } from '../graphql/input-validation-error.ts';
 import { isValidImageName } from '../images/image-name.ts';
-import { InvalidSessionNameError } from './multicast-errors.ts';
+import { InvalidSessionNameError, MulticastSessionFinishedError } from './multicast-errors.ts';
+import type { MulticastSessionState } from './multicast-states.ts';
 
 /** Typed on a boot menu and shown in logs: the image-name alphabet, never anything a shell reads. */
 export function checkSessionName(name: string): string {
@@ -38,4 +39,26 @@ export function checkSessionSettings(s: SessionSettings, hostCount?: number): vo
     });
   }
   if (issues.length > 0) throw new InputValidationError(issues);
+}
+
+/** What decides whether a host may still join a session by name. */
+export interface JoinableSession {
+  readonly state: MulticastSessionState;
+  readonly startedAt: Date | null;
+}
+
+/**
+ * A host joins a waiting session, or a running one not started longer ago than the late-join
+ * bound (past it, most of the image would come by unicast: a plain deploy is the better tool).
+ */
+export function checkJoinable(session: JoinableSession, now: Date, lateJoinMs: number): void {
+  if (session.state === 'WAITING') return;
+  if (session.state !== 'RUNNING') throw new MulticastSessionFinishedError(session.state);
+  const runningMs = session.startedAt ? now.getTime() - session.startedAt.getTime() : 0;
+  if (runningMs > lateJoinMs) {
+    throw new MulticastSessionFinishedError(
+      'RUNNING',
+      `The session has been running for ${Math.round(runningMs / 1000)} s: past the late-join bound`,
+    );
+  }
 }

@@ -5,6 +5,7 @@ import type { Executor } from '../db/database.ts';
 import { InputValidationError } from '../graphql/input-validation-error.ts';
 import { onlyUuids, uniqueViolation } from '../hosts/sql-helpers.ts';
 import { ImageDisabledError, ImageHasNoVersionError, ImageNotFoundError } from '../images/image-errors.ts';
+import { isValidImageName } from '../images/image-name.ts';
 import { lockImage, selectCurrentVersion } from '../images/image-store.ts';
 import { TaskAlreadyFinalError } from '../tasks/task-errors.ts';
 import { assertHostsReady, insertTasks } from '../tasks/task-queue.ts';
@@ -14,7 +15,12 @@ import {
   MulticastSessionFinishedError,
   MulticastSessionNotFoundError,
 } from './multicast-errors.ts';
-import { checkSessionName, checkSessionSettings, type SessionSettings } from './multicast-rules.ts';
+import {
+  checkJoinable,
+  checkSessionName,
+  checkSessionSettings,
+  type SessionSettings,
+} from './multicast-rules.ts';
 import { OPEN_SESSION_STATES } from './multicast-states.ts';
 import { type MulticastSessionRow, multicastReceivers, multicastSessions } from './multicast-table.ts';
 
@@ -22,6 +28,11 @@ export interface CreateSessionInput extends SessionSettings {
   readonly name: string;
   readonly imageId: string;
   readonly expectedReceivers?: number | null;
+}
+
+export interface JoinSessionInput {
+  readonly sessionName: string;
+  readonly hostId: string;
 }
 
 export interface StartMulticastInput extends SessionSettings {
@@ -60,6 +71,23 @@ function rethrowUnique(err: unknown, name: string): never {
 
 const autoName = (at: Date) =>
   `mc-${at.toISOString().slice(0, 19).replace(/[-:T]/g, '')}-${randomBytes(2).toString('hex')}`;
+
+/** The open session of that name, else the newest finished one (its state is the refusal). */
+async function sessionByName(db: Executor, name: string): Promise<MulticastSessionRow> {
+  const [row] = await db
+    .select()
+    .from(multicastSessions)
+    .where(sql`lower(${multicastSessions.name}) = lower(${name})`)
+    .orderBy(
+      sql`case when ${multicastSessions.state} in ('WAITING', 'RUNNING') then 0 else 1 end`,
+      desc(multicastSessions.createdAt),
+    )
+    .limit(1)
+    .for('update');
+  if (!row) throw new MulticastSessionNotFoundError(name);
+  if (!OPEN_SESSION_STATES.includes(row.state)) throw new MulticastSessionFinishedError(row.state);
+  return row;
+}
 
 export function createMulticastService(deps: ServiceDeps, others: { tasks: TasksService }) {
   const { db, pubsub, now } = deps;
@@ -142,6 +170,51 @@ export function createMulticastService(deps: ServiceDeps, others: { tasks: Tasks
       } catch (err) {
         rethrowUnique(err, name);
       }
+    },
+
+    /**
+     * FOG's "Join Multicast Session": the host's MULTICAST task in the open session of that name
+     * (case-insensitive). A host that was a receiver before (its task failed or was cancelled)
+     * gets its receiver row back with the new task.
+     */
+    async joinMulticastSession(input: JoinSessionInput, actor: Actor) {
+      if (!isValidImageName(input.sessionName)) throw new MulticastSessionNotFoundError(input.sessionName);
+      const result = await db.transaction(async (tx) => {
+        const session = await sessionByName(tx, input.sessionName);
+        await assertHostsReady(tx, [input.hostId]);
+        checkJoinable(session, now(), deps.config.multicast.lateJoinMs);
+        const at = now();
+        const [task] = await insertTasks(
+          tx,
+          [
+            {
+              type: 'MULTICAST',
+              hostId: input.hostId,
+              imageId: session.imageId,
+              imageVersionId: session.imageVersionId,
+              createdById: actor.userId,
+            },
+          ],
+          at,
+        );
+        await tx
+          .insert(multicastReceivers)
+          .values({ sessionId: session.id, hostId: input.hostId, taskId: task!.id })
+          .onConflictDoUpdate({
+            target: [multicastReceivers.sessionId, multicastReceivers.hostId],
+            set: {
+              taskId: task!.id,
+              state: 'EXPECTED',
+              blocksDone: 0,
+              bytesDone: 0,
+              joinedAt: null,
+              updatedAt: at,
+            },
+          });
+        return { session, task: task! };
+      });
+      pubsub.publish('taskEvents', { kind: 'CREATED', task: result.task });
+      return result;
     },
 
     /** Ends the session and cancels the tasks of its receivers that are still active. */
