@@ -23,7 +23,8 @@ export function createServices(deps: ServiceDeps) {
   const tasks = createTasksService(deps);
   const hosts = createHostsService(deps);
   const images = createImagesService(deps);
-  const pxeDirectory = createPxeDirectory({ hosts, tasks, images, auth, audit }, deps);
+  const multicast = createMulticastService(deps, { tasks });
+  const pxeDirectory = createPxeDirectory({ hosts, tasks, images, auth, audit, multicast }, deps);
   return {
     pubsub: deps.pubsub,
     audit,
@@ -32,7 +33,7 @@ export function createServices(deps: ServiceDeps) {
     groups: createGroupsService(deps),
     images,
     tasks,
-    multicast: createMulticastService(deps, { tasks }),
+    multicast,
     storage: createStorageService(deps),
     // /boot.ipxe (PXE issue): routes mounted in http-routes.ts.
     pxe: {

@@ -6,6 +6,7 @@ import { BrumeError } from '../graphql/brume-error.ts';
 import type { HostRecord } from '../hosts/host-store.ts';
 import type { HostsService } from '../hosts/hosts-service.ts';
 import type { ImagesService } from '../images/images-service.ts';
+import type { MulticastService } from '../multicast/multicast-service.ts';
 import { isImagingTaskType } from '../tasks/task-kinds.ts';
 import { ACTIVE_TASK_STATES } from '../tasks/task-state-machine.ts';
 import type { TasksService } from '../tasks/tasks-service.ts';
@@ -32,6 +33,15 @@ export interface PxeDirectoryServices {
   readonly images: ImagesService;
   readonly auth: AuthService;
   readonly audit: AuditService;
+  /** "Join Multicast Session" (multicast issue): optional so older wiring still builds. */
+  readonly multicast?: Pick<MulticastService, 'joinMulticastSession'>;
+}
+
+class MulticastUnavailableError extends BrumeError {
+  readonly code = 'MULTICAST_UNAVAILABLE';
+  constructor() {
+    super('Joining a session from the boot menu is not available on this server');
+  }
 }
 
 const MAX_IMAGES_IN_MENU = 100;
@@ -161,14 +171,18 @@ export function createPxeDirectory(
         return toBootTask(task!);
       }),
 
-    async joinMulticastSession(ctx, sessionName) {
-      // The multicast service has no "add this host to the open session named X" yet.
-      deps.log.warn(
-        { mac: ctx.mac, sessionName: sessionName.slice(0, 64) },
-        'multicast join from the boot menu is not available',
-      );
-      return { ok: false, message: 'Joining a session from the boot menu is not available yet' };
-    },
+    joinMulticastSession: (ctx, sessionName) =>
+      refusalAsMessage(async () => {
+        // Wired by the composition root; a directory built without it refuses on screen.
+        if (!services.multicast) throw new MulticastUnavailableError();
+        const hostId = await approvedHostFor(ctx);
+        const { session, task } = await services.multicast.joinMulticastSession(
+          { sessionName, hostId },
+          { userId: ctx.operator.userId },
+        );
+        await auditAction(ctx, 'joinMulticastSession', [hostId, session.id], `task ${task.id}`);
+        return toBootTask(task);
+      }),
 
     deleteHost: (ctx) =>
       refusalAsMessage(async () => {

@@ -141,6 +141,37 @@ describe('BootDirectory adapter over the real services', () => {
     expect(refused).not.toContain('kernel ');
   });
 
+  it('Given Join Multicast Session by an operator, then an unknown name is refused on screen and an open session boots into its MULTICAST task', async () => {
+    const s = t.app.services;
+    const mac = '52:54:00:aa:00:05';
+    const host = await s.hosts.createHost({ name: 'lab-pc-05', macs: [mac] });
+    const image = await s.images.createImage({
+      name: 'mc-lab',
+      osType: OS_TYPES[0],
+      imageType: IMAGE_TYPES[0],
+    });
+    await s.images.publishImageVersion({
+      imageId: image.id,
+      sizeBytes: 1 << 20,
+      storedBytes: 1 << 19,
+      blockCount: 1,
+      manifestHash: 'b'.repeat(64),
+    });
+    await s.multicast.createMulticastSession(
+      { name: 'room-5', imageId: image.id, minReceivers: 1, maxWaitSeconds: 60 },
+      { userId: null },
+    );
+    const creds = { username: operator.user.username, password: operator.password };
+    const refused = await post({ mac, action: 'multicast', session: 'no-such-room', ...creds });
+    expect(refused).toContain('No such multicast session');
+    expect(refused).not.toContain('kernel ');
+    const booted = await post({ mac, action: 'multicast', session: 'ROOM-5', ...creds });
+    const [task] = await s.tasks.listTasks({ hostId: host.id }, { offset: 0, limit: 5 });
+    expect(task).toMatchObject({ type: 'MULTICAST', state: 'QUEUED' });
+    expect(booted).toContain(`brume.task=${task!.id} brume.kind=multicast`);
+    expect(await auditActions()).toContain('pxe.joinMulticastSession:true');
+  });
+
   it('Given Quick Host Deletion by an operator, then the host is gone and the menu says NOT registered', async () => {
     const back = await post({
       mac: REGISTERED,
