@@ -176,6 +176,32 @@ export const MulticastDocument = gql<
   }
 `;
 
+export interface StoreStatsFields {
+  usedBytes: number;
+  freeBytes: number;
+  totalBytes: number;
+  chunkCount: number;
+  logicalBytes: number;
+  dedupSavedBytes: number;
+  images: {
+    imageId: string;
+    versionCount: number;
+    logicalBytes: number;
+    storedBytes: number;
+    uniqueBytes: number;
+    dedupSavedBytes: number;
+  }[];
+}
+
+export const StoreStatsDocument = gql<{ storeStats: StoreStatsFields }, Record<string, never>>`
+  query StoreStats {
+    storeStats {
+      usedBytes freeBytes totalBytes chunkCount logicalBytes dedupSavedBytes
+      images { imageId versionCount logicalBytes storedBytes uniqueBytes dedupSavedBytes }
+    }
+  }
+`;
+
 // ---------- subscriptions ----------
 export const HostEventsDocument = gql<
   { hostEvents: { kind: string; host: HostFields } },
@@ -305,6 +331,7 @@ export const ALL_DOCUMENTS = {
   TasksDocument,
   AuditDocument,
   MulticastDocument,
+  StoreStatsDocument,
   HostEventsDocument,
   TaskEventsDocument,
   TaskProgressDocument,

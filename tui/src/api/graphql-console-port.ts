@@ -13,6 +13,7 @@ import {
   toHostRow,
   toImageRow,
   toInventory,
+  toStoreStats,
   toTaskRow,
 } from './graphql-mappers.ts';
 
@@ -101,10 +102,11 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
       }));
     },
     async loadStore() {
-      // The API has no store statistics yet: the sum of stored version sizes is an upper bound.
-      const images = await this.loadImages();
-      const used = images.reduce((n, i) => n + i.versions.reduce((m, v) => m + (v.storedBytes ?? 0), 0), 0);
-      return { usedBytes: used, freeBytes: null };
+      // OPERATOR and ADMIN only: a viewer's dashboard shows the store as unknown.
+      const r = await client.query(D.StoreStatsDocument, {}).toPromise();
+      if (r.error?.graphQLErrors.some((e) => e.extensions?.code === 'FORBIDDEN')) return null;
+      if (r.error) throw new ApiRequestError(r.error.message.replace(/^\[(GraphQL|Network)\] /, ''));
+      return r.data ? toStoreStats(r.data.storeStats) : null;
     },
     onHostEvent: (listener, onError) =>
       follow(

@@ -2,10 +2,17 @@
 
 import type { BlockState } from '../block-map/use-block-map-state.ts';
 import type { InventoryReport } from '../client/agent-port.ts';
-import type { HostRow, ImageRow, TaskRow } from '../console/console-model.ts';
+import type { HostRow, ImageRow, ImageStoreRow, StoreStats, TaskRow } from '../console/console-model.ts';
 import type { CommandResult } from '../console/console-port.ts';
 import type { ProgressCounters } from '../transfer/use-transfer-state.ts';
-import type { ErrorShape, HostFields, ImageFields, ProgressFields, TaskFields } from './documents.ts';
+import type {
+  ErrorShape,
+  HostFields,
+  ImageFields,
+  ProgressFields,
+  StoreStatsFields,
+  TaskFields,
+} from './documents.ts';
 
 export function toHostRow(h: HostFields): HostRow {
   return {
@@ -102,4 +109,18 @@ export function toCommandResult(
 
 export function toInventory(raw: Record<string, unknown> | null): InventoryReport | null {
   return raw as InventoryReport | null;
+}
+
+export function toStoreStats(s: StoreStatsFields): StoreStats {
+  const images: Record<string, ImageStoreRow> = {};
+  for (const { imageId, ...row } of s.images) images[imageId] = row;
+  return {
+    usedBytes: s.usedBytes,
+    freeBytes: s.freeBytes,
+    totalBytes: s.totalBytes,
+    chunkCount: s.chunkCount,
+    logicalBytes: s.logicalBytes,
+    dedupSavedBytes: s.dedupSavedBytes,
+    images,
+  };
 }

@@ -73,9 +73,27 @@ export interface MulticastRow {
   readonly receivers: readonly MulticastReceiverRow[];
 }
 
+/** One image's share of the store (server: `storeStats.images`). */
+export interface ImageStoreRow {
+  readonly versionCount: number;
+  readonly logicalBytes: number;
+  /** Compressed bytes its versions would take, each stored alone. */
+  readonly storedBytes: number;
+  /** What deleting the image would free (chunks no other image references). */
+  readonly uniqueBytes: number;
+  readonly dedupSavedBytes: number;
+}
+
 export interface StoreStats {
+  /** The store's filesystem (statfs). */
   readonly usedBytes: number | null;
   readonly freeBytes: number | null;
+  readonly totalBytes?: number | null;
+  readonly chunkCount?: number | null;
+  readonly logicalBytes?: number | null;
+  readonly dedupSavedBytes?: number | null;
+  /** By image id. */
+  readonly images?: Readonly<Record<string, ImageStoreRow>>;
 }
 
 export function isActiveTask(t: TaskRow): boolean {

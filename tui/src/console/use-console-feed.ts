@@ -46,8 +46,8 @@ export function startConsoleFeed(
       if (!progress.has(id)) {
         progress.set(
           id,
-          port.onTaskProgress(id, (counters) =>
-            store.dispatch({ type: 'taskProgress', taskId: id, counters, atMs: now() }),
+          port.onTaskProgress(id, (counters, blocks, doneRanges) =>
+            store.dispatch({ type: 'taskProgress', taskId: id, counters, atMs: now(), blocks, doneRanges }),
           ),
         );
       }
@@ -66,14 +66,23 @@ export function startConsoleFeed(
       follow();
     }, fail),
   );
+  // Store figures change with images (a capture published, an image deleted): reload them then,
+  // at most once per burst of events.
+  let storeReload: ReturnType<typeof setTimeout> | undefined;
+  const loadStore = () =>
+    port.loadStore().then((s) => s && store.dispatch({ type: 'storeLoaded', store: s }), fail);
+  const reloadStore = () => {
+    clearTimeout(storeReload);
+    storeReload = setTimeout(loadStore, 500);
+  };
+  stops.push(() => clearTimeout(storeReload));
   stops.push(
-    port.onImageEvent(
-      (kind, image) =>
-        store.dispatch(
-          kind === 'DELETED' ? { type: 'imageRemoved', id: image.id } : { type: 'imageChanged', image },
-        ),
-      fail,
-    ),
+    port.onImageEvent((kind, image) => {
+      store.dispatch(
+        kind === 'DELETED' ? { type: 'imageRemoved', id: image.id } : { type: 'imageChanged', image },
+      );
+      reloadStore();
+    }, fail),
   );
   // The audit stream is for admins; for other roles the pane keeps the list loaded on visit.
   stops.push(
@@ -92,6 +101,7 @@ export function startConsoleFeed(
         follow();
       })
       .catch(fail);
+    loadStore();
   };
   loadLists();
   // Events sent while the socket was (re)connecting are lost: reload once it is up again.
@@ -103,7 +113,6 @@ export function startConsoleFeed(
   if (stopReconnect) stops.push(stopReconnect, () => clearTimeout(reload));
   if (audit) port.loadAudit().then((entries) => store.dispatch({ type: 'auditLoaded', entries }), fail);
   port.loadMulticast().then((sessions) => store.dispatch({ type: 'multicastLoaded', sessions }), fail);
-  port.loadStore().then((s) => s && store.dispatch({ type: 'storeLoaded', store: s }), fail);
   return () => {
     for (const s of stops) s();
     for (const s of progress.values()) s();

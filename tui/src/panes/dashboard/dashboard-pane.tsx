@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
-import { isActiveTask } from '../../console/console-model.ts';
+import { isActiveTask, type StoreStats } from '../../console/console-model.ts';
 import type { ConsoleData } from '../../console/use-console-data.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { useTheme } from '../../ui/theme.ts';
@@ -10,6 +10,20 @@ export interface DashboardPaneProps {
   readonly data: ConsoleData;
   readonly width: number;
   readonly height: number;
+}
+
+/** Store room (its filesystem) and chunks; unknown (—) for a viewer, whom the server does not tell. */
+export function storeLine(store: StoreStats | null): string {
+  const room = `Store     ${formatBytes(store?.usedBytes)} used   ${formatBytes(store?.freeBytes)} free`;
+  return store?.chunkCount == null ? room : `${room}   ${store.chunkCount} chunks`;
+}
+
+/** Images and versions, then what deduplication saves over storing each version alone. */
+export function imagesLine(images: number, versions: number, store: StoreStats | null): string {
+  const counts = `Images    ${images} images   ${versions} versions`;
+  return store?.dedupSavedBytes == null
+    ? counts
+    : `${counts}   dedup saves ${formatBytes(store.dedupSavedBytes)}`;
 }
 
 /** Hosts online/pending/total, images, store used/free, then the active tasks with live bars. */
@@ -29,8 +43,8 @@ export function DashboardPane({ data, width, height }: DashboardPaneProps) {
           ? `Hosts     ${data.hostsTotal} total   ${online} online   ${pending} pending approval`
           : 'Hosts     loading…'}
       </Text>
-      <Text>{`Images    ${data.images.length} images   ${versions} versions`}</Text>
-      <Text>{`Store     ${formatBytes(data.store?.usedBytes)} used   ${formatBytes(data.store?.freeBytes)} free`}</Text>
+      <Text>{imagesLine(data.images.length, versions, data.store)}</Text>
+      <Text>{storeLine(data.store)}</Text>
       <Text>{`Tasks     ${active.length} active   ${data.tasks.length - active.length} finished (recent)`}</Text>
       <Text> </Text>
       <Text bold color={theme.color('muted')}>

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
-import type { ImageRow } from '../../console/console-model.ts';
+import type { ImageStoreRow } from '../../console/console-model.ts';
 import type { ConsoleData } from '../../console/use-console-data.ts';
 import type { ConsoleUi } from '../../console/use-console-state.ts';
 import { formatBytes } from '../../ui/format.ts';
@@ -14,33 +14,25 @@ export interface ImagesPaneProps {
   readonly height: number;
 }
 
-/** Bytes saved by deduplication: the versions' logical size minus what the store holds for them. */
-export function dedupSavings(image: ImageRow): { logical: number; stored: number; saved: number } | null {
-  let logical = 0;
-  let stored = 0;
-  for (const v of image.versions) {
-    if (v.sizeBytes === null || v.storedBytes === null) return null;
-    logical += v.sizeBytes;
-    stored += v.storedBytes;
-  }
-  return image.versions.length === 0 ? null : { logical, stored, saved: Math.max(0, logical - stored) };
-}
-
-function savingsText(image: ImageRow): string {
-  const s = dedupSavings(image);
-  if (s === null || s.logical === 0) return '—';
-  return `${formatBytes(s.saved)} (${Math.round((s.saved / s.logical) * 100)}%)`;
+/** Dedup savings as the server counts them (`storeStats`): shared chunks of its versions. */
+export function savingsText(row: ImageStoreRow | undefined): string {
+  if (!row || row.storedBytes === 0) return '—';
+  return `${formatBytes(row.dedupSavedBytes)} (${Math.round((row.dedupSavedBytes / row.storedBytes) * 100)}%)`;
 }
 
 /** Images with their versions, sizes and dedup savings; Enter lists the versions. */
 export function ImagesPane({ data, ui, width, height }: ImagesPaneProps) {
   const image = ui.detail === null ? undefined : data.images.find((i) => i.id === ui.detail);
   if (image) {
+    const share = data.store?.images?.[image.id];
     return (
       <Box flexDirection="column" width={width}>
         <Text
           bold
         >{`Image ${sanitizeText(image.name)}  ${image.osType} ${image.imageType}${image.protected ? '  [protected]' : ''}`}</Text>
+        {share && (
+          <Text>{`Stored alone ${formatBytes(share.storedBytes)}   dedup saves ${savingsText(share)}   deleting frees ${formatBytes(share.uniqueBytes)}`}</Text>
+        )}
         <Table
           columns={[
             { title: 'Version', width: 0 },
@@ -63,7 +55,7 @@ export function ImagesPane({ data, ui, width, height }: ImagesPaneProps) {
           }))}
           selected={-1}
           width={width}
-          height={height - 1}
+          height={height - (share ? 2 : 1)}
           empty="no version captured yet"
         />
       </Box>
@@ -78,7 +70,7 @@ export function ImagesPane({ data, ui, width, height }: ImagesPaneProps) {
         i.osType,
         String(i.versions.length),
         formatBytes(current?.sizeBytes),
-        savingsText(i),
+        savingsText(data.store?.images?.[i.id]),
       ],
     };
   });
