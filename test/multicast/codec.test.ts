@@ -6,21 +6,28 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checkFrameMac,
+  DATA_BODY_FIXED_BYTES,
   decodeBody,
+  defaultFragmentSize,
   encodeBeacon,
   encodeData,
   encodeNack,
   encodeReport,
   encodeWelcome,
+  HEADER_BYTES,
+  MAC_BYTES,
   MAX_DATAGRAM_BYTES,
   MessageType,
+  MTU_DATAGRAM_BYTES,
   maxFragmentSize,
+  mtuFragmentSize,
   newFastData,
   parseFrame,
   randomKey,
   readFastData,
   SenderState,
   WireError,
+  wireBytes,
 } from '../../server/src/multicast/wire/index.ts';
 
 const key = randomKey();
@@ -41,7 +48,7 @@ const dataArb = fc.record({
   blockIndex: fc.nat({ max: 0xffffffff }),
   fragCount: fc.integer({ min: 1, max: 0xffff }),
   kind: fc.integer({ min: 0, max: 1 }),
-  payload: fc.uint8Array({ minLength: 1, maxLength: maxFragmentSize(true) }),
+  payload: fc.uint8Array({ minLength: 1, maxLength: defaultFragmentSize(true) }),
 });
 
 describe('multicast wire codec', () => {
@@ -154,7 +161,7 @@ describe('multicast wire codec', () => {
       encodeData(
         sessionId,
         { seq: 1, blockIndex: 2, storedLength: 5000, fragIndex: 0, fragCount: 4, kind: 0 },
-        Buffer.alloc(1420, 7),
+        Buffer.alloc(defaultFragmentSize(true), 7),
         key,
       ),
     );
@@ -168,7 +175,33 @@ describe('multicast wire codec', () => {
         expect(decode(d)).toBeInstanceOf(WireError);
       }),
     );
-    expect(decode(Buffer.concat([valid, Buffer.alloc(1)]))).toMatchObject({ code: 'OVERSIZED' });
+    expect(decode(Buffer.concat([valid, Buffer.alloc(1)]))).toMatchObject({ code: 'LENGTH_MISMATCH' });
+    expect(decode(Buffer.alloc(MAX_DATAGRAM_BYTES + 1))).toMatchObject({ code: 'OVERSIZED' });
+  });
+
+  it('Given the default fragment size, then a DATA datagram fills six 1500-byte IP fragments exactly, and an MTU-sized one one frame', () => {
+    for (const mac of [true, false]) {
+      const overhead = HEADER_BYTES + DATA_BODY_FIXED_BYTES + (mac ? MAC_BYTES : 0);
+      const udp = defaultFragmentSize(mac) + overhead;
+      expect(udp).toBe(8872);
+      expect(wireBytes(udp)).toBe(6 * 1500);
+      expect(wireBytes(udp + 1)).toBe(6 * 1500 + 1 + 20);
+      expect(mtuFragmentSize(mac) + overhead).toBe(MTU_DATAGRAM_BYTES);
+      expect(wireBytes(MTU_DATAGRAM_BYTES)).toBe(1500);
+      expect(maxFragmentSize(mac) + overhead).toBe(MAX_DATAGRAM_BYTES);
+    }
+  });
+
+  it('Given a control datagram larger than one 1500-byte frame, when decoded, then OVERSIZED (only DATA may span IP fragments)', () => {
+    const beacon = encodeBeacon(
+      sessionId,
+      { state: SenderState.Running, activeReceivers: 3, mainCursor: 1, blockCount: 2, rateKiBps: 5 },
+      key,
+    );
+    const big = Buffer.alloc(MTU_DATAGRAM_BYTES + 1);
+    beacon.copy(big);
+    big.writeUInt16BE(MTU_DATAGRAM_BYTES + 1 - HEADER_BYTES - MAC_BYTES, 6);
+    expect(decode(big, null)).toMatchObject({ code: 'OVERSIZED' });
   });
 
   it('Given a datagram signed with another key, when checked, then BAD_MAC', () => {

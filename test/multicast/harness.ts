@@ -225,7 +225,12 @@ export interface SessionSetup {
   readonly tickets: SessionTicket[];
 }
 
-export function makeSession(receivers: number, blockCount: number, dataMac: boolean): SessionSetup {
+export function makeSession(
+  receivers: number,
+  blockCount: number,
+  dataMac: boolean,
+  fragmentSize?: number,
+): SessionSetup {
   const secrets = newSessionSecrets();
   const params = {
     group: GROUP,
@@ -234,6 +239,7 @@ export function makeSession(receivers: number, blockCount: number, dataMac: bool
     controlPort: CONTROL_PORT,
     dataMac,
     blockCount,
+    ...(fragmentSize ? { fragmentSize } : {}),
   };
   return { secrets, tickets: Array.from({ length: receivers }, () => issueTicket(secrets, params)) };
 }

@@ -33,6 +33,8 @@ export interface SessionRunOptions {
   /** Receivers with a ticket that start only on startLate(); they get a unicast fallback (the store). */
   readonly lateReceivers?: number;
   readonly lateJoinUnicastBlocks?: number;
+  /** DATA fragment payload bytes (tickets and sender); default: the protocol's. */
+  readonly fragmentSize?: number;
 }
 
 export interface RunningSession {
@@ -52,7 +54,7 @@ export interface RunningSession {
 export function startSession(topo: Topology, image: TestImage, o: SessionRunOptions): RunningSession {
   const dataMac = o.dataMac ?? true;
   const late = o.lateReceivers ?? 0;
-  const setup = makeSession(o.receivers + late, image.blocks.length, dataMac);
+  const setup = makeSession(o.receivers + late, image.blocks.length, dataMac, o.fragmentSize);
   const disks: string[] = [];
   const receiverConfigs: string[] = [];
   for (let i = 1; i <= o.receivers + late; i++) {
@@ -88,6 +90,7 @@ export function startSession(topo: Topology, image: TestImage, o: SessionRunOpti
     maxWaitMs: o.maxWaitMs ?? 20_000,
     stallMs: o.stallMs ?? 5_000,
     rateCap: o.rateCap ?? 100 * 1024 * 1024,
+    ...(o.fragmentSize ? { fragmentSize: o.fragmentSize } : {}),
     ...(o.lateJoinUnicastBlocks !== undefined ? { lateJoinUnicastBlocks: o.lateJoinUnicastBlocks } : {}),
   });
   const run: RunningSession = {

@@ -1,4 +1,5 @@
 /** Options of one sending session, with the defaults PROTOCOL.md names. */
+import { defaultFragmentSize } from '../wire/constants.ts';
 import type { SessionSecrets } from '../wire/session-ticket.ts';
 import type { BlockSource, SenderProgressSink } from './ports.ts';
 
@@ -36,7 +37,7 @@ export function senderDefaults(input: SenderOptionsInput): SenderOptions {
   const dataMac = input.dataMac ?? true;
   return {
     dataMac,
-    fragmentSize: dataMac ? 1420 : 1436,
+    fragmentSize: defaultFragmentSize(dataMac),
     minReceivers: 1,
     maxWaitMs: 60_000,
     stallMs: 10_000,

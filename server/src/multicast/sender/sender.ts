@@ -4,11 +4,13 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import {
+  DATA_BODY_FIXED_BYTES,
   DropReason,
-  IP_UDP_OVERHEAD_BYTES,
-  MAX_DATAGRAM_BYTES,
+  HEADER_BYTES,
+  MAC_BYTES,
   MessageType,
   SenderState,
+  wireBytes,
 } from '../wire/constants.ts';
 import { claimedReceiverId, decodeBody } from '../wire/decode.ts';
 import { encodeAck, encodeBeacon, encodeDrop, encodeEnd, encodeWelcome } from '../wire/encode.ts';
@@ -34,7 +36,6 @@ export class SenderConfigError extends Error {
 }
 
 const MAX_SEND_QUEUE = 256;
-const FULL_DATAGRAM = MAX_DATAGRAM_BYTES + IP_UDP_OVERHEAD_BYTES;
 
 export class MulticastSender {
   readonly options: SenderOptions;
@@ -55,6 +56,8 @@ export class MulticastSender {
   private runningAt = 0;
   private stats = { bytesSent: 0, repairBytesSent: 0, datagramsSent: 0, rejected: 0, sendErrors: 0 };
   private lastAdapt = 0;
+  /** Wire bytes of a full DATA datagram: the pacer waits until that many tokens are there. */
+  private readonly fullDatagram: number;
   private finish: (r: SessionReport) => void = () => {};
   private readonly onSent = (error: Error | null) => {
     if (error) this.stats.sendErrors++;
@@ -63,6 +66,8 @@ export class MulticastSender {
   constructor(input: SenderOptionsInput) {
     this.options = senderDefaults(input);
     const o = this.options;
+    const overhead = HEADER_BYTES + DATA_BODY_FIXED_BYTES + (o.dataMac ? MAC_BYTES : 0);
+    this.fullDatagram = wireBytes(o.fragmentSize + overhead);
     for (let i = 0; i < o.source.blockCount; i++) {
       const { storedSize } = o.source.block(i);
       if (storedSize < 1 || Math.ceil(storedSize / o.fragmentSize) > 0xffff) {
@@ -377,8 +382,8 @@ export class MulticastSender {
         this.schedulePump(1);
         return;
       }
-      if (!this.pacer.canSend(FULL_DATAGRAM)) {
-        this.schedulePump(Math.max(1, this.pacer.waitFor(FULL_DATAGRAM)));
+      if (!this.pacer.canSend(this.fullDatagram)) {
+        this.schedulePump(Math.max(1, this.pacer.waitFor(this.fullDatagram)));
         return;
       }
       const d = this.emitter.next();
@@ -386,7 +391,7 @@ export class MulticastSender {
       // No callback: Node then tries a synchronous send (uv_udp_try_send) and allocates no request;
       // errors still reach the socket's 'error' listener (counted in sendErrors).
       this.dataSocket.send(d.parts);
-      const wire = d.bytes + IP_UDP_OVERHEAD_BYTES;
+      const wire = wireBytes(d.bytes);
       this.pacer.spend(wire);
       this.stats.bytesSent += d.bytes;
       this.stats.datagramsSent++;

@@ -9,6 +9,7 @@ import {
   MAGIC,
   MAX_DATAGRAM_BYTES,
   MessageType,
+  MTU_DATAGRAM_BYTES,
   VERSION,
 } from './constants.ts';
 import { computeMac, macMatches } from './mac.ts';
@@ -39,6 +40,9 @@ export function parseFrame(datagram: Uint8Array): Frame | WireError {
   if (v.getUint8(2) !== VERSION) return new WireError('BAD_VERSION', String(v.getUint8(2)));
   const type = v.getUint8(3);
   if (!KNOWN_TYPES.has(type)) return new WireError('BAD_TYPE', String(type));
+  // Only DATA may span IP fragments (PROTOCOL.md "Datagram layout"): control stays one frame.
+  if (type !== MessageType.Data && datagram.length > MTU_DATAGRAM_BYTES)
+    return new WireError('OVERSIZED', `${datagram.length} bytes of type ${type}`);
   const flags = v.getUint8(4);
   if ((flags & ~FLAG_MAC) !== 0 || v.getUint8(5) !== 0) return new WireError('BAD_FLAGS', String(flags));
   const hasMac = (flags & FLAG_MAC) !== 0;

@@ -32,6 +32,8 @@ export const senderProcessSchema = z.object({
   rateCap: z.number().positive(),
   lossThresholdPermille: z.number().int().nonnegative().optional(),
   lateJoinUnicastBlocks: z.number().int().nonnegative().optional(),
+  /** Must equal the tickets' fragmentSize; default defaultFragmentSize(dataMac), as issueTicket. */
+  fragmentSize: z.number().int().min(256).optional(),
   loopback: z.boolean().optional(),
 });
 export type SenderProcessConfig = z.infer<typeof senderProcessSchema>;

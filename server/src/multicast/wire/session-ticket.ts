@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { maxFragmentSize } from './constants.ts';
+import { defaultFragmentSize, maxFragmentSize } from './constants.ts';
 import { deriveReceiverKey, randomKey, randomReceiverId } from './mac.ts';
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
@@ -41,7 +41,7 @@ export function parseTicket(input: unknown): SessionTicket {
       `bad session ticket: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   if (r.data.fragmentSize > maxFragmentSize(r.data.dataMac)) {
-    throw new BadTicketError(`fragmentSize ${r.data.fragmentSize} does not fit a 1500-byte MTU`);
+    throw new BadTicketError(`fragmentSize ${r.data.fragmentSize} does not fit a UDP datagram`);
   }
   return r.data;
 }
@@ -77,7 +77,7 @@ export function issueTicket(
   const id = receiverId ?? randomReceiverId();
   return parseTicket({
     ...params,
-    fragmentSize: params.fragmentSize ?? maxFragmentSize(params.dataMac),
+    fragmentSize: params.fragmentSize ?? defaultFragmentSize(params.dataMac),
     sessionId: secrets.sessionId.toString(16).padStart(16, '0'),
     groupKey: secrets.groupKey.toString('hex'),
     receiverId: Buffer.from(id).toString('hex'),
