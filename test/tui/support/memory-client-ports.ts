@@ -92,6 +92,10 @@ export class MemoryOperatorPort implements OperatorPort {
     this.calls.push(call);
     return { ok: true as const, message: call };
   }
+  /** The memory agent's check-in already names the host: nothing to look up. */
+  async hostIdByMac() {
+    return null;
+  }
   async startDeploy(_o: Operator, hostId: string, imageId: string) {
     this.onDeploy?.();
     return this.ok(`deploy ${hostId} ${imageId}`);

@@ -319,6 +319,22 @@ export const DeleteImageDocument = gql<Result<'deleteImage', { image?: { name: s
   mutation DeleteImage($id: ID!) { deleteImage(input: { id: $id }) { ${ERR} ... on DeleteImageSuccess { image { name } } } }
 `;
 
+export const JoinMulticastSessionDocument = gql<
+  Result<
+    'joinMulticastSession',
+    { session?: { name: string }; task?: { id: string; type: string }; state?: string }
+  >,
+  { sessionName: string; hostId: string }
+>`
+  mutation JoinMulticastSession($sessionName: String!, $hostId: ID!) {
+    joinMulticastSession(input: { sessionName: $sessionName, hostId: $hostId }) {
+      ${ERR}
+      ... on JoinMulticastSessionSuccess { session { name } task { id type } }
+      ... on MulticastSessionFinishedError { state }
+    }
+  }
+`;
+
 /** Every document, for the schema validation test. */
 export const ALL_DOCUMENTS = {
   LoginDocument,
@@ -346,4 +362,5 @@ export const ALL_DOCUMENTS = {
   CancelTaskDocument,
   SetImageProtectedDocument,
   DeleteImageDocument,
+  JoinMulticastSessionDocument,
 };

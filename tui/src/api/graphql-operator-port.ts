@@ -5,10 +5,32 @@
 import type { Client } from '@urql/core';
 import type { Operator } from '../client/menu/use-menu-state.ts';
 import { LoginRefusedError, type OperatorPort } from '../client/operator-port.ts';
+import { sanitizeText } from '../ui/sanitize.ts';
 import * as D from './documents.ts';
 import type { ApiClient } from './graphql-client.ts';
 import { runMutation, runQuery } from './graphql-console-port.ts';
 import { toCommandResult } from './graphql-mappers.ts';
+
+const FINISHED_WORDS: Record<string, string> = {
+  COMPLETE: 'has already finished',
+  CANCELLED: 'was cancelled',
+  FAILED: 'has failed',
+};
+
+/** The server's typed refusals, in words that name the session the operator typed. */
+function joinResult(r: D.ErrorShape & { state?: string; session?: { name: string } }, name: string) {
+  const shown = sanitizeText(name);
+  switch (r.__typename) {
+    case 'MulticastSessionNotFoundError':
+      return { ok: false as const, message: `No multicast session named "${shown}"` };
+    case 'MulticastSessionFinishedError': {
+      const why = FINISHED_WORDS[r.state ?? ''] ?? `cannot be joined: ${r.message ?? r.state}`;
+      return { ok: false as const, message: `Multicast session "${shown}" ${why}` };
+    }
+    default:
+      return toCommandResult(r, 'JoinMulticastSessionSuccess', () => `joined ${r.session?.name ?? shown}`);
+  }
+}
 
 /** The menu works for one operator at a time: the client's token follows the last login. */
 export function createGraphqlOperatorPort(api: ApiClient): OperatorPort {
@@ -40,18 +62,21 @@ export function createGraphqlOperatorPort(api: ApiClient): OperatorPort {
       as(op);
       return (await runQuery(client, D.GroupsDocument, { first: 200 })).groups.edges.map((e) => e.node);
     },
+    async hostIdByMac(op, mac) {
+      as(op);
+      return (await runQuery(client, D.HostByMacDocument, { mac })).hostByMac?.id ?? null;
+    },
     async startDeploy(op, hostId, imageId) {
       as(op);
       const r = (await runMutation(client, D.StartDeployDocument, { hostIds: [hostId], imageId }))
         .startDeploy;
       return toCommandResult(r, 'StartDeploySuccess', () => 'deploy queued');
     },
-    async joinMulticast() {
-      // The API has no "join session by name" mutation yet (the PXE menu has its own path).
-      return {
-        ok: false,
-        message: 'joining a multicast session from this client needs a server API (not available yet)',
-      };
+    async joinMulticast(op, hostId, sessionName) {
+      as(op);
+      const r = (await runMutation(client, D.JoinMulticastSessionDocument, { sessionName, hostId }))
+        .joinMulticastSession;
+      return joinResult(r, sessionName);
     },
     async deleteHost(op, id) {
       as(op);

@@ -34,6 +34,8 @@ export interface OperatorPort {
   /** Images to offer; `operator` is null at unauthenticated steps (the server may refuse: empty list). */
   listImages(operator: Operator | null): Promise<ImageChoice[]>;
   listGroups(operator: Operator | null): Promise<GroupChoice[]>;
+  /** The host's API id by MAC (the menu's check-in does not give it), or null when unknown. */
+  hostIdByMac(operator: Operator, mac: string): Promise<string | null>;
   startDeploy(operator: Operator, hostId: string, imageId: string): Promise<CommandResult>;
   joinMulticast(operator: Operator, hostId: string, sessionName: string): Promise<CommandResult>;
   deleteHost(operator: Operator, hostId: string): Promise<CommandResult>;

@@ -23,6 +23,17 @@ export function hostIdOf(status: HostStatus): string | null {
   return status.kind === 'unregistered' ? null : status.hostId;
 }
 
+/**
+ * This host's API id for an operator action. A check-in by MAC does not tell it (the data plane
+ * never hands ids to an unauthenticated machine), so after the login it is looked up by MAC with
+ * the operator's token.
+ */
+export async function resolveHostId(ctx: ActionContext): Promise<string | null> {
+  const known = hostIdOf(ctx.status);
+  if (known !== null || ctx.status.kind === 'unregistered' || !ctx.operator) return known;
+  return ctx.operatorPort.hostIdByMac(ctx.operator, ctx.agent.mac);
+}
+
 /** After queuing a task for this host, asks the server for it (check-in) and runs it. */
 export async function checkInAndRun(ctx: ActionContext, what: string): Promise<void> {
   const checkIn = await ctx.agent.checkIn();

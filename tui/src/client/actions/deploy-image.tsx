@@ -6,7 +6,7 @@ import { formatBytes } from '../../ui/format.ts';
 import { sanitizeText } from '../../ui/sanitize.ts';
 import type { TargetDisk } from '../agent-port.ts';
 import type { ImageChoice } from '../operator-port.ts';
-import { type ActionContext, checkInAndRun, hostIdOf, message } from './action-context.ts';
+import { type ActionContext, checkInAndRun, message, resolveHostId } from './action-context.ts';
 import { ActionFrame, useEscBack } from './simple-actions.tsx';
 
 type Step =
@@ -32,10 +32,13 @@ export function DeployImage({ ctx }: { ctx: ActionContext }) {
       (e) => setError(message(e)),
     );
   }, [ctx]);
-  const hostId = hostIdOf(ctx.status);
   const deploy = async (image: ImageChoice) => {
-    if (!ctx.operator || !hostId) return setError('this host must be registered before a deploy');
     setStep({ kind: 'working' });
+    const hostId = await resolveHostId(ctx).catch(() => null);
+    if (!ctx.operator || !hostId) {
+      setError('this host must be registered before a deploy');
+      return setStep({ kind: 'pick' });
+    }
     const r = await ctx.operatorPort
       .startDeploy(ctx.operator, hostId, image.id)
       .catch((e) => ({ ok: false as const, message: message(e) }));

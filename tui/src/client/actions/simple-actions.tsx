@@ -4,7 +4,7 @@ import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
 import { sanitizeText } from '../../ui/sanitize.ts';
 import { useTheme } from '../../ui/theme.ts';
-import { type ActionContext, checkInAndRun, hostIdOf, message } from './action-context.ts';
+import { type ActionContext, checkInAndRun, message, resolveHostId } from './action-context.ts';
 
 /** Frame shared by the action screens: a title, the body, the key hint. */
 export function ActionFrame({
@@ -66,10 +66,13 @@ export function ConfirmHostChange({ ctx, kind }: { ctx: ActionContext; kind: Mut
   const [error, setError] = useState<string | null>(null);
   useEscBack(ctx, busy);
   const name = ctx.status.kind === 'unregistered' ? '?' : ctx.status.name;
-  const hostId = hostIdOf(ctx.status);
   const run = async () => {
-    if (!ctx.operator || !hostId) return setError('no host or no login');
     setBusy(true);
+    const hostId = await resolveHostId(ctx).catch(() => null);
+    if (!ctx.operator || !hostId) {
+      setBusy(false);
+      return setError('this host is not known to the server, or no operator is logged in');
+    }
     const call = kind === 'approve' ? ctx.operatorPort.approveHost : ctx.operatorPort.deleteHost;
     const result = await call
       .call(ctx.operatorPort, ctx.operator, hostId)
@@ -82,9 +85,7 @@ export function ConfirmHostChange({ ctx, kind }: { ctx: ActionContext; kind: Mut
   return (
     <ActionFrame title={kind === 'approve' ? 'Approve This Host' : 'Quick Host Deletion'} width={ctx.width}>
       <Text>
-        {kind === 'approve'
-          ? `Approve ${sanitizeText(name)}? An inventory will be queued.`
-          : `Delete host ${sanitizeText(name)}?`}
+        {kind === 'approve' ? `Approve ${sanitizeText(name)}?` : `Delete host ${sanitizeText(name)}?`}
       </Text>
       {error && <Text>{`✗ ${sanitizeText(error)}`}</Text>}
       {busy ? (
@@ -102,10 +103,13 @@ export function JoinMulticast({ ctx }: { ctx: ActionContext }) {
   const [error, setError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
   useEscBack(ctx, busy);
-  const hostId = hostIdOf(ctx.status);
   const join = async (name: string) => {
-    if (!ctx.operator || !hostId) return setError('this host must be registered first');
     setBusy(true);
+    const hostId = await resolveHostId(ctx).catch(() => null);
+    if (!ctx.operator || !hostId) {
+      setBusy(false);
+      return setError('this host must be registered first');
+    }
     const r = await ctx.operatorPort
       .joinMulticast(ctx.operator, hostId, name.trim())
       .catch((e) => ({ ok: false as const, message: message(e) }));
