@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { multicastTicketRoutes } from '../multicast/multicast-ticket-route.ts';
 import { bootScriptRoutes } from '../pxe/boot-route.ts';
 import type { Services } from './services.ts';
 
@@ -17,6 +18,7 @@ export function httpRoutes(services: Services): HttpRoute[] {
   return [
     ...services.transfer.routes, // data plane /v1/ (server/src/transfer/PROTOCOL.md)
     ...bootScriptRoutes(services.pxe.bootScript), // iPXE menu and task boot (server/src/pxe/README.md)
+    ...multicastTicketRoutes(services.multicast, services.transfer.core), // multicast session tickets
   ];
 }
 

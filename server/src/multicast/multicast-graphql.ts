@@ -17,11 +17,9 @@ import {
   MulticastSessionFinishedError,
   MulticastSessionNotFoundError,
 } from './multicast-errors.ts';
-import { MULTICAST_SESSION_STATES, RECEIVER_STATES } from './multicast-states.ts';
+import { ReceiverStateEnum, SessionStateEnum } from './multicast-graphql-enums.ts';
+import './multicast-progress-graphql.ts';
 import type { MulticastReceiverRow, MulticastSessionRow } from './multicast-table.ts';
-
-const SessionStateEnum = builder.enumType('MulticastSessionState', { values: MULTICAST_SESSION_STATES });
-const ReceiverStateEnum = builder.enumType('MulticastReceiverState', { values: RECEIVER_STATES });
 
 export const MulticastSessionRef = builder.objectRef<MulticastSessionRow>('MulticastSession');
 

@@ -7,6 +7,7 @@ import { onlyUuids, uniqueViolation } from '../hosts/sql-helpers.ts';
 import { ImageDisabledError, ImageHasNoVersionError, ImageNotFoundError } from '../images/image-errors.ts';
 import { isValidImageName } from '../images/image-name.ts';
 import { lockImage, selectCurrentVersion } from '../images/image-store.ts';
+import { imageVersions } from '../images/images-table.ts';
 import { TaskAlreadyFinalError } from '../tasks/task-errors.ts';
 import { assertHostsReady, insertTasks } from '../tasks/task-queue.ts';
 import type { Actor, TasksService } from '../tasks/tasks-service.ts';
@@ -23,6 +24,7 @@ import {
 } from './multicast-rules.ts';
 import { OPEN_SESSION_STATES } from './multicast-states.ts';
 import { type MulticastSessionRow, multicastReceivers, multicastSessions } from './multicast-table.ts';
+import { createSessionRunner, type MulticastProgressEvent } from './runner/session-runner.ts';
 
 export interface CreateSessionInput extends SessionSettings {
   readonly name: string;
@@ -89,8 +91,40 @@ async function sessionByName(db: Executor, name: string): Promise<MulticastSessi
   return row;
 }
 
+/** A session's progress from its rows: what a subscriber sees before the sender speaks. */
+async function progressOfRows(db: Executor, session: MulticastSessionRow): Promise<MulticastProgressEvent> {
+  const receivers = await db
+    .select()
+    .from(multicastReceivers)
+    .where(eq(multicastReceivers.sessionId, session.id))
+    .orderBy(asc(multicastReceivers.hostId));
+  const [version] = session.imageVersionId
+    ? await db
+        .select({ blockCount: imageVersions.blockCount })
+        .from(imageVersions)
+        .where(eq(imageVersions.id, session.imageVersionId))
+    : [];
+  const blocksTotal = version?.blockCount ?? 0;
+  return {
+    sessionId: session.id,
+    state: session.state,
+    blocksTotal,
+    rateBytesPerSecond: 0,
+    receivers: receivers.map((r) => ({
+      hostId: r.hostId,
+      state: r.state,
+      blocksDone: r.blocksDone,
+      blocksTotal,
+      bytesDone: r.bytesDone,
+      lossPermille: 0,
+      failureReason: null,
+    })),
+  };
+}
+
 export function createMulticastService(deps: ServiceDeps, others: { tasks: TasksService }) {
   const { db, pubsub, now } = deps;
+  const runner = createSessionRunner(deps, others);
 
   async function mustGet(ex: Executor, id: string): Promise<MulticastSessionRow> {
     const [row] = await ex.select().from(multicastSessions).where(eq(multicastSessions.id, id));
@@ -238,6 +272,7 @@ export function createMulticastService(deps: ServiceDeps, others: { tasks: Tasks
           );
         return mustGet(tx, id);
       });
+      runner.stop(id);
       const receivers = await db
         .select()
         .from(multicastReceivers)
@@ -250,6 +285,34 @@ export function createMulticastService(deps: ServiceDeps, others: { tasks: Tasks
         });
       }
       return session;
+    },
+
+    /** The session ticket of a MULTICAST task (null: none); launches the session's sender. */
+    ticketFor: (task: { id: string; hostId: string }) => runner.ticketFor(task),
+    /** Stops every sender this server runs (shutdown). */
+    stopSenders: () => runner.stopAll(),
+
+    /** The session's rows now, then live ones; undefined for an unknown session. */
+    async watchProgress(sessionId: string): Promise<AsyncIterable<MulticastProgressEvent> | undefined> {
+      const live = pubsub.subscribe('multicastProgress', { key: sessionId, bufferSize: 1 });
+      const [row] = await db.select().from(multicastSessions).where(eq(multicastSessions.id, sessionId));
+      if (!row) {
+        await live.return();
+        return undefined;
+      }
+      const first = runner.current(sessionId) ?? (await progressOfRows(db, row));
+      return (async function* () {
+        try {
+          yield first;
+          if (!OPEN_SESSION_STATES.includes(first.state)) return;
+          for await (const event of live) {
+            yield event;
+            if (!OPEN_SESSION_STATES.includes(event.state)) return;
+          }
+        } finally {
+          await live.return();
+        }
+      })();
     },
 
     getSession: async (id: string) =>

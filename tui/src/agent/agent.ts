@@ -18,6 +18,7 @@ import { RegistrationRefusedError } from '../client/agent-port.ts';
 import { runCapture } from './capture-task.ts';
 import { runDeploy } from './deploy-task.ts';
 import { collectInventory, type InventoryRoots, inventoryFromFile } from './inventory.ts';
+import { runMulticast } from './multicast-task.ts';
 import { readTarget } from './preflight.ts';
 import { ProgressReporter, TaskEndedError } from './progress-reporter.ts';
 import { isTaskEnded, TransferClient, TransferClientError } from './transfer-client.ts';
@@ -182,6 +183,19 @@ export class Agent implements AgentPort {
       });
       sink.log?.(
         `deployed: ${stats.blocksWritten} written, ${stats.blocksSkipped} skipped, ${stats.blocksResumed} resumed, ${stats.bytesFetched} bytes fetched`,
+      );
+      await finish();
+    } else if (info.kind === 'MULTICAST') {
+      const r = await runMulticast({
+        ...common,
+        taskId: info.id,
+        diskPath: this.diskPath,
+        pinnedSerial: info.target.serial,
+        stateDir: this.options.stateDir,
+        ...(this.options.sysfsRoot ? { sysfsRoot: this.options.sysfsRoot } : {}),
+      });
+      sink.log?.(
+        `multicast: ${r.blocksDone} blocks, ${r.unicastBlocks} by unicast, ${r.badBlocks} rejected by hash`,
       );
       await finish();
     } else if (info.kind === 'INVENTORY') {

@@ -1,0 +1,287 @@
+/**
+ * Runs the multicast sessions of this server: the first receiver that asks for its ticket
+ * launches the session's sender (a child process on the pinned image version, in a slot of its
+ * own); its snapshots drive the session, receiver and task states; its exit ends the session.
+ * The sender itself waits for `minReceivers` joins or the rest of `maxWaitSeconds` (counted from
+ * the session's creation), so "may start" is decided where the joins are seen.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { ServiceDeps } from '../../app/service-deps.ts';
+import { imageVersions } from '../../images/images-table.ts';
+import { parseManifest } from '../../imaging/index.ts';
+import type { TasksService } from '../../tasks/tasks-service.ts';
+import { MulticastSessionFinishedError } from '../multicast-errors.ts';
+import { OPEN_SESSION_STATES } from '../multicast-states.ts';
+import { type MulticastSessionRow, multicastReceivers, multicastSessions } from '../multicast-table.ts';
+import { sessionBlocks } from '../sender/engine-source.ts';
+import type { SenderSnapshot } from '../sender/ports.ts';
+import type { SenderProcessConfig } from '../wire/process-config.ts';
+import {
+  issueTicket,
+  newSessionSecrets,
+  type SessionSecrets,
+  type SessionTicket,
+} from '../wire/session-ticket.ts';
+import { type ReceiverProgressRow, ReceiverTracker } from './receiver-tracker.ts';
+import { type SenderChild, type SenderExit, spawnSender } from './sender-child.ts';
+import { type SessionSlot, SessionSlots } from './session-slots.ts';
+
+/** The multicastProgress event: the session's state and one row per receiver. */
+export interface MulticastProgressEvent {
+  readonly sessionId: string;
+  readonly state: MulticastSessionRow['state'];
+  readonly blocksTotal: number;
+  readonly rateBytesPerSecond: number;
+  readonly receivers: readonly ReceiverProgressRow[];
+}
+
+declare module '../../graphql/pubsub.ts' {
+  interface PubSubTopics {
+    multicastProgress: MulticastProgressEvent;
+  }
+}
+
+const DEFAULT_RATE = 110 * 1024 * 1024;
+
+interface Run {
+  readonly session: MulticastSessionRow;
+  readonly secrets: SessionSecrets;
+  readonly slot: SessionSlot;
+  readonly blockCount: number;
+  readonly dir: string;
+  readonly tracker: ReceiverTracker;
+  child: SenderChild | null;
+  state: MulticastSessionRow['state'];
+  rate: number;
+  /** Snapshot handling is serialized: rows and task moves land in the sender's order. */
+  queue: Promise<void>;
+}
+
+export function createSessionRunner(deps: ServiceDeps, others: { tasks: TasksService }) {
+  const { db, log, pubsub, config } = deps;
+  const mc = config.multicast;
+  const slots = new SessionSlots(mc);
+  const runs = new Map<string, Run>();
+  const launching = new Map<string, Promise<Run>>();
+
+  const publish = (run: Run) =>
+    pubsub.publish(
+      'multicastProgress',
+      {
+        sessionId: run.session.id,
+        state: run.state,
+        blocksTotal: run.blockCount,
+        rateBytesPerSecond: run.rate,
+        receivers: run.tracker.rows(),
+      },
+      run.session.id,
+    );
+
+  async function setSession(id: string, values: Partial<typeof multicastSessions.$inferInsert>) {
+    await db
+      .update(multicastSessions)
+      .set({ ...values, updatedAt: deps.now() })
+      .where(and(eq(multicastSessions.id, id), inArray(multicastSessions.state, [...OPEN_SESSION_STATES])));
+  }
+
+  async function onProgress(run: Run, s: SenderSnapshot): Promise<void> {
+    run.rate = s.rateBytesPerSecond;
+    if (s.phase === 'running' && run.state === 'WAITING') {
+      run.state = 'RUNNING';
+      await setSession(run.session.id, { state: 'RUNNING', startedAt: deps.now() });
+    }
+    await run.tracker.apply(s.receivers, Date.now());
+    publish(run);
+  }
+
+  async function onExit(run: Run, exit: SenderExit): Promise<void> {
+    if (exit.kind === 'report') await onProgress(run, exit.report);
+    const complete = exit.kind === 'report' && exit.report.phase === 'complete' && exit.code === 0;
+    const reason =
+      exit.kind === 'died' ? exit.reason : (exit.report.failReason ?? 'the multicast session ended');
+    const [row] = await db.select().from(multicastSessions).where(eq(multicastSessions.id, run.session.id));
+    const open = row && OPEN_SESSION_STATES.includes(row.state);
+    if (open) {
+      run.state = complete ? 'COMPLETE' : 'FAILED';
+      await setSession(run.session.id, {
+        state: run.state,
+        endedAt: deps.now(),
+        failureReason: complete ? null : reason.slice(0, 500),
+      });
+      await run.tracker.finish(complete ? 'the session ended before this receiver finished' : reason);
+    } else if (row) run.state = row.state;
+    log.info({ sessionId: run.session.id, state: run.state, reason }, 'multicast session ended');
+    publish(run);
+    runs.delete(run.session.id);
+    slots.release(run.slot);
+    await rm(run.dir, { recursive: true, force: true });
+  }
+
+  async function launch(session: MulticastSessionRow): Promise<Run> {
+    const [version] = session.imageVersionId
+      ? await db.select().from(imageVersions).where(eq(imageVersions.id, session.imageVersionId))
+      : [];
+    if (!version?.manifest)
+      throw new MulticastSessionFinishedError(session.state, 'The session image is gone');
+    const manifest = parseManifest(JSON.stringify(version.manifest), `version ${version.number}`);
+    const blockCount = sessionBlocks(manifest).length;
+    const slot = slots.take();
+    const dir = join(config.core.dataDir, 'multicast', session.id);
+    const secrets = newSessionSecrets();
+    const tracker = new ReceiverTracker(
+      { db, tasks: others.tasks, log, completeGraceMs: 10_000 },
+      session.id,
+    );
+    const run: Run = {
+      session,
+      secrets,
+      slot,
+      blockCount,
+      dir,
+      tracker,
+      child: null,
+      state: 'WAITING',
+      rate: 0,
+      queue: Promise.resolve(),
+    };
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFile(join(dir, 'blocks.json'), JSON.stringify(manifest), { mode: 0o600 });
+      const configFile = join(dir, 'sender.json');
+      await writeFile(configFile, JSON.stringify(senderConfig(session, run)), { mode: 0o600 });
+      const serial = (f: () => Promise<void>) => {
+        run.queue = run.queue
+          .then(f)
+          .catch((err: unknown) =>
+            log.error({ err, sessionId: session.id }, 'multicast session update failed'),
+          );
+      };
+      run.child = spawnSender(configFile, {
+        progress: (s) => serial(() => onProgress(run, s)),
+        exit: (e) => serial(() => onExit(run, e)),
+      });
+    } catch (err) {
+      slots.release(slot);
+      throw err;
+    }
+    runs.set(session.id, run);
+    log.info(
+      { sessionId: session.id, group: slot.group, dataPort: slot.dataPort, blocks: blockCount },
+      'multicast sender launched',
+    );
+    return run;
+  }
+
+  function senderConfig(session: MulticastSessionRow, run: Run): SenderProcessConfig {
+    const waitLeft = session.createdAt.getTime() + session.maxWaitSeconds * 1000 - deps.now().getTime();
+    const caps = [session.rateLimitBytesPerSecond, mc.maxRate].filter((c): c is number => c != null);
+    return {
+      store: config.core.imagesDir,
+      blocksFile: join(run.dir, 'blocks.json'),
+      secrets: {
+        sessionId: run.secrets.sessionId.toString(16).padStart(16, '0'),
+        groupKey: run.secrets.groupKey.toString('hex'),
+        masterKey: run.secrets.masterKey.toString('hex'),
+      },
+      group: run.slot.group,
+      dataPort: run.slot.dataPort,
+      interfaceAddress: mc.interfaceAddress,
+      controlPort: run.slot.controlPort,
+      dataMac: true,
+      minReceivers: session.minReceivers,
+      maxWaitMs: Math.max(1000, waitLeft),
+      stallMs: mc.stallMs,
+      rateCap: caps.length > 0 ? Math.min(...caps) : DEFAULT_RATE,
+      loopback: mc.interfaceAddress.startsWith('127.'),
+    };
+  }
+
+  /** The run of an open session, launched on first use; a RUNNING session without one lost it in a restart. */
+  async function runFor(session: MulticastSessionRow): Promise<Run> {
+    const existing = runs.get(session.id);
+    if (existing) return existing;
+    if (session.state === 'RUNNING') {
+      await setSession(session.id, {
+        state: 'FAILED',
+        endedAt: deps.now(),
+        failureReason: 'the server restarted during the session',
+      });
+      const tracker = new ReceiverTracker({ db, tasks: others.tasks, log, completeGraceMs: 0 }, session.id);
+      await tracker.finish('the server restarted during the multicast session');
+      throw new MulticastSessionFinishedError('FAILED');
+    }
+    let pending = launching.get(session.id);
+    if (!pending) {
+      pending = launch(session).finally(() => launching.delete(session.id));
+      launching.set(session.id, pending);
+    }
+    return pending;
+  }
+
+  return {
+    /**
+     * The ticket for a MULTICAST task's receiver (null: the task is in no session). The
+     * receiver id is the host's UUID bytes, so a client that restarts gets the same id back
+     * and resumes with its done-map.
+     */
+    async ticketFor(task: { id: string; hostId: string }): Promise<SessionTicket | null> {
+      const [receiver] = await db
+        .select()
+        .from(multicastReceivers)
+        .where(eq(multicastReceivers.taskId, task.id));
+      if (!receiver) return null;
+      const [session] = await db
+        .select()
+        .from(multicastSessions)
+        .where(eq(multicastSessions.id, receiver.sessionId));
+      if (!session) return null;
+      if (!OPEN_SESSION_STATES.includes(session.state))
+        throw new MulticastSessionFinishedError(session.state);
+      const run = await runFor(session);
+      const id = Buffer.from(task.hostId.replaceAll('-', ''), 'hex');
+      run.tracker.bind(id.toString('hex'), task.hostId, task.id);
+      return issueTicket(
+        run.secrets,
+        {
+          group: run.slot.group,
+          dataPort: run.slot.dataPort,
+          senderAddress: mc.interfaceAddress,
+          controlPort: run.slot.controlPort,
+          dataMac: true,
+          blockCount: run.blockCount,
+        },
+        id,
+      );
+    },
+
+    /** The current rows of a session this server runs (undefined when it runs none). */
+    current(sessionId: string): MulticastProgressEvent | undefined {
+      const run = runs.get(sessionId);
+      if (!run) return undefined;
+      return {
+        sessionId,
+        state: run.state,
+        blocksTotal: run.blockCount,
+        rateBytesPerSecond: run.rate,
+        receivers: run.tracker.rows(),
+      };
+    },
+
+    /** Cancel: the sender stops (its exit then finds the session CANCELLED and leaves it so). */
+    stop(sessionId: string): void {
+      runs.get(sessionId)?.child?.stop();
+    },
+
+    stopAll(): void {
+      for (const run of runs.values()) run.child?.stop();
+    },
+
+    get running(): number {
+      return runs.size;
+    },
+  };
+}
+
+export type SessionRunner = ReturnType<typeof createSessionRunner>;
