@@ -17,8 +17,9 @@ export const CLIENT_TASK_TYPES: readonly TaskType[] = [
   'FAST_WIPE',
   'NORMAL_WIPE',
   'FULL_WIPE',
+  'MULTICAST',
 ];
-export const DEPLOY_TYPES: readonly TaskType[] = ['DEPLOY', 'DEPLOY_WITHOUT_SNAPINS'];
+export const DEPLOY_TYPES: readonly TaskType[] = ['DEPLOY', 'DEPLOY_WITHOUT_SNAPINS', 'MULTICAST'];
 
 /** A counting semaphore that refuses instead of queueing (for per-task request limits). */
 export class Slots {
