@@ -166,3 +166,85 @@ describe('console', () => {
     }
   });
 });
+
+describe('console: store and multicast', () => {
+  it('the dashboard shows the store room, chunks and dedup savings; the images pane per image', async () => {
+    const port = new MemoryConsolePort();
+    port.images = [
+      {
+        id: 'i1',
+        name: 'win11',
+        osType: 'WINDOWS_11',
+        imageType: 'MULTIPLE_PARTITION_SINGLE_DISK',
+        protected: false,
+        enabled: true,
+        versions: [],
+      },
+    ];
+    port.store = {
+      usedBytes: 12 * 1024 ** 3,
+      freeBytes: 88 * 1024 ** 3,
+      chunkCount: 4321,
+      dedupSavedBytes: 3 * 1024 ** 3,
+      images: {
+        i1: {
+          versionCount: 2,
+          logicalBytes: 0,
+          storedBytes: 4 * 1024 ** 3,
+          uniqueBytes: 1024 ** 3,
+          dedupSavedBytes: 3 * 1024 ** 3,
+        },
+      },
+    };
+    const { stdin } = start(port);
+    await waitFor(() => frame().includes('4321 chunks'), 'store line');
+    expect(frame()).toMatch(/Store\s+12 GiB used\s+88 GiB free\s+4321 chunks/);
+    expect(frame()).toMatch(/Images\s+1 images\s+0 versions\s+dedup saves 3 GiB/);
+    stdin.write('i');
+    await waitFor(() => frame().includes('win11'), 'images pane');
+    expect(frame()).toContain('3 GiB (75%)');
+  });
+
+  it('given a viewer (no store figures), the dashboard shows the store as unknown', async () => {
+    const port = new MemoryConsolePort();
+    port.store = null;
+    start(port);
+    await waitFor(() => frame().includes('Store'), 'dashboard');
+    expect(frame()).toMatch(/Store\s+— used\s+— free/);
+  });
+
+  it('multicast: one row per receiver, live from its task progress; a MULTICAST task event reloads the sessions', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'pc-1'), host('2', 'pc-2')];
+    const receiver = (id: string, hostName: string) => ({
+      taskId: id,
+      hostName,
+      state: 'RECEIVING',
+      blocksDone: 0,
+      blocksTotal: 100,
+    });
+    port.tasks = [task('t1', '1', { type: 'MULTICAST' }), task('t2', '2', { type: 'MULTICAST' })];
+    port.multicast = [
+      { id: 's1', name: 'labo-7', state: 'RUNNING', imageName: 'win11', receivers: [receiver('t1', 'pc-1')] },
+    ];
+    const { stdin } = start(port);
+    await waitFor(() => port.followed('t1'), 'progress followed');
+    stdin.write('m');
+    await waitFor(() => frame().includes('└ pc-1'), 'receiver row');
+    port.emitProgress('t1', { blocksDone: 42, blocksTotal: 100, bytesDone: 42, bytesTotal: 100 });
+    await waitFor(() => frame().includes('42.0%'), 'live receiver progress');
+
+    // When a second host joins (its MULTICAST task is created), the session list is reloaded
+    const loads = port.multicastLoads;
+    port.multicast = [
+      {
+        ...port.multicast[0]!,
+        receivers: [receiver('t1', 'pc-1'), receiver('t2', 'pc-2')],
+      },
+    ];
+    port.emitTask('CREATED', task('t2', '2', { type: 'MULTICAST', state: 'QUEUED' }));
+    await waitFor(() => frame().includes('└ pc-2'), 'second receiver');
+    expect(port.multicastLoads).toBe(loads + 1);
+    for (const l of frame().split('\n')) expect(stringWidth(l)).toBeLessThanOrEqual(80);
+  });
+});

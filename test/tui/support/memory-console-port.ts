@@ -3,7 +3,13 @@
  * a real server in the integration test). It records calls and lets the test push events.
  */
 import type { InventoryReport } from '../../../tui/src/client/agent-port.ts';
-import type { HostRow, ImageRow, TaskRow } from '../../../tui/src/console/console-model.ts';
+import type {
+  HostRow,
+  ImageRow,
+  MulticastRow,
+  StoreStats,
+  TaskRow,
+} from '../../../tui/src/console/console-model.ts';
 import type { CommandResult, ConsolePort } from '../../../tui/src/console/console-port.ts';
 import type { ProgressCounters } from '../../../tui/src/transfer/use-transfer-state.ts';
 
@@ -38,6 +44,9 @@ export class MemoryConsolePort implements ConsolePort {
   hosts: HostRow[] = [];
   images: ImageRow[] = [];
   tasks: TaskRow[] = [];
+  multicast: MulticastRow[] = [];
+  store: StoreStats | null = { usedBytes: 10 * 1024 ** 3, freeBytes: 90 * 1024 ** 3 };
+  multicastLoads = 0;
   inventory: InventoryReport | null = null;
   calls: string[] = [];
   private hostListeners = new Set<(k: string, h: HostRow) => void>();
@@ -62,8 +71,11 @@ export class MemoryConsolePort implements ConsolePort {
   loadImages = async () => this.images;
   loadTasks = async () => this.tasks;
   loadAudit = async () => [];
-  loadMulticast = async () => [];
-  loadStore = async () => ({ usedBytes: 10 * 1024 ** 3, freeBytes: 90 * 1024 ** 3 });
+  loadMulticast = async () => {
+    this.multicastLoads++;
+    return this.multicast;
+  };
+  loadStore = async () => this.store;
   onHostEvent(l: (k: string, h: HostRow) => void) {
     this.hostListeners.add(l);
     return () => this.hostListeners.delete(l);

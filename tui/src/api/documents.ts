@@ -163,7 +163,12 @@ export const MulticastDocument = gql<
       state: string;
       image: { name: string } | null;
       imageVersion: { blockCount: number } | null;
-      receivers: { state: string; blocksDone: number; host: { name: string } | null }[];
+      receivers: {
+        state: string;
+        blocksDone: number;
+        host: { name: string } | null;
+        task: { id: string } | null;
+      }[];
     }>;
   },
   { first: number }
@@ -171,7 +176,7 @@ export const MulticastDocument = gql<
   query Multicast($first: Int!) {
     multicastSessions(first: $first) {
       totalCount
-      edges { node { id name state image { name } imageVersion { blockCount } receivers { state blocksDone host { name } } } }
+      edges { node { id name state image { name } imageVersion { blockCount } receivers { state blocksDone host { name } task { id } } } }
     }
   }
 `;

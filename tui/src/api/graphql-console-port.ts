@@ -94,6 +94,7 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
         state: s.state,
         imageName: s.image?.name ?? null,
         receivers: s.receivers.map((r) => ({
+          taskId: r.task?.id ?? null,
           hostName: r.host?.name ?? '?',
           state: r.state,
           blocksDone: r.blocksDone,

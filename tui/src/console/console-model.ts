@@ -59,6 +59,8 @@ export interface AuditRow {
 }
 
 export interface MulticastReceiverRow {
+  /** The receiver's MULTICAST task: its live progress drives the row. */
+  readonly taskId: string | null;
   readonly hostName: string;
   readonly state: string;
   readonly blocksDone: number | null;

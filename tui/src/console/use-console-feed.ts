@@ -19,22 +19,26 @@ export type ConsoleStore = ThrottledStore<ConsoleData, ConsoleDataAction>;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** Starts the initial loads and the subscriptions; returns a function that stops them all. */
 export interface FeedOptions {
   /** Follow the audit log (the server allows it to ADMINs only). @default true */
   readonly audit?: boolean;
 }
 
-export function startConsoleFeed(
-  port: ConsolePort,
-  store: ConsoleStore,
-  now: () => number,
-  options: FeedOptions = {},
-): Unsubscribe {
-  const audit = options.audit ?? true;
-  const stops: Unsubscribe[] = [];
+/** Runs `fn` once, `ms` after the last call of a burst; `cancel` for shutdown. */
+function debounced(fn: () => void, ms: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    call: () => {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    },
+    cancel: () => clearTimeout(timer),
+  };
+}
+
+/** One `taskProgress` subscription per active task, opened and closed as tasks come and go. */
+function progressFollower(port: ConsolePort, store: ConsoleStore, now: () => number) {
   const progress = new Map<string, Unsubscribe>();
-  const fail = (e: unknown) => store.dispatch({ type: 'error', message: message(e) });
   const follow = () => {
     const active = new Set(
       store
@@ -43,79 +47,85 @@ export function startConsoleFeed(
         .map((t) => t.id),
     );
     for (const id of active) {
-      if (!progress.has(id)) {
-        progress.set(
-          id,
-          port.onTaskProgress(id, (counters, blocks, doneRanges) =>
-            store.dispatch({ type: 'taskProgress', taskId: id, counters, atMs: now(), blocks, doneRanges }),
-          ),
-        );
-      }
+      if (progress.has(id)) continue;
+      const stop = port.onTaskProgress(id, (counters, blocks, doneRanges) =>
+        store.dispatch({ type: 'taskProgress', taskId: id, counters, atMs: now(), blocks, doneRanges }),
+      );
+      progress.set(id, stop);
     }
     for (const [id, stop] of progress) {
-      if (!active.has(id)) {
-        stop();
-        progress.delete(id);
-      }
+      if (active.has(id)) continue;
+      stop();
+      progress.delete(id);
     }
   };
-  stops.push(port.onHostEvent((kind, host) => store.dispatch({ type: 'hostEvent', kind, host }), fail));
-  stops.push(
+  const stopAll = () => {
+    for (const s of progress.values()) s();
+  };
+  return { follow, stopAll };
+}
+
+/** Starts the initial loads and the subscriptions; returns a function that stops them all. */
+export function startConsoleFeed(
+  port: ConsolePort,
+  store: ConsoleStore,
+  now: () => number,
+  options: FeedOptions = {},
+): Unsubscribe {
+  const fail = (e: unknown) => store.dispatch({ type: 'error', message: message(e) });
+  const { follow, stopAll } = progressFollower(port, store, now);
+  const load = {
+    store: () => port.loadStore().then((s) => s && store.dispatch({ type: 'storeLoaded', store: s }), fail),
+    multicast: () =>
+      port.loadMulticast().then((sessions) => store.dispatch({ type: 'multicastLoaded', sessions }), fail),
+    tasks: () =>
+      port.loadTasks().then((tasks) => {
+        store.dispatch({ type: 'tasksLoaded', tasks });
+        follow();
+      }, fail),
+  };
+  // No polling: the store figures follow image events (a capture published, an image deleted),
+  // the multicast sessions follow their receivers' MULTICAST task events; once per burst.
+  const reloadStore = debounced(load.store, 500);
+  const reloadMulticast = debounced(load.multicast, 300);
+  const loadLists = () => {
+    port.loadHosts().then((r) => store.dispatch({ type: 'hostsLoaded', ...r }), fail);
+    port.loadImages().then((images) => store.dispatch({ type: 'imagesLoaded', images }), fail);
+    load.tasks();
+    load.store();
+    load.multicast();
+  };
+  // Events sent while the socket was (re)connecting are lost: reload once it is up again.
+  const reloadLists = debounced(loadLists, 250);
+  const stops: Unsubscribe[] = [
+    stopAll,
+    reloadStore.cancel,
+    reloadMulticast.cancel,
+    reloadLists.cancel,
+    port.onHostEvent((kind, host) => store.dispatch({ type: 'hostEvent', kind, host }), fail),
     port.onTaskEvent((kind, task) => {
       store.dispatch({ type: 'taskEvent', kind, task, atMs: now() });
       follow();
+      if (task.type === 'MULTICAST') reloadMulticast.call();
     }, fail),
-  );
-  // Store figures change with images (a capture published, an image deleted): reload them then,
-  // at most once per burst of events.
-  let storeReload: ReturnType<typeof setTimeout> | undefined;
-  const loadStore = () =>
-    port.loadStore().then((s) => s && store.dispatch({ type: 'storeLoaded', store: s }), fail);
-  const reloadStore = () => {
-    clearTimeout(storeReload);
-    storeReload = setTimeout(loadStore, 500);
-  };
-  stops.push(() => clearTimeout(storeReload));
-  stops.push(
     port.onImageEvent((kind, image) => {
       store.dispatch(
         kind === 'DELETED' ? { type: 'imageRemoved', id: image.id } : { type: 'imageChanged', image },
       );
-      reloadStore();
+      reloadStore.call();
     }, fail),
-  );
-  // The audit stream is for admins; for other roles the pane keeps the list loaded on visit.
-  stops.push(
+    // The audit stream is for admins; for other roles the pane keeps the list loaded on visit.
     port.onAuditEntry(
       (entry) => store.dispatch({ type: 'auditEntry', entry }),
       () => {},
     ),
-  );
-  const loadLists = () => {
-    port.loadHosts().then((r) => store.dispatch({ type: 'hostsLoaded', ...r }), fail);
-    port.loadImages().then((images) => store.dispatch({ type: 'imagesLoaded', images }), fail);
-    port
-      .loadTasks()
-      .then((tasks) => {
-        store.dispatch({ type: 'tasksLoaded', tasks });
-        follow();
-      })
-      .catch(fail);
-    loadStore();
-  };
+    port.onReconnect?.(reloadLists.call) ?? (() => {}),
+  ];
   loadLists();
-  // Events sent while the socket was (re)connecting are lost: reload once it is up again.
-  let reload: ReturnType<typeof setTimeout> | undefined;
-  const stopReconnect = port.onReconnect?.(() => {
-    clearTimeout(reload);
-    reload = setTimeout(loadLists, 250);
-  });
-  if (stopReconnect) stops.push(stopReconnect, () => clearTimeout(reload));
-  if (audit) port.loadAudit().then((entries) => store.dispatch({ type: 'auditLoaded', entries }), fail);
-  port.loadMulticast().then((sessions) => store.dispatch({ type: 'multicastLoaded', sessions }), fail);
+  if (options.audit ?? true)
+    port.loadAudit().then((entries) => store.dispatch({ type: 'auditLoaded', entries }), fail);
   return () => {
     for (const s of stops) s();
-    for (const s of progress.values()) s();
   };
 }
 
