@@ -25,6 +25,14 @@ export const multicastSection = z
     BRUME_MULTICAST_TTL: z.coerce.number().int().min(1).max(255).default(1),
     BRUME_MULTICAST_STALL_SECONDS: positiveInt.default(10),
     BRUME_MULTICAST_LATE_JOIN_SECONDS: positiveInt.default(600),
+    /**
+     * The network namespace whose interface is the imaging network (`ip netns exec NAME`): the
+     * sender runs there while the API stays where it is. Unset: the server's own namespace.
+     */
+    BRUME_MULTICAST_SENDER_NETNS: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a network namespace name')
+      .optional(),
     /** Unset: the sender's own default (110 MiB/s); a session's rate cap can only lower it. */
     BRUME_MULTICAST_MAX_RATE: positiveInt.optional(),
   })
@@ -41,6 +49,7 @@ export const multicastSection = z
     stallMs: e.BRUME_MULTICAST_STALL_SECONDS * 1000,
     lateJoinMs: e.BRUME_MULTICAST_LATE_JOIN_SECONDS * 1000,
     maxRate: e.BRUME_MULTICAST_MAX_RATE ?? null,
+    senderNetns: e.BRUME_MULTICAST_SENDER_NETNS ?? null,
   }));
 
 export type MulticastConfig = z.output<typeof multicastSection>;

@@ -50,11 +50,16 @@ function installExitHook(): void {
   });
 }
 
-export function spawnSender(configFile: string, events: SenderChildEvents): SenderChild {
+export function spawnSender(
+  configFile: string,
+  events: SenderChildEvents,
+  netns: string | null = null,
+): SenderChild {
   installExitHook();
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, configFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const node = [process.execPath, '--import', 'tsx', ENTRY, configFile];
+  // `ip netns exec` execs node in place: the child's pid (and its signals) stay the sender's.
+  const [command, ...args] = netns ? ['ip', 'netns', 'exec', netns, ...node] : node;
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let report: SessionReport | null = null;
   let stderr = '';

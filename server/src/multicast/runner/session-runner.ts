@@ -158,10 +158,14 @@ export function createSessionRunner(deps: ServiceDeps, others: { tasks: TasksSer
             log.error({ err, sessionId: session.id }, 'multicast session update failed'),
           );
       };
-      run.child = spawnSender(configFile, {
-        progress: (s) => serial(() => onProgress(run, s)),
-        exit: (e) => serial(() => onExit(run, e)),
-      });
+      run.child = spawnSender(
+        configFile,
+        {
+          progress: (s) => serial(() => onProgress(run, s)),
+          exit: (e) => serial(() => onExit(run, e)),
+        },
+        mc.senderNetns,
+      );
     } catch (err) {
       slots.release(slot);
       throw err;
