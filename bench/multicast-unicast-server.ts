@@ -1,0 +1,118 @@
+/**
+ * Runs INSIDE the sender namespace of the multicast bench topology (`ip netns exec NS node ...`):
+ * starts brume-server there (PGlite, listening on every address of that namespace only), captures
+ * the bench fixture's partition through it with the client agent (untimed), queues one deploy task
+ * per target, prints `{"event":"ready",...}` and keeps the server up until stdin closes.
+ *
+ *   multicast-unicast-server.ts DIR PORT PARTITION TARGETS
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runCapture } from '../tui/src/agent/capture-task.ts';
+import { ProgressReporter } from '../tui/src/agent/progress-reporter.ts';
+import { TransferClient } from '../tui/src/agent/transfer-client.ts';
+import { FIXTURE_DISK } from './imaging-common.ts';
+import { type BenchServer, queueTask } from './unicast-server.ts';
+
+const REPO = resolve(import.meta.dirname, '..');
+
+async function startServer(dir: string, port: number): Promise<{ server: BenchServer; child: ChildProcess }> {
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      HOST: '0.0.0.0',
+      PORT: String(port),
+      BRUME_DATA_DIR: dataDir,
+      BRUME_IMAGES_DIR: join(dir, 'images'),
+      BRUME_LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error('server exited during start-up');
+    const up = await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (i > 1200) throw new Error('server not ready after 4 minutes');
+    await sleep(200);
+  }
+  const password = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').trim();
+  let token = '';
+  const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+    const res = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: T; errors?: unknown };
+    if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  };
+  const login = await gql<{ login: { token?: string } }>(
+    'mutation($i: LoginInput!) { login(input: $i) { ... on LoginSuccess { token } } }',
+    { i: { username: 'admin', password } },
+  );
+  token = login.login.token ?? '';
+  const server: BenchServer = {
+    base,
+    gql,
+    peakRssMib: () => 0,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+  return { server, child };
+}
+
+async function main(): Promise<void> {
+  const [dir, port, partition, targets] = process.argv.slice(2);
+  if (!dir || !port || !partition || !targets) throw new Error('usage: DIR PORT PARTITION TARGETS');
+  const { server } = await startServer(dir, Number(port));
+  try {
+    const cap = await queueTask(server, 'capture');
+    const client = new TransferClient({ server: server.base, mac: cap.mac });
+    const r = await client.json<{ token: string | null }>('/v1/checkin', { json: { mac: cap.mac } });
+    client.token = r.token;
+    const abort = new AbortController();
+    const reporter = new ProgressReporter(client, abort);
+    reporter.start();
+    await runCapture({
+      client,
+      diskPath: FIXTURE_DISK,
+      imageName: cap.imageName,
+      reporter,
+      signal: abort.signal,
+      partitions: [Number(partition)],
+      workers: 1,
+    });
+    reporter.stop();
+    const macs: string[] = [];
+    for (let i = 0; i < Number(targets); i++) macs.push((await queueTask(server, 'deploy', cap.imageId)).mac);
+    process.stdout.write(`${JSON.stringify({ event: 'ready', imageId: cap.imageId, macs })}\n`);
+    await new Promise<void>((r) => {
+      process.stdin.on('close', r);
+      process.stdin.on('end', r);
+      process.stdin.resume();
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    process.stderr.write(`multicast-unicast server: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);
