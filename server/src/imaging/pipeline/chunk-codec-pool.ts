@@ -14,6 +14,7 @@ import { CorruptChunkError } from '../store/chunk-store.ts';
 /** zstd's decompression context: decodes straight into a block buffer (the simple API allocates). */
 const ZstdBinding = createRequire(import.meta.url)('zstd-napi/binding') as {
   DCtx: new () => { decompress(dst: Uint8Array, src: Uint8Array): number };
+  compressBound(size: number): number;
 };
 
 /** A block buffer shareable with workers. */
@@ -25,6 +26,11 @@ export interface Slot {
 export function allocSlot(size: number): Slot {
   const buffer = new SharedArrayBuffer(size);
   return { buffer, bytes: new Uint8Array(buffer) };
+}
+
+/** A slot big enough for any zstd frame of a `blockSize` block (a deploy reads chunks into it). */
+export function allocCompressedSlot(blockSize: number): Slot {
+  return allocSlot(ZstdBinding.compressBound(blockSize));
 }
 
 export interface ChunkCodec {

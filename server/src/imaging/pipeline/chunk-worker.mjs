@@ -5,10 +5,22 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
-import { compress } from 'zstd-napi';
 
+const binding = createRequire(import.meta.url)('zstd-napi/binding');
 // The low-level context decompresses straight into the shared block buffer: no allocation per block.
-const dctx = new (createRequire(import.meta.url)('zstd-napi/binding').DCtx)();
+const dctx = new binding.DCtx();
+// Compression goes into one scratch buffer, then exactly the frame's bytes are copied out (the
+// simple API allocated a compressBound-sized buffer per block and then copied it again).
+const cctx = new binding.CCtx();
+let scratch = new Uint8Array(0);
+
+/** One zstd frame, as zstd-napi's compress() makes it (level only, content size in the header). */
+function compressFrame(src, level) {
+  const bound = binding.compressBound(src.length);
+  if (scratch.length < bound) scratch = new Uint8Array(bound);
+  const n = cctx.compress(scratch, src, level);
+  return scratch.slice(0, n);
+}
 
 function sha256(view) {
   return createHash('sha256').update(view).digest('hex');
@@ -17,10 +29,12 @@ function sha256(view) {
 function run(task) {
   switch (task.op) {
     case 'digest':
-      return { hash: sha256(new Uint8Array(task.slot, 0, task.length)) };
+      return { result: { hash: sha256(new Uint8Array(task.slot, 0, task.length)) } };
     case 'compress': {
-      const out = compress(new Uint8Array(task.slot, 0, task.length), { compressionLevel: task.level });
-      return { compressed: out };
+      const out = compressFrame(new Uint8Array(task.slot, 0, task.length), task.level);
+      // Moved, not cloned, to the main thread (a clone would copy every compressed byte once more):
+      // `out` owns its whole ArrayBuffer (slice copies into a fresh one).
+      return { result: { compressed: out }, transfer: [out.buffer] };
     }
     case 'decode': {
       const slot = new Uint8Array(task.slot);
@@ -28,11 +42,11 @@ function run(task) {
       try {
         length = dctx.decompress(slot, task.compressed);
       } catch (error) {
-        return { corrupt: `zstd: ${error.message}` };
+        return { result: { corrupt: `zstd: ${error.message}` } };
       }
       const hash = sha256(slot.subarray(0, length));
-      if (hash !== task.hash) return { corrupt: `content hashes to ${hash}` };
-      return { length };
+      if (hash !== task.hash) return { result: { corrupt: `content hashes to ${hash}` } };
+      return { result: { length } };
     }
     default:
       throw new Error(`unknown op ${task.op}`);
@@ -41,7 +55,8 @@ function run(task) {
 
 parentPort.on('message', (task) => {
   try {
-    parentPort.postMessage({ id: task.id, ok: true, result: run(task) });
+    const { result, transfer } = run(task);
+    parentPort.postMessage({ id: task.id, ok: true, result }, transfer ?? []);
   } catch (error) {
     parentPort.postMessage({ id: task.id, ok: false, message: String(error?.message ?? error) });
   }

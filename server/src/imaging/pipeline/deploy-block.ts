@@ -10,7 +10,16 @@ import { sha256Hex } from '../store/chunk-hash.ts';
 import type { ChunkReader } from '../store/chunk-store.ts';
 import type { ChunkCodec, Slot } from './chunk-codec-pool.ts';
 
-export type ChunkSource = Pick<ChunkReader, 'getCompressed'>;
+export type ChunkSource = Pick<ChunkReader, 'getCompressed' | 'getCompressedInto'>;
+
+/** The compressed chunk: read into `slot` when the source can (no allocation), else fetched. */
+export async function fetchCompressed(source: ChunkSource, hash: string, slot?: Slot): Promise<Uint8Array> {
+  if (slot !== undefined && source.getCompressedInto !== undefined) {
+    const n = await source.getCompressedInto(hash, slot.bytes);
+    if (n >= 0) return slot.bytes.subarray(0, n);
+  }
+  return source.getCompressed(hash);
+}
 
 export class BlockMismatchError extends Error {
   readonly code = 'BLOCK_MISMATCH';
@@ -144,6 +153,8 @@ export interface DeployBlockContext {
 export interface DeploySlots {
   readonly data: Slot;
   readonly target: Slot;
+  /** Where a local store reads the compressed chunk (shared with the worker: nothing copied). */
+  readonly compressed?: Slot;
 }
 
 export async function deployBlock(
@@ -156,7 +167,7 @@ export async function deployBlock(
   if (check && (await targetHolds(ctx.disk, ref, slots.target, ctx.codec))) {
     return { state: 'skipped', bytesRead: ref.length, bytesFetched: 0, bytesWritten: 0 };
   }
-  const compressed = await ctx.source.getCompressed(ref.hash);
+  const compressed = await fetchCompressed(ctx.source, ref.hash, slots.compressed);
   if (!check) {
     await writeChunk(ctx.disk, index, ref, compressed, slots.data, ctx.codec);
     return { state: 'written', bytesRead: 0, bytesFetched: compressed.length, bytesWritten: ref.length };

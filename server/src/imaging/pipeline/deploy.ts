@@ -8,7 +8,14 @@ import { manifestDigest } from '../manifest/manifest-codec.ts';
 import type { Manifest, ManifestChunkRef } from '../manifest/manifest-schema.ts';
 import { boundedRun } from './bounded-run.ts';
 import { DEFAULT_QUEUE_DEPTH, DEFAULT_WORKERS } from './capture.ts';
-import { allocSlot, type ChunkCodec, createCodec, type Slot } from './chunk-codec-pool.ts';
+import { Checkpointer } from './checkpointer.ts';
+import {
+  allocCompressedSlot,
+  allocSlot,
+  type ChunkCodec,
+  createCodec,
+  type Slot,
+} from './chunk-codec-pool.ts';
 import {
   type ChunkSource,
   type DeployBlockContext,
@@ -19,6 +26,8 @@ import {
 import { minimumTargetSize, prepareTables, TargetTooSmallError, writeTables } from './deploy-tables.ts';
 import { DoneMap } from './done-map.ts';
 import { type ProgressSink, ProgressTracker } from './progress.ts';
+
+export const DEFAULT_WRITEBACK_BYTES = 64 * 1024 * 1024;
 
 export interface DeployOptions {
   readonly store: ChunkSource;
@@ -34,6 +43,12 @@ export interface DeployOptions {
   readonly queueDepth?: number;
   /** How often the target is synced and the done-map saved (default 5 s). */
   readonly checkpointMs?: number;
+  /**
+   * Start a background sync of the target after this many bytes were written since the last one
+   * (default 64 MiB; 0: only the final sync). The disk writes while blocks are still decoded
+   * instead of all at the end.
+   */
+  readonly writebackBytes?: number;
   /** Read the target first and skip blocks it already holds (default true). */
   readonly skipMatching?: boolean;
 }
@@ -86,7 +101,10 @@ export async function deployImage(options: DeployOptions): Promise<DeployStats> 
   };
   const digest = manifestDigest(manifest);
   const done = options.doneMapPath ? await DoneMap.load(options.doneMapPath, digest, blocks.length) : null;
-  const checkpoint = new Checkpointer(disk, done, options.doneMapPath, options.checkpointMs ?? 5000);
+  const checkpoint = new Checkpointer(disk, done, options.doneMapPath, {
+    everyMs: options.checkpointMs ?? 5000,
+    writebackBytes: options.writebackBytes ?? DEFAULT_WRITEBACK_BYTES,
+  });
   try {
     tracker.phase('tables');
     c.bytesFetched += tables.bytesFetched;
@@ -98,6 +116,7 @@ export async function deployImage(options: DeployOptions): Promise<DeployStats> 
     } finally {
       await checkpoint.save();
     }
+    await checkpoint.settled();
     await disk.sync();
     if (options.verify) await verifyAll(options, codec, c, tracker);
     if (options.doneMapPath) await DoneMap.remove(options.doneMapPath);
@@ -146,7 +165,11 @@ async function deployBlocks(
         tracker.blockDone({ ...event, state: 'skipped', hash: ref.hash }, ref.length, ref.partition);
         return;
       }
-      slots[runner] ??= { data: allocSlot(slotSize), target: allocSlot(slotSize) };
+      slots[runner] ??= {
+        data: allocSlot(slotSize),
+        target: allocSlot(slotSize),
+        compressed: allocCompressedSlot(slotSize),
+      };
       try {
         const r = await deployBlock(ctx, index, ref, slots[runner] as DeploySlots);
         c.bytesRead += r.bytesRead;
@@ -155,6 +178,7 @@ async function deployBlocks(
         if (r.state === 'written') c.written++;
         else c.skipped++;
         done?.set(index);
+        checkpoint.wrote(r.bytesWritten);
         tracker.blockDone({ ...event, state: r.state, hash: ref.hash }, ref.length, ref.partition);
       } catch (error) {
         tracker.blockFailed({ ...event, state: 'failed', hash: ref.hash, error: (error as Error).message });
@@ -191,39 +215,4 @@ async function verifyAll(options: DeployOptions, codec: ChunkCodec, c: Counters,
     },
     options.signal,
   );
-}
-
-/** Syncs the target, then saves the done-map snapshot taken before the sync; one at a time. */
-class Checkpointer {
-  private last = performance.now();
-  private running: Promise<void> | null = null;
-  private readonly disk: DiskWriter;
-  private readonly done: DoneMap | null;
-  private readonly path: string | undefined;
-  private readonly everyMs: number;
-
-  constructor(disk: DiskWriter, done: DoneMap | null, path: string | undefined, everyMs: number) {
-    this.disk = disk;
-    this.done = done;
-    this.path = path;
-    this.everyMs = everyMs;
-  }
-
-  async maybeSave(): Promise<void> {
-    if (this.running || performance.now() - this.last < this.everyMs) return;
-    await this.save();
-  }
-
-  async save(): Promise<void> {
-    while (this.running) await this.running;
-    if (this.done === null || this.path === undefined || !this.done.isDirty) return;
-    this.last = performance.now();
-    const snapshot = this.done.snapshot();
-    this.running = this.disk.sync().then(() => snapshot.save(this.path as string));
-    try {
-      await this.running;
-    } finally {
-      this.running = null;
-    }
-  }
 }

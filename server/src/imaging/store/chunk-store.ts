@@ -10,6 +10,11 @@ export interface ChunkReader {
   get(hash: string): Promise<Uint8Array>;
   /** The stored compressed bytes as they are (not verified: the caller decodes and verifies). */
   getCompressed(hash: string): Promise<Uint8Array>;
+  /**
+   * Optional: the stored compressed bytes read into `into` (a deploy's shared buffer: no
+   * allocation, no copy to the worker); the byte count, or -1 when they do not fit `into`.
+   */
+  getCompressedInto?(hash: string, into: Uint8Array): Promise<number>;
 }
 
 export interface PutResult {

@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { boundedRun } from '../pipeline/bounded-run.ts';
 import { DEFAULT_ZSTD_LEVEL, decodeChunk, encodeChunk } from './chunk-codec.ts';
 import { assertChunkHash, isChunkHash } from './chunk-hash.ts';
 import {
@@ -13,19 +14,24 @@ import {
   type ChunkStore,
   type EncodedChunk,
   type PutResult,
+  UnsafeStorePathError,
 } from './chunk-store.ts';
+import { GroupCommitter } from './group-commit.ts';
 import {
-  ensureDir,
   existingDir,
   fsyncDir,
   isTempName,
   lstatOrNull,
+  mkdirFresh,
   readInside,
-  writeFileDeferred,
+  readInsideInto,
+  writeTemp,
 } from './safe-fs.ts';
 
 const SUFFIX = '.zst';
-const MAX_PENDING = 16;
+const MAX_PENDING = 64;
+/** Directory fsyncs in flight during flush (libuv has 4 threads by default). */
+const DIR_SYNCS = 4;
 const FAN_OUT = /^[0-9a-f]{2}$/;
 
 export interface LocalChunkStoreOptions {
@@ -36,11 +42,21 @@ export interface LocalChunkStoreOptions {
 export class LocalChunkStore implements ChunkStore {
   readonly root: string;
   private readonly level: number;
-  private readonly dirtyDirs = new Set<string>();
+  /** Directories that gained a subdirectory made here, not yet handed to a batch to sync. */
+  private readonly parentsToSync = new Set<string>();
+  private readonly committer = new GroupCommitter();
   private readonly inFlight = new Map<string, Promise<PutResult>>();
   /** Background fsync + rename of written chunks, awaited by flush(). */
   private readonly pending = new Set<Promise<void>>();
   private readonly committing = new Map<string, Promise<void>>();
+  /**
+   * Fan-out directories this object created or lstat-checked once. A capture touches ~1 400 of
+   * them, and re-walking `chunks/ab/cd` for every has/keep/write cost ~10 syscalls per chunk.
+   * Nothing here removes directories, and the store root belongs to the server: a directory that
+   * was real when checked stays real (reads still check each file's real path, see readInside).
+   */
+  private readonly checkedDirs = new Set<string>();
+  private rootMade = false;
   private failure: unknown;
 
   constructor(root: string, options: LocalChunkStoreOptions = {}) {
@@ -54,8 +70,33 @@ export class LocalChunkStore implements ChunkStore {
   }
 
   private async pathOf(hash: string): Promise<string | null> {
-    const dir = await existingDir(this.root, ['chunks', ...this.parts(hash)]);
+    const dir = await this.dirOf(hash, false);
     return dir === null ? null : join(dir, hash + SUFFIX);
+  }
+
+  /** The chunk's fan-out directory, checked (or created) once per store object. */
+  private async dirOf(hash: string, create: boolean): Promise<string | null> {
+    if (create && !this.rootMade) {
+      // The root itself is the operator's choice (it may be a symlink); only what is below is checked.
+      await fs.mkdir(this.root, { recursive: true });
+      this.rootMade = true;
+    }
+    let dir = this.root;
+    for (const part of ['chunks', ...this.parts(hash)]) {
+      dir = join(dir, part);
+      if (this.checkedDirs.has(dir)) continue;
+      if (create && (await mkdirFresh(dir))) {
+        // Made just now: a real directory (no lstat needed). Its parent gained an entry: synced
+        // with the next committed batch.
+        this.parentsToSync.add(join(dir, '..'));
+      } else {
+        const st = await lstatOrNull(dir);
+        if (st === null) return null;
+        if (!st.isDirectory()) throw new UnsafeStorePathError(dir, 'not a directory (symlink?)');
+      }
+      this.checkedDirs.add(dir);
+    }
+    return dir;
   }
 
   async has(hash: string): Promise<boolean> {
@@ -71,6 +112,15 @@ export class LocalChunkStore implements ChunkStore {
     const bytes = await readInside(await this.realRoot(), ['chunks', ...this.parts(hash)], hash + SUFFIX);
     if (bytes === null) throw new ChunkNotFoundError(hash);
     return bytes;
+  }
+
+  /** Reads the stored bytes into `into`; -1 when they do not fit, ChunkNotFoundError if absent. */
+  async getCompressedInto(hash: string, into: Uint8Array): Promise<number> {
+    await this.committing.get(hash);
+    const parts = ['chunks', ...this.parts(hash)];
+    const n = await readInsideInto(await this.realRoot(), parts, hash + SUFFIX, into);
+    if (n === null) throw new ChunkNotFoundError(hash);
+    return n;
   }
 
   private realRootPath: string | undefined;
@@ -125,14 +175,16 @@ export class LocalChunkStore implements ChunkStore {
 
   private async write(chunk: EncodedChunk): Promise<PutResult> {
     if (await this.has(chunk.hash)) return this.existing(chunk.hash);
-    const dir = await ensureDir(this.root, ['chunks', ...this.parts(chunk.hash)]);
-    // Backpressure: at most MAX_PENDING files wait for their fsync.
-    while (this.pending.size >= MAX_PENDING) await Promise.race(this.pending);
-    const commit = writeFileDeferred(dir, chunk.hash + SUFFIX, chunk.compressed);
-    const tracked: Promise<void> = commit.then(
+    const dir = (await this.dirOf(chunk.hash, true)) as string;
+    // Backpressure: at most MAX_PENDING files wait for their commit (each holds a descriptor).
+    while (this.committer.size >= MAX_PENDING) await this.committer.settled();
+    const staged = await writeTemp(dir, chunk.hash + SUFFIX, chunk.compressed);
+    // Directories made for this chunk are synced in its batch, after its leaf directory.
+    const parents = [...this.parentsToSync];
+    this.parentsToSync.clear();
+    const tracked: Promise<void> = this.committer.commit({ ...staged, parents }).then(
       () => {
         this.pending.delete(tracked);
-        this.dirtyDirs.add(dir);
       },
       (error: unknown) => {
         this.pending.delete(tracked);
@@ -140,7 +192,6 @@ export class LocalChunkStore implements ChunkStore {
       },
     );
     this.pending.add(tracked);
-    await commit.written;
     // The chunk counts as present for this store object from now on; flush() makes it durable.
     this.committing.set(chunk.hash, tracked);
     void tracked.finally(() => this.committing.delete(chunk.hash));
@@ -155,10 +206,11 @@ export class LocalChunkStore implements ChunkStore {
       this.failure = undefined;
       throw error;
     }
-    const dirs = [...this.dirtyDirs];
-    this.dirtyDirs.clear();
-    const parents = new Set(dirs.map((d) => join(d, '..')));
-    for (const dir of [...dirs, ...parents, join(this.root, 'chunks')]) await fsyncDir(dir);
+    // Every chunk's leaf directory and the directories made for it were synced with its batch;
+    // only directories made without a chunk written after them remain (a failed write).
+    const parents = [...this.parentsToSync];
+    this.parentsToSync.clear();
+    await boundedRun(parents.length, DIR_SYNCS, (i) => fsyncDir(parents[i] as string));
   }
 
   async *list(): AsyncIterable<ChunkEntry> {

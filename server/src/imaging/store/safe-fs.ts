@@ -32,6 +32,17 @@ export async function ensureDir(root: string, parts: readonly string[]): Promise
   return dir;
 }
 
+/** mkdir that says whether it made the directory (false: something already had that name). */
+export async function mkdirFresh(dir: string): Promise<boolean> {
+  try {
+    await fs.mkdir(dir);
+    return true;
+  } catch (error) {
+    if (isErrno(error, 'EEXIST')) return false;
+    throw error;
+  }
+}
+
 /** Like ensureDir without creating: null when a component is missing. */
 export async function existingDir(root: string, parts: readonly string[]): Promise<string | null> {
   let dir = root;
@@ -111,40 +122,20 @@ export async function writeFileAtomic(dir: string, name: string, data: Uint8Arra
 }
 
 /**
- * Like writeFileAtomic, in two steps: `written` resolves once the bytes are in a temp file (page
- * cache), the promise itself once they are fsynced and renamed into place. Lets a pipeline move on
- * while the disk catches up, without ever exposing a name whose data is not durable.
+ * The first half of an atomic write: `data` in a fresh temp file next to `name` (O_EXCL,
+ * O_NOFOLLOW), left open and unsynced for a GroupCommitter to fsync and rename.
  */
-export function writeFileDeferred(
-  dir: string,
-  name: string,
-  data: Uint8Array,
-): Promise<void> & { written: Promise<void> } {
+export async function writeTemp(dir: string, name: string, data: Uint8Array) {
   const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
-  const written = (async () => {
-    const handle = await fs.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
-    try {
-      await handle.writeFile(data);
-    } catch (error) {
-      await handle.close();
-      await fs.rm(temp, { force: true });
-      throw error;
-    }
-    return handle;
-  })();
-  const done = (async () => {
-    const handle = await written;
-    try {
-      await handle.sync();
-      await handle.close();
-      await fs.rename(temp, join(dir, name));
-    } catch (error) {
-      await handle.close().catch(() => undefined);
-      await fs.rm(temp, { force: true });
-      throw error;
-    }
-  })();
-  return Object.assign(done, { written: written.then(() => undefined) });
+  const handle = await fs.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+  try {
+    await handle.writeFile(data);
+  } catch (error) {
+    await handle.close();
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  return { handle, temp, target: join(dir, name), dir };
 }
 
 /**
@@ -159,6 +150,44 @@ export async function readInside(
   parts: readonly string[],
   name: string,
 ): Promise<Buffer | null> {
+  return withCheckedFile(realRoot, parts, name, async (handle, size) => {
+    const buf = Buffer.allocUnsafe(size);
+    return buf.subarray(0, await readUpTo(handle, buf, size));
+  });
+}
+
+/**
+ * Like readInside, into the caller's buffer (a deploy's shared block buffer: no allocation, no
+ * copy to the worker). The byte count, -1 when the file does not fit, null when it does not exist.
+ */
+export async function readInsideInto(
+  realRoot: string,
+  parts: readonly string[],
+  name: string,
+  into: Uint8Array,
+): Promise<number | null> {
+  return withCheckedFile(realRoot, parts, name, async (handle, size) =>
+    size > into.length ? -1 : readUpTo(handle, into, size),
+  );
+}
+
+async function readUpTo(handle: fs.FileHandle, into: Uint8Array, size: number): Promise<number> {
+  let done = 0;
+  while (done < size) {
+    const { bytesRead } = await handle.read(into, done, size - done, done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}
+
+/** Opens root/parts.../name with the checks described at readInside and hands it to `use`. */
+async function withCheckedFile<T>(
+  realRoot: string,
+  parts: readonly string[],
+  name: string,
+  use: (handle: fs.FileHandle, size: number) => Promise<T>,
+): Promise<T | null> {
   const expected = join(realRoot, ...parts, name);
   let handle: fs.FileHandle;
   try {
@@ -177,14 +206,7 @@ export async function readInside(
     }
     const st = await handle.stat();
     if (!st.isFile()) throw new UnsafeStorePathError(expected, 'not a regular file');
-    const buf = Buffer.allocUnsafe(st.size);
-    let done = 0;
-    while (done < st.size) {
-      const { bytesRead } = await handle.read(buf, done, st.size - done, done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return buf.subarray(0, done);
+    return await use(handle, st.size);
   } finally {
     await handle.close();
   }
