@@ -7,7 +7,6 @@ import { onlyUuids, uniqueViolation } from '../hosts/sql-helpers.ts';
 import { ImageDisabledError, ImageHasNoVersionError, ImageNotFoundError } from '../images/image-errors.ts';
 import { isValidImageName } from '../images/image-name.ts';
 import { lockImage, selectCurrentVersion } from '../images/image-store.ts';
-import { imageVersions } from '../images/images-table.ts';
 import { TaskAlreadyFinalError } from '../tasks/task-errors.ts';
 import { assertHostsReady, insertTasks } from '../tasks/task-queue.ts';
 import type { Actor, TasksService } from '../tasks/tasks-service.ts';
@@ -24,7 +23,8 @@ import {
 } from './multicast-rules.ts';
 import { OPEN_SESSION_STATES } from './multicast-states.ts';
 import { type MulticastSessionRow, multicastReceivers, multicastSessions } from './multicast-table.ts';
-import { createSessionRunner, type MulticastProgressEvent } from './runner/session-runner.ts';
+import { watchSessionProgress } from './runner/session-progress.ts';
+import { createSessionRunner } from './runner/session-runner.ts';
 
 export interface CreateSessionInput extends SessionSettings {
   readonly name: string;
@@ -89,37 +89,6 @@ async function sessionByName(db: Executor, name: string): Promise<MulticastSessi
   if (!row) throw new MulticastSessionNotFoundError(name);
   if (!OPEN_SESSION_STATES.includes(row.state)) throw new MulticastSessionFinishedError(row.state);
   return row;
-}
-
-/** A session's progress from its rows: what a subscriber sees before the sender speaks. */
-async function progressOfRows(db: Executor, session: MulticastSessionRow): Promise<MulticastProgressEvent> {
-  const receivers = await db
-    .select()
-    .from(multicastReceivers)
-    .where(eq(multicastReceivers.sessionId, session.id))
-    .orderBy(asc(multicastReceivers.hostId));
-  const [version] = session.imageVersionId
-    ? await db
-        .select({ blockCount: imageVersions.blockCount })
-        .from(imageVersions)
-        .where(eq(imageVersions.id, session.imageVersionId))
-    : [];
-  const blocksTotal = version?.blockCount ?? 0;
-  return {
-    sessionId: session.id,
-    state: session.state,
-    blocksTotal,
-    rateBytesPerSecond: 0,
-    receivers: receivers.map((r) => ({
-      hostId: r.hostId,
-      state: r.state,
-      blocksDone: r.blocksDone,
-      blocksTotal,
-      bytesDone: r.bytesDone,
-      lossPermille: 0,
-      failureReason: null,
-    })),
-  };
 }
 
 export function createMulticastService(deps: ServiceDeps, others: { tasks: TasksService }) {
@@ -293,27 +262,7 @@ export function createMulticastService(deps: ServiceDeps, others: { tasks: Tasks
     stopSenders: () => runner.stopAll(),
 
     /** The session's rows now, then live ones; undefined for an unknown session. */
-    async watchProgress(sessionId: string): Promise<AsyncIterable<MulticastProgressEvent> | undefined> {
-      const live = pubsub.subscribe('multicastProgress', { key: sessionId, bufferSize: 1 });
-      const [row] = await db.select().from(multicastSessions).where(eq(multicastSessions.id, sessionId));
-      if (!row) {
-        await live.return();
-        return undefined;
-      }
-      const first = runner.current(sessionId) ?? (await progressOfRows(db, row));
-      return (async function* () {
-        try {
-          yield first;
-          if (!OPEN_SESSION_STATES.includes(first.state)) return;
-          for await (const event of live) {
-            yield event;
-            if (!OPEN_SESSION_STATES.includes(event.state)) return;
-          }
-        } finally {
-          await live.return();
-        }
-      })();
-    },
+    watchProgress: (sessionId: string) => watchSessionProgress({ db, pubsub, runner }, sessionId),
 
     getSession: async (id: string) =>
       (await db.select().from(multicastSessions).where(eq(multicastSessions.id, id)))[0],

@@ -1,0 +1,120 @@
+/**
+ * GET /multicast/ticket over a real socket: the MULTICAST task's token gets the session ticket
+ * (the first request launches the session's sender on loopback); the same host gets the same
+ * receiver id again (resume); other task kinds are refused; a cancelled session ends the task.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  call,
+  checkIn,
+  createHost,
+  createImage,
+  randomDisk,
+  rawId,
+  seedImage,
+  startDeploy,
+  startTransferApp,
+  type TransferApp,
+  until,
+} from '../transfer/transfer-harness.ts';
+
+let a: TransferApp;
+let image: { id: string; name: string };
+let blockCount = 0;
+
+beforeAll(async () => {
+  a = await startTransferApp({ BRUME_MULTICAST_PORT_MIN: '47600', BRUME_MULTICAST_PORT_MAX: '47609' });
+  image = await createImage(a);
+  const disk = path.join(a.work, 'source.img');
+  randomDisk(disk, 4);
+  const manifest = await seedImage(a, image.id, image.name, disk);
+  blockCount = manifest.preserved.length + manifest.blocks.length;
+}, 60_000);
+afterAll(() => a?.close());
+
+async function startSession(hostIds: string[]) {
+  const res = await a.gql<{ startMulticast: { session: { id: string }; tasks: { id: string }[] } }>(
+    `mutation($i: StartMulticastInput!) { startMulticast(input: $i) { ... on StartMulticastSuccess { session { id } tasks { id } } } }`,
+    {
+      token: a.operator,
+      variables: { i: { hostIds, imageId: image.id, minReceivers: 1, maxWaitSeconds: 600 } },
+    },
+  );
+  return res.data!.startMulticast;
+}
+
+describe('GET /multicast/ticket', () => {
+  it('Given a checked-in MULTICAST task, then its ticket names the session slot, the blocks and the host as receiver; asked again, the same receiver id', async () => {
+    const host = await createHost(a);
+    const { session, tasks } = await startSession([host.id]);
+    const checked = await checkIn(a, host.mac);
+    expect(checked.task?.kind).toBe('MULTICAST');
+    const first = await call(a, 'GET', '/multicast/ticket', { token: checked.token, mac: host.mac });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    const ticket = first.body.ticket as Record<string, unknown>;
+    expect(ticket).toMatchObject({
+      group: '239.255.77.1',
+      dataPort: 47600,
+      controlPort: 47601,
+      senderAddress: '127.0.0.1',
+      blockCount,
+      dataMac: true,
+      receiverId: rawId(host.id).replaceAll('-', ''),
+    });
+    const again = await call(a, 'GET', '/multicast/ticket', { token: checked.token, mac: host.mac });
+    expect((again.body.ticket as Record<string, unknown>).receiverId).toBe(ticket.receiverId);
+    expect((again.body.ticket as Record<string, unknown>).receiverKey).toBe(ticket.receiverKey);
+
+    // When the session is cancelled, then the task is cancelled and the ticket is refused.
+    await a.gql('mutation($id: ID!) { cancelMulticastSession(input: { id: $id }) { __typename } }', {
+      token: a.operator,
+      variables: { id: session.id },
+    });
+    expect((await a.t.app.services.tasks.getTask(rawId(tasks[0]!.id)))?.state).toBe('CANCELLED');
+    const refused = await call(a, 'GET', '/multicast/ticket', { token: checked.token, mac: host.mac });
+    expect(refused.status).toBe(409);
+  }, 60_000);
+
+  it('Given a DEPLOY task token, then the ticket route refuses it as WRONG_TASK_KIND', async () => {
+    const host = await createHost(a);
+    await startDeploy(a, host.id, image.id);
+    const checked = await checkIn(a, host.mac);
+    const res = await call(a, 'GET', '/multicast/ticket', { token: checked.token, mac: host.mac });
+    expect([res.status, res.body.code]).toEqual([403, 'WRONG_TASK_KIND']);
+  });
+
+  it('Given no token, then 401', async () => {
+    const res = await call(a, 'GET', '/multicast/ticket');
+    expect(res.status).toBe(401);
+  });
+
+  it('Given a session whose image version has no manifest, then the ticket request fails the task with the reason', async () => {
+    const host = await createHost(a);
+    const bare = await createImage(a);
+    await a.t.app.services.images.publishImageVersion({
+      imageId: rawId(bare.id),
+      sizeBytes: 1 << 20,
+      storedBytes: 1 << 19,
+      blockCount: 1,
+      manifestHash: 'c'.repeat(64),
+    });
+    const res = await a.gql<{ startMulticast: { tasks: { id: string }[] } }>(
+      `mutation($i: StartMulticastInput!) { startMulticast(input: $i) { ... on StartMulticastSuccess { tasks { id } } } }`,
+      {
+        token: a.operator,
+        variables: { i: { hostIds: [host.id], imageId: bare.id, minReceivers: 1, maxWaitSeconds: 5 } },
+      },
+    );
+    const taskId = rawId(res.data!.startMulticast.tasks[0]!.id);
+    const checked = await checkIn(a, host.mac);
+    const refused = await call(a, 'GET', '/multicast/ticket', { token: checked.token, mac: host.mac });
+    expect([refused.status, refused.body.code]).toEqual([409, 'TASK_ENDED']);
+    await until(
+      async () => (await a.t.app.services.tasks.getTask(taskId))?.state === 'FAILED',
+      5000,
+      'FAILED',
+    );
+    expect((await a.t.app.services.tasks.getTask(taskId))?.failureReason).toMatch(/image is gone/);
+  });
+});
