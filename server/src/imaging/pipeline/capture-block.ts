@@ -9,7 +9,7 @@ import type { DiskReader } from '../layout-types.ts';
 import type { ChunkWriter, PutResult } from '../store/chunk-store.ts';
 import type { ChunkCodec, Slot } from './chunk-codec-pool.ts';
 
-export type ChunkSink = Pick<ChunkWriter, 'keep' | 'putEncoded'>;
+export type ChunkSink = Pick<ChunkWriter, 'keep' | 'putEncoded' | 'sharedBytesOk'>;
 
 export type CapturedBlock =
   | { readonly state: 'skipped' }
@@ -24,10 +24,15 @@ export interface CaptureBlockContext {
   readonly seen?: Map<string, Promise<PutResult>>;
 }
 
+/**
+ * `out` (an allocCompressedSlot), when given and the sink takes shared bytes (`sharedBytesOk`),
+ * receives the compressed frame: no allocation per block. Without it each frame is a new array.
+ */
 export async function captureBlock(
   ctx: CaptureBlockContext,
   block: Pick<PlannedBlock, 'offset' | 'length' | 'used'> & { readonly fs?: PlannedBlock['fs'] },
   slot: Slot,
+  out?: Slot,
 ): Promise<CapturedBlock> {
   await ctx.disk.readAt(slot.bytes, block.offset, block.length);
   zeroUnused(slot.bytes, block.length, block.used);
@@ -35,7 +40,7 @@ export async function captureBlock(
   const hash = await ctx.codec.digest(slot, block.length);
   const earlier = ctx.seen?.get(hash);
   if (earlier) return { state: 'deduplicated', hash, storedSize: (await earlier).storedSize };
-  const work = storeChunk(ctx, hash, slot, block.length);
+  const work = storeChunk(ctx, hash, slot, block.length, out);
   ctx.seen?.set(hash, work);
   const result = await work;
   return { state: result.added ? 'uploaded' : 'deduplicated', hash, storedSize: result.storedSize };
@@ -46,9 +51,14 @@ async function storeChunk(
   hash: string,
   slot: Slot,
   length: number,
+  out?: Slot,
 ): Promise<PutResult> {
   const kept = await ctx.sink.keep(hash);
   if (kept !== null) return kept;
+  if (out !== undefined && ctx.sink.sharedBytesOk === true && ctx.codec.compressInto !== undefined) {
+    const n = await ctx.codec.compressInto(slot, length, ctx.level, out);
+    return ctx.sink.putEncoded({ hash, compressed: out.bytes.subarray(0, n), size: length });
+  }
   const compressed = await ctx.codec.compress(slot, length, ctx.level);
   return ctx.sink.putEncoded({ hash, compressed, size: length });
 }

@@ -11,7 +11,13 @@ import { DEFAULT_ZSTD_LEVEL } from '../store/chunk-codec.ts';
 import type { PutResult } from '../store/chunk-store.ts';
 import { boundedRun, throwIfAborted } from './bounded-run.ts';
 import { type CaptureBlockContext, type CapturedBlock, captureBlock } from './capture-block.ts';
-import { allocSlot, type ChunkCodec, createCodec, type Slot } from './chunk-codec-pool.ts';
+import {
+  allocCompressedSlot,
+  allocSlot,
+  type ChunkCodec,
+  createCodec,
+  type Slot,
+} from './chunk-codec-pool.ts';
 import type { ImageStore } from './image-store.ts';
 import { buildManifest } from './manifest-builder.ts';
 import { type ProgressSink, ProgressTracker } from './progress.ts';
@@ -143,6 +149,7 @@ async function captureBlocks(
   const depth = Math.max(1, options.queueDepth ?? DEFAULT_QUEUE_DEPTH);
   const blockSize = plan.reduce((m, b) => Math.max(m, b.length), 1);
   const slots: Slot[] = [];
+  const outs: Slot[] = [];
   const captured: CapturedBlock[] = new Array(plan.length);
   await boundedRun(
     plan.length,
@@ -150,8 +157,9 @@ async function captureBlocks(
     async (index, runner) => {
       const block = plan[index] as PlannedBlock;
       slots[runner] ??= allocSlot(blockSize);
+      outs[runner] ??= allocCompressedSlot(blockSize);
       try {
-        captured[index] = await captureBlock(ctx, block, slots[runner] as Slot);
+        captured[index] = await captureBlock(ctx, block, slots[runner] as Slot, outs[runner]);
       } catch (error) {
         tracker.blockFailed({
           index,

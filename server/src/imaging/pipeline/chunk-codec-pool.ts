@@ -14,6 +14,7 @@ import { CorruptChunkError } from '../store/chunk-store.ts';
 /** zstd's decompression context: decodes straight into a block buffer (the simple API allocates). */
 const ZstdBinding = createRequire(import.meta.url)('zstd-napi/binding') as {
   DCtx: new () => { decompress(dst: Uint8Array, src: Uint8Array): number };
+  CCtx: new () => { compress(dst: Uint8Array, src: Uint8Array, level: number): number };
   compressBound(size: number): number;
 };
 
@@ -36,6 +37,11 @@ export function allocCompressedSlot(blockSize: number): Slot {
 export interface ChunkCodec {
   digest(slot: Slot, length: number): Promise<string>;
   compress(slot: Slot, length: number, level: number): Promise<Uint8Array>;
+  /**
+   * Optional: compresses into `out` (an allocCompressedSlot) and returns the frame's length, so a
+   * capture allocates nothing per block. Same frame as `compress`.
+   */
+  compressInto?(slot: Slot, length: number, level: number, out: Slot): Promise<number>;
   /** Decompresses into the slot, verifies the hash, returns the length; CorruptChunkError otherwise. */
   decode(hash: string, compressed: Uint8Array, slot: Slot): Promise<number>;
   close(): Promise<void>;
@@ -47,6 +53,10 @@ export class InlineCodec implements ChunkCodec {
   }
   async compress(slot: Slot, length: number, level: number): Promise<Uint8Array> {
     return encodeChunk(slot.bytes.subarray(0, length), level).compressed;
+  }
+  private readonly cctx = new ZstdBinding.CCtx();
+  async compressInto(slot: Slot, length: number, level: number, out: Slot): Promise<number> {
+    return this.cctx.compress(out.bytes, slot.bytes.subarray(0, length), level);
   }
   private readonly dctx = new ZstdBinding.DCtx();
 
@@ -142,6 +152,11 @@ export class WorkerCodec implements ChunkCodec {
 
   async compress(slot: Slot, length: number, level: number): Promise<Uint8Array> {
     return (await this.run('compress', { slot: slot.buffer, length, level })).compressed as Uint8Array;
+  }
+
+  async compressInto(slot: Slot, length: number, level: number, out: Slot): Promise<number> {
+    return (await this.run('compressInto', { slot: slot.buffer, length, level, out: out.buffer }))
+      .length as number;
   }
 
   async decode(hash: string, compressed: Uint8Array, slot: Slot): Promise<number> {

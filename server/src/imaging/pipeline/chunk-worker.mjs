@@ -36,6 +36,12 @@ function run(task) {
       // `out` owns its whole ArrayBuffer (slice copies into a fresh one).
       return { result: { compressed: out }, transfer: [out.buffer] };
     }
+    case 'compressInto': {
+      const out = new Uint8Array(task.out);
+      return {
+        result: { length: cctx.compress(out, new Uint8Array(task.slot, 0, task.length), task.level) },
+      };
+    }
     case 'decode': {
       const slot = new Uint8Array(task.slot);
       let length;

@@ -40,6 +40,11 @@ export interface ChunkWriter {
   put(data: Uint8Array): Promise<PutResult>;
   /** Stores a chunk produced by this process's encoder. */
   putEncoded(chunk: EncodedChunk): Promise<PutResult>;
+  /**
+   * True when putEncoded accepts `compressed` as a view of shared memory and is done reading it
+   * once its promise settles (the capture then reuses one buffer per block in flight).
+   */
+  readonly sharedBytesOk?: boolean;
   /** Stores compressed bytes from elsewhere (a client upload): decoded and verified first. */
   putCompressed(hash: string, compressed: Uint8Array): Promise<PutResult>;
   /**

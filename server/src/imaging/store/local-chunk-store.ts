@@ -30,6 +30,8 @@ import {
 
 const SUFFIX = '.zst';
 const MAX_PENDING = 64;
+/** keep() misses remembered for the write that follows (a hint: forgetting costs one lstat). */
+const MAX_SEEN_ABSENT = 4096;
 /** Directory fsyncs in flight during flush (libuv has 4 threads by default). */
 const DIR_SYNCS = 4;
 const FAN_OUT = /^[0-9a-f]{2}$/;
@@ -41,6 +43,8 @@ export interface LocalChunkStoreOptions {
 
 export class LocalChunkStore implements ChunkStore {
   readonly root: string;
+  /** putEncoded has written the bytes to a temp file when it resolves. */
+  readonly sharedBytesOk = true;
   private readonly level: number;
   /** Directories that gained a subdirectory made here, not yet handed to a batch to sync. */
   private readonly parentsToSync = new Set<string>();
@@ -56,6 +60,8 @@ export class LocalChunkStore implements ChunkStore {
    * was real when checked stays real (reads still check each file's real path, see readInside).
    */
   private readonly checkedDirs = new Set<string>();
+  /** Hashes keep() found absent, until their write (bounded: a capture keeps then writes). */
+  private readonly seenAbsent = new Set<string>();
   private rootMade = false;
   private failure: unknown;
 
@@ -161,7 +167,11 @@ export class LocalChunkStore implements ChunkStore {
     await this.committing.get(hash)?.catch(() => undefined);
     const path = await this.pathOf(hash);
     const st = path === null ? null : await lstatOrNull(path);
-    if (path === null || !st?.isFile()) return null;
+    if (path === null || !st?.isFile()) {
+      if (this.seenAbsent.size >= MAX_SEEN_ABSENT) this.seenAbsent.clear();
+      this.seenAbsent.add(hash);
+      return null;
+    }
     const now = new Date();
     await fs.utimes(path, now, now);
     return { hash, storedSize: st.size, added: false };
@@ -174,7 +184,10 @@ export class LocalChunkStore implements ChunkStore {
   }
 
   private async write(chunk: EncodedChunk): Promise<PutResult> {
-    if (await this.has(chunk.hash)) return this.existing(chunk.hash);
+    // keep() just found it absent (the capture's order): no second lstat. Should another writer
+    // store it meanwhile, the rename replaces identical bytes.
+    const absent = this.seenAbsent.delete(chunk.hash);
+    if (!absent && (await this.has(chunk.hash))) return this.existing(chunk.hash);
     const dir = (await this.dirOf(chunk.hash, true)) as string;
     // Backpressure: at most MAX_PENDING files wait for their commit (each holds a descriptor).
     while (this.committer.size >= MAX_PENDING) await this.committer.settled();
