@@ -24,6 +24,30 @@ describe('block map reducer', () => {
     expect(s.counts).toEqual({ pending: 7, skipped: 1, transferring: 0, written: 1, verified: 0, failed: 1 });
   });
 
+  it('given per-block events before the first counters, they are kept and shown once the size is known', () => {
+    // The agent may report block 1 written before its first cumulative counters size the map
+    let s = initialBlockMap(0);
+    s = blockMapReducer(s, { type: 'block', index: 1, state: 'written' });
+    s = blockMapReducer(s, { type: 'counters', blocksDone: 2, blocksTotal: 5 });
+    s = blockMapReducer(s, { type: 'block', index: 0, state: 'written' });
+    expect([0, 1, 2, 3, 4].map((i) => stateAt(s, i))).toEqual([
+      'written',
+      'written',
+      'pending',
+      'pending',
+      'pending',
+    ]);
+    expect(s.counts.transferring).toBe(0);
+  });
+
+  it('given a counters-only guess, the first exact event drops its transferring frontier', () => {
+    let s = blockMapReducer(initialBlockMap(6), { type: 'counters', blocksDone: 1, blocksTotal: 6 });
+    expect(stateAt(s, 1)).toBe('transferring');
+    s = blockMapReducer(s, { type: 'block', index: 4, state: 'written' });
+    expect(stateAt(s, 1)).toBe('pending');
+    expect(s.counts).toMatchObject({ transferring: 0, written: 2, pending: 4 });
+  });
+
   it('ignores out-of-range indexes and returns the same state for a no-op', () => {
     const s = initialBlockMap(4);
     expect(blockMapReducer(s, { type: 'block', index: 9, state: 'written' }).counts.pending).toBe(4);

@@ -24,6 +24,8 @@ export interface BlockMapState {
   readonly counts: Readonly<Record<BlockState, number>>;
   /** True once a per-block event arrived: counters then no longer move blocks. */
   readonly perBlock: boolean;
+  /** Per-block events that came before the first counters told the map's size (kept, replayed). */
+  readonly early?: readonly { index: number; state: BlockState }[];
 }
 
 export type BlockMapAction =
@@ -52,11 +54,31 @@ export function stateAt(s: BlockMapState, index: number): BlockState {
   return BLOCK_STATES[s.blocks[index] ?? 0] ?? 'pending';
 }
 
+const MAX_EARLY = 65_536;
+
+/**
+ * The first exact per-block event makes the counters' guess moot: its in-order "transferring"
+ * frontier is dropped (it would stay lit when the real events name other blocks).
+ */
+function dropGuessedFrontier(s: BlockMapState): BlockMapState {
+  if (s.perBlock) return s;
+  const at = s.blocks.indexOf(CODE.transferring);
+  if (at < 0) return s;
+  const blocks = s.blocks.slice();
+  blocks[at] = CODE.pending;
+  const counts = { ...s.counts, transferring: s.counts.transferring - 1, pending: s.counts.pending + 1 };
+  return { ...s, blocks, counts };
+}
+
 function applyUpdates(
-  s: BlockMapState,
+  given: BlockMapState,
   updates: readonly { index: number; state: BlockState }[],
   perBlock: boolean,
 ): BlockMapState {
+  if (perBlock && given.blocksTotal === 0 && updates.length > 0) {
+    return { ...given, early: [...(given.early ?? []), ...updates].slice(-MAX_EARLY) };
+  }
+  const s = perBlock ? dropGuessedFrontier(given) : given;
   let blocks: Uint8Array | null = null;
   const counts = { ...s.counts };
   for (const u of updates) {
@@ -71,7 +93,7 @@ function applyUpdates(
     counts[u.state] += 1;
   }
   if (blocks === null) return perBlock && !s.perBlock ? { ...s, perBlock } : s;
-  return { blocksTotal: s.blocksTotal, blocks, counts, perBlock: s.perBlock || perBlock };
+  return { ...s, blocks, counts, perBlock: s.perBlock || perBlock };
 }
 
 /** Counter-only servers: mark blocks in order so the map fills like a partclone bar. */
@@ -114,7 +136,11 @@ export function blockMapReducer(s: BlockMapState, a: BlockMapAction): BlockMapSt
       return applyUpdates(s, updates, true);
     }
     case 'counters': {
-      const sized = a.blocksTotal !== s.blocksTotal && a.blocksTotal > 0 ? initialBlockMap(a.blocksTotal) : s;
+      let sized = s;
+      if (a.blocksTotal !== s.blocksTotal && a.blocksTotal > 0) {
+        sized = initialBlockMap(a.blocksTotal);
+        if (s.early) sized = applyUpdates(sized, s.early, true);
+      }
       if (sized.perBlock) return sized;
       return fillFromCounters(sized, a.blocksDone, a.doneState ?? 'written');
     }

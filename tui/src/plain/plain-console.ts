@@ -9,10 +9,11 @@ import { sanitizeText } from '../ui/sanitize.ts';
 type Out = { write(s: string): unknown };
 
 export async function printConsoleSnapshot(port: ConsolePort, out: Out, follow: boolean): Promise<number> {
-  const [{ hosts, totalCount }, images, tasks] = await Promise.all([
+  const [{ hosts, totalCount }, images, tasks, store] = await Promise.all([
     port.loadHosts(),
     port.loadImages(),
     port.loadTasks(),
+    port.loadStore(),
   ]);
   const line = (s: string) => out.write(`${sanitizeText(s)}\n`);
   line(`hosts ${totalCount}`);
@@ -22,6 +23,11 @@ export async function printConsoleSnapshot(port: ConsolePort, out: Out, follow: 
     const cur = i.versions.find((v) => v.current);
     line(
       `image ${i.name} ${i.osType} versions=${i.versions.length} current=${formatBytes(cur?.sizeBytes)}${i.protected ? ' protected' : ''}`,
+    );
+  }
+  if (store) {
+    line(
+      `store used=${formatBytes(store.usedBytes)} free=${formatBytes(store.freeBytes)} chunks=${store.chunkCount ?? '-'} dedup-saved=${formatBytes(store.dedupSavedBytes)}`,
     );
   }
   line(`tasks ${tasks.length}`);

@@ -26,17 +26,25 @@ export function receiverProgress(
   const c = task?.counters;
   if (task && c && c.blocksTotal > 0) {
     const live = task.state === 'IN_PROGRESS' && rate ? ` ${formatRate(rate)}` : '';
-    return { state: task.state, progress: `${formatPercent(c.blocksDone, c.blocksTotal)}${live}` };
+    return { state: r.state, progress: `${formatPercent(c.blocksDone, c.blocksTotal)}${live}` };
   }
   const pct = r.blocksDone !== null && r.blocksTotal ? formatPercent(r.blocksDone, r.blocksTotal) : '—';
-  return { state: task?.state ?? r.state, progress: pct };
+  return { state: r.state, progress: pct };
 }
 
 /** Multicast sessions, each followed by one row per receiver, live from its task's progress. */
 export function MulticastPane({ data, ui, width, height }: MulticastPaneProps) {
   const rows: TableRow[] = [];
   for (const s of data.multicast) {
-    rows.push({ key: s.id, cells: [s.name, s.imageName ?? '—', s.state, `${s.receivers.length} receivers`] });
+    rows.push({
+      key: s.id,
+      cells: [
+        s.name,
+        s.imageName ?? '—',
+        s.state,
+        `${s.receivers.length} receiver${s.receivers.length === 1 ? '' : 's'}`,
+      ],
+    });
     for (const r of s.receivers) {
       const transfer = r.taskId === null ? undefined : data.transfers[r.taskId];
       const rate = transfer ? displayRate(transfer) : null;
