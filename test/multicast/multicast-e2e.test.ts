@@ -74,4 +74,43 @@ describe.skipIf(e2eSkipReason !== null)('multicast deploy through the server and
     expect(watch.events.some((ev) => ev.state === 'RUNNING' && ev.receivers.length === RECEIVERS)).toBe(true);
     await watch.close();
   }, 300_000);
+
+  it('Given a named session, when a host joins it by name through GraphQL and its client checks in, then the host receives the image', async () => {
+    const [host] = await makeTargets(e, 1);
+    const name = `e2e-room-${process.pid}`;
+    const created = await e.a.gql<{
+      createMulticastSession: { __typename: string; session?: { id: string } };
+    }>(
+      `mutation($i: CreateMulticastSessionInput!) { createMulticastSession(input: $i) { __typename
+        ... on CreateMulticastSessionSuccess { session { id } } } }`,
+      {
+        token: e.a.operator,
+        variables: { i: { name, imageId: e.image.id, minReceivers: 1, maxWaitSeconds: 30 } },
+      },
+    );
+    expect(created.data?.createMulticastSession.__typename).toBe('CreateMulticastSessionSuccess');
+    const joined = await e.a.gql<{ joinMulticastSession: { __typename: string; task?: { id: string } } }>(
+      `mutation($i: JoinMulticastSessionInput!) { joinMulticastSession(input: $i) { __typename
+        ... on JoinMulticastSessionSuccess { task { id } } } }`,
+      { token: e.a.operator, variables: { i: { sessionName: name.toUpperCase(), hostId: host!.id } } },
+    );
+    expect(joined.data?.joinMulticastSession.__typename).toBe('JoinMulticastSessionSuccess');
+
+    const run = await runClientIn(e, 1, host!).done;
+
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const taskId = rawId(joined.data!.joinMulticastSession.task!.id);
+    await until(
+      async () => (await e.a.t.app.services.tasks.getTask(taskId))?.state === 'COMPLETE',
+      20_000,
+      'COMPLETE',
+    );
+    expect(badBlocksOnDisk(host!.disk, sessionBlocks(e.manifest))).toEqual([]);
+    const sessionId = rawId(created.data!.createMulticastSession.session!.id);
+    await until(
+      async () => (await e.a.t.app.services.multicast.getSession(sessionId))?.state === 'COMPLETE',
+      20_000,
+      'session COMPLETE',
+    );
+  }, 240_000);
 });
