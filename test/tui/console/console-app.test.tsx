@@ -199,7 +199,7 @@ describe('console: store and multicast', () => {
     const { stdin } = start(port);
     await waitFor(() => frame().includes('4321 chunks'), 'store line');
     expect(frame()).toMatch(/Store\s+12 GiB used\s+88 GiB free\s+4321 chunks/);
-    expect(frame()).toMatch(/Images\s+1 images\s+0 versions\s+dedup saves 3 GiB/);
+    expect(frame()).toMatch(/Images\s+1 image\s+0 versions\s+dedup saves 3 GiB/);
     stdin.write('i');
     await waitFor(() => frame().includes('win11'), 'images pane');
     expect(frame()).toContain('3 GiB (75%)');

@@ -191,7 +191,7 @@ describe.skipIf(!hasFixture)('one machine, both faces, in tmux', () => {
     });
     sessions.push(console);
     const dashboard = await console.waitForText(/Store .* used .* free .* chunks/, 30_000);
-    expect(dashboard).toMatch(/Images\s+1 images\s+1 versions\s+dedup saves/);
+    expect(dashboard).toMatch(/Images\s+1 image\s+1 version\s+dedup saves/);
     await console.sendKeys(['h']);
     await console.waitForText('Last seen', 10_000);
     await waitForSubscriptions(a.base, 4); // hosts, tasks, images, audit (ADMIN)

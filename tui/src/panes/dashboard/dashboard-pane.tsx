@@ -18,9 +18,11 @@ export function storeLine(store: StoreStats | null): string {
   return store?.chunkCount == null ? room : `${room}   ${store.chunkCount} chunks`;
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** Images and versions, then what deduplication saves over storing each version alone. */
 export function imagesLine(images: number, versions: number, store: StoreStats | null): string {
-  const counts = `Images    ${images} images   ${versions} versions`;
+  const counts = `Images    ${plural(images, 'image')}   ${plural(versions, 'version')}`;
   return store?.dedupSavedBytes == null
     ? counts
     : `${counts}   dedup saves ${formatBytes(store.dedupSavedBytes)}`;
