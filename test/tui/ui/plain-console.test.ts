@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { printConsoleSnapshot } from '../../../tui/src/plain/plain-console.ts';
+import { host, MemoryConsolePort, task } from '../support/memory-console-port.ts';
+
+describe('plain console output (stdout not a TTY)', () => {
+  it('given hosts, tasks and store figures, prints one plain line each, names escaped, no escape sequences', async () => {
+    // Given
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'lab-01'), host('2', 'evil\x1b[2J', { pending: true })];
+    port.tasks = [
+      task('t1', '1', { counters: { blocksDone: 50, blocksTotal: 100, bytesDone: 50, bytesTotal: 100 } }),
+    ];
+    port.store = {
+      usedBytes: 2 * 1024 ** 3,
+      freeBytes: 1024 ** 3,
+      chunkCount: 7,
+      dedupSavedBytes: 1024 ** 2,
+    };
+    let out = '';
+
+    // When
+    const code = await printConsoleSnapshot(port, { write: (s: string) => (out += s) }, false);
+
+    // Then
+    expect(code).toBe(0);
+    const lines = out.trimEnd().split('\n');
+    expect(lines).toContain('hosts 2');
+    expect(lines).toContain('host evil\\x1b[2J 52:54:00:00:00:02 pending');
+    expect(lines).toContain('store used=2 GiB free=1 GiB chunks=7 dedup-saved=1 MiB');
+    expect(lines.some((l) => /^task DEPLOY pc-1 win11 IN_PROGRESS 50\.0%$/.test(l))).toBe(true);
+    expect(out.includes('\x1b')).toBe(false);
+  });
+});
