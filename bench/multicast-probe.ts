@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const n = Number(values.receivers);
   const topo = new Topology();
   try {
-    topo.up(n, values.loss, '1gbit');
+    topo.up(n, values.loss, '1gbit', false);
     const prof = values.prof;
     if (prof) mkdirSync(prof, { recursive: true });
     const s = startSession(topo, image, {
@@ -81,7 +81,15 @@ async function main(): Promise<void> {
     const tx0 = topo.txBytes('s');
     const t0 = performance.now();
     s.startSender();
-    const codes = await Promise.all([s.sender.exited, ...s.receivers.map((r) => r.exited)]);
+    const exits: number[] = [];
+    const stamp = (i: number) => (c: number) => {
+      exits[i] = performance.now();
+      return c;
+    };
+    const codes = await Promise.all([
+      s.sender.exited.then(stamp(0)),
+      ...s.receivers.map((r, i) => r.exited.then(stamp(i + 1))),
+    ]);
     const seconds = (performance.now() - t0) / 1000;
     const rep = s.sender.report ?? {};
     const out = {
@@ -91,6 +99,8 @@ async function main(): Promise<void> {
       mbit: Math.round((storedBytes * 8) / 1e6 / seconds),
       wireRatio: Math.round(((topo.txBytes('s') - tx0) / storedBytes) * 1000) / 1000,
       runningMs: rep.runningMs,
+      /** Seconds from the sender's exit to each receiver's (its last done-map sync, then close). */
+      receiverTailS: exits.slice(1).map((t) => Math.round((t - (exits[0] ?? 0)) / 100) / 10),
       datagramsSent: rep.datagramsSent,
       repairPct: Math.round((1000 * Number(rep.repairBytesSent ?? 0)) / storedBytes) / 10,
       senderCpu: rep.cpu,

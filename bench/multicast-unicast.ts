@@ -67,7 +67,7 @@ export async function unicastToTargets(
   const topo = new Topology();
   let driver: ChildProcess | null = null;
   try {
-    topo.up(targets, 0, linkRate);
+    topo.up(targets, 0, linkRate, false);
     log('server in the sender namespace: start, capture the image through it (untimed)');
     driver = spawn(
       'ip',

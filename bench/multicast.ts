@@ -139,7 +139,7 @@ async function brume(image: TestImage, receivers: number, loss: number, o: Optio
   const work = { ...image, dir: WORK };
   const topo = new Topology();
   try {
-    topo.up(receivers, loss, o.linkRate);
+    topo.up(receivers, loss, o.linkRate, false);
     const txBefore = topo.txBytes('s');
     const rateCap = (o.rateMbit * 1e6) / 8;
     const s = startSession(topo, work, {

@@ -2,10 +2,12 @@
  * The wire codec as a specification: every message round-trips, and no byte string, however
  * random, truncated or oversized, makes the decoder throw: it returns a typed WireError.
  */
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checkFrameMac,
+  computeMac,
   DATA_BODY_FIXED_BYTES,
   decodeBody,
   defaultFragmentSize,
@@ -202,6 +204,22 @@ describe('multicast wire codec', () => {
     beacon.copy(big);
     big.writeUInt16BE(MTU_DATAGRAM_BYTES + 1 - HEADER_BYTES - MAC_BYTES, 6);
     expect(decode(big, null)).toMatchObject({ code: 'OVERSIZED' });
+  });
+
+  it('Given any key and message parts, when MACed, then the result is HMAC-SHA256 truncated to 16 bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 100 }),
+        fc.array(fc.uint8Array({ maxLength: 3000 }), { maxLength: 4 }),
+        (k, parts) => {
+          const h = createHmac('sha256', k);
+          for (const p of parts) h.update(p);
+          expect(computeMac(k, ...parts).equals(h.digest().subarray(0, 16))).toBe(true);
+          expect(computeMac(k, ...parts).equals(computeMac(Buffer.from(k), Buffer.concat(parts)))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('Given a datagram signed with another key, when checked, then BAD_MAC', () => {

@@ -56,9 +56,10 @@ export class Topology {
   readonly prefix = `brmc-${process.pid}-${counter++}`;
   private readonly procs = new Set<ChildProcess>();
 
-  up(receivers: number, loss: string | number = 0, linkRate?: string): void {
+  /** `forger: false` (benchmarks): no forger port, the anchor's topology exactly. */
+  up(receivers: number, loss: string | number = 0, linkRate?: string, forger = true): void {
     execFileSync(SCRIPT, ['up', this.prefix, String(receivers), String(loss)], {
-      env: { ...process.env, LINK_RATE: linkRate ?? '' },
+      env: { ...process.env, LINK_RATE: linkRate ?? '', NO_FORGER: forger ? '' : '1' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }

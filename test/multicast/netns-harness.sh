@@ -6,6 +6,8 @@
 #                        LOSS: one percentage for every receiver link, or a list "5,0,5" (one per
 #                        receiver): nftables drops that share of UDP arriving at the receiver.
 #                        LINK_RATE=1gbit adds a tbf on both ends of every port (a GbE switch).
+#                        NO_FORGER=1 leaves the forger out (the benchmarks: the anchor's topology
+#                        has no such port, and the bridge floods every datagram to every port).
 #   down PREFIX          removes every namespace named PREFIX-* (idempotent).
 #   run N [LOSS] -- CMD  up with PREFIX=brmc-<pid>, runs CMD with BRMC_PREFIX set, always down.
 # The 198.18.0.0/24 addresses exist only inside these namespaces; nothing touches the root
@@ -62,7 +64,7 @@ up() {
   ip -n "$prefix-hub" link add brmcbr type bridge mcast_snooping 0
   ip -n "$prefix-hub" link set brmcbr up
   host "$prefix" s 198.18.0.1 0
-  host "$prefix" f 198.18.0.250 0
+  [[ ${NO_FORGER:-} == 1 ]] || host "$prefix" f 198.18.0.250 0
   for ((i = 1; i <= n; i++)); do host "$prefix" "r$i" "198.18.0.$((10 + i))" "$(loss_for "$loss" "$i")"; done
   trap - ERR
 }

@@ -118,6 +118,8 @@ export class DataIntake {
     try {
       for (let next = this.queue.shift(); next && !this.stopped; next = this.queue.shift()) {
         await this.verify(next.index, next.stored);
+        // Written or refused: the sink holds no reference to it any more (its promise resolved).
+        this.r.reassembler.release(next.stored);
       }
     } finally {
       this.verifying = false;

@@ -60,7 +60,10 @@ export class MulticastReceiver implements ReceiverContext {
     this.groupKey = Buffer.from(t.groupKey, 'hex');
     this.receiverId = Buffer.from(t.receiverId, 'hex');
     this.receiverKey = Buffer.from(t.receiverKey, 'hex');
-    this.reassembler = new Reassembler(this.o.maxPartialBytes, t.fragmentSize);
+    let maxStored = 0;
+    for (let i = 0; i < this.o.sink.blockCount; i++)
+      maxStored = Math.max(maxStored, this.o.sink.storedSize(i));
+    this.reassembler = new Reassembler(this.o.maxPartialBytes, t.fragmentSize, maxStored);
     this.intake = new DataIntake(this);
   }
 
