@@ -2,21 +2,23 @@
  * Capture routes: which chunks are missing, block uploads (staged, verified before storing),
  * and the commit that publishes the version whole or not at all.
  */
-import { promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { normalizeMac } from '../hosts/mac-address.ts';
 import {
+  boundedRun,
   CorruptChunkError,
-  decodeChunk,
   InvalidManifestError,
   isChunkHash,
   manifestDigest,
+  type PutResult,
   parseManifest,
   referencedHashes,
   UnsupportedManifestVersionError,
 } from '../imaging/index.ts';
 import type { TaskRow } from '../tasks/tasks-table.ts';
-import { MIB, readBody, readJson, sendJson, streamBodyToFile } from './http-io.ts';
+import { MIB, readBody, readJson, readSharedBody, sendJson } from './http-io.ts';
 import { missingBody } from './request-schemas.ts';
+import { tokenDigest } from './task-token.ts';
 import type { TransferCore } from './transfer-core.ts';
 import { isNoSpace, TransferError } from './transfer-errors.ts';
 import type { TransferStore } from './transfer-store.ts';
@@ -58,9 +60,14 @@ export async function handleMissing(
   const writer = store.writer(task.id);
   const missing: string[] = [];
   const present: Record<string, number> = {};
-  for (const hash of hashes) {
-    const kept = await writer.chunks.keep(hash);
-    if (kept) present[hash] = kept.storedSize;
+  // A few store look-ups at once: each is several file-system calls on libuv's thread pool.
+  const kept = new Array<PutResult | null>(hashes.length);
+  await boundedRun(hashes.length, 8, async (i) => {
+    kept[i] = await writer.chunks.keep(hashes[i] as string);
+  });
+  for (const [i, hash] of hashes.entries()) {
+    const k = kept[i];
+    if (k) present[hash] = k.storedSize;
     else missing.push(hash);
   }
   sendJson(res, 200, { missing, present });
@@ -83,35 +90,34 @@ export async function handleBlockPut(
   if (!isChunkHash(hash)) throw new TransferError('INVALID_REQUEST', 'not a chunk hash');
   const index = intHeader(req, 'brume-block') ?? -1;
   const release = core.slots.take(task.id);
-  const staged = await store.stagingFile(task.id, hash);
+  // Bodies are held in memory (no staging file to write, read back and remove) under a byte
+  // budget shared by every capture: past it a request waits before its body is read.
+  const declared = intHeader(req, 'content-length');
+  const unbudget = await core.uploadBudget.take(declared ?? MAX_BLOCK_BODY);
+  let compressed: Uint8Array | null = null;
   try {
+    compressed = await readSharedBody(req, MAX_BLOCK_BODY, core.bodyBuffers);
+    let size: number;
     try {
-      await streamBodyToFile(req, staged, MAX_BLOCK_BODY);
+      size = await core.verifier.verify(hash, compressed);
     } catch (err) {
-      if (isNoSpace(err)) throw await storageFull(core, store, task, `receiving block ${index}`);
+      if (err instanceof CorruptChunkError) throw new TransferError('HASH_MISMATCH', err.message, { hash });
       throw err;
     }
-    const result = await core.verify.run(async () => {
-      const compressed = await fs.readFile(staged);
-      let size: number;
-      try {
-        size = decodeChunk(hash, compressed).length;
-      } catch (err) {
-        if (err instanceof CorruptChunkError) throw new TransferError('HASH_MISMATCH', err.message, { hash });
-        throw err;
-      }
-      try {
-        return { ...(await store.writer(task.id).chunks.putEncoded({ hash, compressed, size })), size };
-      } catch (err) {
-        if (isNoSpace(err)) throw await storageFull(core, store, task, `storing block ${index}`);
-        throw err;
-      }
-    });
-    if (index >= 0) core.hub.blockStored(task.id, index, result.size);
+    let result: PutResult;
+    try {
+      result = await store.writer(task.id).chunks.putEncoded({ hash, compressed, size });
+    } catch (err) {
+      if (isNoSpace(err)) throw await storageFull(core, store, task, `storing block ${index}`);
+      throw err;
+    }
+    if (index >= 0) core.hub.blockStored(task.id, index, size);
     sendJson(res, result.added ? 201 : 200, { hash, storedSize: result.storedSize, added: result.added });
   } finally {
+    // Verified and written (or refused): nothing holds the body any more.
+    if (compressed) core.bodyBuffers.give(compressed);
+    unbudget();
     release();
-    await fs.rm(staged, { force: true });
   }
 }
 
@@ -129,12 +135,62 @@ async function parseCommitted(req: IncomingMessage, imageName: string) {
   }
 }
 
+/**
+ * Answers of successful commits by token digest, so a commit whose reply was lost can be sent
+ * again: the same manifest from the same token and MAC gets the same answer (the token itself no
+ * longer opens the task, which ended with the commit). Kept for a while, in memory.
+ */
+const answers = new Map<string, { mac: string; digest: string; answer: CommitAnswer; at: number }>();
+const ANSWER_KEEP_MS = 15 * 60_000;
+
+interface CommitAnswer {
+  readonly version: number;
+  readonly versionId: string;
+  readonly manifestDigest: string;
+}
+
+function bearerDigest(req: IncomingMessage): string | null {
+  const header = req.headers.authorization ?? '';
+  return header.startsWith('Bearer ') ? tokenDigest(header.slice(7).trim()) : null;
+}
+
+/** True when this request repeats a commit that already succeeded (and was answered again). */
+async function repeatedCommit(core: TransferCore, req: IncomingMessage, res: ServerResponse) {
+  const key = bearerDigest(req);
+  const earlier = key === null ? undefined : answers.get(key);
+  const macHeader = req.headers['brume-mac'];
+  const mac = typeof macHeader === 'string' ? normalizeMac(macHeader) : undefined;
+  if (!earlier || earlier.mac !== mac) return false;
+  const body = await readBody(req, MAX_MANIFEST_BODY);
+  let digest: string | null = null;
+  try {
+    digest = manifestDigest(parseManifest(body.toString('utf8'), 'upload'));
+  } catch {
+    // Not the same manifest: refused below like any use of an ended task's token.
+  }
+  if (digest !== earlier.digest) {
+    throw new TransferError('TASK_ENDED', 'the task is complete', { state: 'COMPLETE' });
+  }
+  await core.auth.audit(req, earlier.mac, 'commit', null, 'OK');
+  sendJson(res, 200, earlier.answer);
+  return true;
+}
+
+function remember(req: IncomingMessage, mac: string, answer: CommitAnswer) {
+  const key = bearerDigest(req);
+  if (key === null) return;
+  const at = Date.now();
+  for (const [k, v] of answers) if (at - v.at > ANSWER_KEEP_MS) answers.delete(k);
+  answers.set(key, { mac, digest: answer.manifestDigest, answer, at });
+}
+
 export async function handleCommit(
   core: TransferCore,
   store: TransferStore,
   req: IncomingMessage,
   res: ServerResponse,
 ) {
+  if (await repeatedCommit(core, req, res)) return;
   const { task, mac } = await core.session(req, 'commit', CAPTURE);
   const image = await captureImage(core, task);
   const manifest = await parseCommitted(req, image.name);
@@ -177,14 +233,12 @@ export async function handleCommit(
       manifest,
       createdById: task.createdById,
     });
+    const answer = { version: version.number, versionId: version.id, manifestDigest: version.manifestHash };
+    remember(req, mac, answer);
     await core.move(task.id, 'COMPLETE');
     await core.auth.audit(req, mac, 'commit', task.id, 'OK');
     await store.release(task.id);
-    sendJson(res, 200, {
-      version: version.number,
-      versionId: version.id,
-      manifestDigest: version.manifestHash,
-    });
+    sendJson(res, 200, answer);
   } finally {
     committing.delete(image.id);
   }

@@ -1,9 +1,7 @@
 /** Body reading with limits and JSON/error responses for the data plane's Node handlers. */
-import { createWriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
+import type { SharedBuffers } from './limits.ts';
 import { TransferError } from './transfer-errors.ts';
 
 export const KIB = 1024;
@@ -53,19 +51,39 @@ export async function readJson<T>(req: IncomingMessage, limit: number, schema: z
   return parsed.data;
 }
 
-/** Streams the body into `path` (created exclusively), refusing past `limit` bytes. */
-export async function streamBodyToFile(req: IncomingMessage, path: string, limit: number): Promise<number> {
+/**
+ * Reads a block body into a buffer from `buffers` (SharedArrayBuffer-backed: the codec workers
+ * verify it in place, no copy), sized by Content-Length when declared; refuses past `limit` bytes.
+ * The caller gives the buffer back when done.
+ */
+export async function readSharedBody(
+  req: IncomingMessage,
+  limit: number,
+  buffers: SharedBuffers,
+): Promise<Uint8Array> {
   if (declaredTooLarge(req, limit)) throw tooLarge(limit);
-  let size = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      if (size > limit) done(tooLarge(limit));
-      else done(null, chunk);
-    },
-  });
-  await pipeline(req, counter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
-  return size;
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (!Number.isSafeInteger(declared)) {
+    const whole = await readBody(req, limit);
+    const out = buffers.take(whole.length);
+    out.set(whole);
+    return out;
+  }
+  const out = buffers.take(declared);
+  let at = 0;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      if (at + chunk.length > declared)
+        throw new TransferError('INVALID_REQUEST', 'body longer than declared');
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    if (at !== declared) throw new TransferError('INVALID_REQUEST', 'body shorter than declared');
+  } catch (error) {
+    buffers.give(out);
+    throw error;
+  }
+  return out;
 }
 
 export function sendJson(

@@ -2,11 +2,15 @@
 import type { TaskType } from '../tasks/task-kinds.ts';
 import type { TaskState } from '../tasks/task-state-machine.ts';
 import type { TaskRow } from '../tasks/tasks-table.ts';
+import { ByteBudget, Semaphore, SharedBuffers, Slots } from './limits.ts';
 import { createProgressHub, type ProgressHub } from './progress-hub.ts';
 import { TOKEN_TTL_MS } from './task-token.ts';
 import { createTokenAuth, type TaskSession, type TokenAuth } from './token-auth.ts';
 import type { TransferDeps, TransferOptions } from './transfer-deps.ts';
 import { TransferError } from './transfer-errors.ts';
+import { UploadVerifier } from './upload-verifier.ts';
+
+export { ByteBudget, Semaphore, Slots };
 
 /** Task kinds the client agent runs; check-in hands out tokens for these only. */
 export const CLIENT_TASK_TYPES: readonly TaskType[] = [
@@ -21,54 +25,18 @@ export const CLIENT_TASK_TYPES: readonly TaskType[] = [
 ];
 export const DEPLOY_TYPES: readonly TaskType[] = ['DEPLOY', 'DEPLOY_WITHOUT_SNAPINS', 'MULTICAST'];
 
-/** A counting semaphore that refuses instead of queueing (for per-task request limits). */
-export class Slots {
-  private readonly used = new Map<string, number>();
-  private readonly max: number;
-  constructor(max: number) {
-    this.max = max;
-  }
-  take(key: string): () => void {
-    const n = this.used.get(key) ?? 0;
-    if (n >= this.max) throw new TransferError('BUSY', `more than ${this.max} concurrent block requests`);
-    this.used.set(key, n + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.used.get(key) ?? 1) - 1;
-      if (left <= 0) this.used.delete(key);
-      else this.used.set(key, left);
-    };
-  }
-}
-
-/** A counting semaphore that queues (for CPU-heavy verification). */
-export class Semaphore {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-  constructor(size: number) {
-    this.free = size;
-  }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    }
-  }
-}
-
 export function createTransferCore(deps: TransferDeps, options: TransferOptions = {}) {
   const ttlMs = options.tokenTtlMs ?? TOKEN_TTL_MS;
   const auth: TokenAuth = createTokenAuth(deps, ttlMs);
   const hub: ProgressHub = createProgressHub(deps, options.publishEveryMs ?? 100);
   const slots = new Slots(options.maxBlockRequestsPerTask ?? 16);
-  const verify = new Semaphore(options.maxVerifications ?? 4);
+  const verifier = new UploadVerifier({
+    workers: options.verifyWorkers ?? 1,
+    max: options.maxVerifications ?? 4,
+  });
+  const uploadBytes = options.uploadMemoryBytes ?? 96 * 1024 * 1024;
+  const uploadBudget = new ByteBudget(uploadBytes);
+  const bodyBuffers = new SharedBuffers(16 * 1024 * 1024);
 
   const onFinal: ((taskId: string) => Promise<void>)[] = [];
 
@@ -101,7 +69,7 @@ export function createTransferCore(deps: TransferDeps, options: TransferOptions 
     return s;
   }
 
-  return { deps, ttlMs, auth, hub, slots, verify, move, session, onFinal };
+  return { deps, ttlMs, auth, hub, slots, verifier, uploadBudget, bodyBuffers, move, session, onFinal };
 }
 
 export type TransferCore = ReturnType<typeof createTransferCore>;

@@ -25,5 +25,13 @@ export interface TransferOptions {
   readonly tokenTtlMs?: number;
   readonly maxBlockRequestsPerTask?: number;
   readonly maxVerifications?: number;
+  /** Codec worker threads verifying uploads (default 1: ~15 MiB each; 0 verifies on the main thread). */
+  readonly verifyWorkers?: number;
+  /** Upload bodies held in memory at once, all tasks together (default 96 MiB). */
+  readonly uploadMemoryBytes?: number;
   readonly publishEveryMs?: number;
+  /** How often leases are swept while the server runs (default 15 s). */
+  readonly leaseSweepMs?: number;
+  /** How long past its expiry a lease is kept for the client to come back (default: the token lifetime). */
+  readonly leaseGraceMs?: number;
 }

@@ -1,9 +1,8 @@
 /**
  * The image store as the data plane uses it: one shared reader, one writer per capture (so a
- * capture's flush and a failed fsync concern that capture only), and a staging directory per
- * capture for upload bodies, emptied at start (a killed server leaves partial bodies there).
+ * capture's flush and a failed fsync concern that capture only). Upload bodies are held in memory
+ * (capture-handlers.ts); the `staging/` directory of servers before that is removed at start.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { type LocalImageStore, openLocalStore } from '../imaging/index.ts';
@@ -37,14 +36,6 @@ export class TransferStore {
       this.writers.set(taskId, store);
     }
     return store;
-  }
-
-  /** A fresh staging file path for one upload of `taskId`. */
-  async stagingFile(taskId: string, hash: string): Promise<string> {
-    await this.ready;
-    const dir = join(this.root, STAGING, taskId);
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    return join(dir, `${hash}.${randomBytes(6).toString('hex')}.part`);
   }
 
   /** Forgets the capture's writer and removes its staging directory. */

@@ -119,7 +119,7 @@ describe('server faults', () => {
     }
   }, 300_000);
 
-  it('Given a store on a small tmpfs, when a capture fills it, then the task fails with a reason, the server stays up, staging is removed and the older version still verifies', async () => {
+  it('Given a store on a small tmpfs, when a capture fills it, then the task fails with a reason, the server stays up, no partial upload is left and the older version still verifies', async () => {
     const { s, imagesDir } = await server('full', '24m');
     const storeSeenByServer = `/proc/${s.process.pid}/root${imagesDir}`;
     // Given an earlier version that fits
@@ -146,7 +146,9 @@ describe('server faults', () => {
     expect(t?.failureReason).toMatch(/image store full/);
     expect(Date.now() - started).toBeLessThan(60_000);
     expect((await fetch(`${s.base}/healthz`)).status).toBe(200);
-    expect(fs.readdirSync(path.join(storeSeenByServer, 'staging'))).toEqual([]);
+    // Upload bodies live in memory; a staging directory is only a leftover of older servers.
+    const staging = path.join(storeSeenByServer, 'staging');
+    expect(fs.existsSync(staging) ? fs.readdirSync(staging) : []).toEqual([]);
     expect(await versions(s, image.id)).toHaveLength(1);
     // Read through the server's mount namespace: the engine's store refuses paths that resolve
     // elsewhere, so each chunk file is decoded and hash-checked here directly.

@@ -1,8 +1,14 @@
 /**
- * The client side of the data plane (server/src/transfer/PROTOCOL.md): fetch with the task token
- * and MAC, typed errors from `{code, message}` bodies, and retries with backoff on connection
- * errors and 429/502/503/504 within a window (a restarting server comes back within it).
+ * The client side of the data plane (server/src/transfer/PROTOCOL.md): requests with the task token
+ * and MAC over node:http with a keep-alive agent (several block requests in flight on reused
+ * connections, no per-request connection set-up, bodies written and read without the extra copies
+ * and stream machinery of fetch), typed errors from `{code, message}` bodies, and retries with
+ * backoff on connection errors and 429/502/503/504 within a window (a restarting server comes
+ * back within it).
  */
+import { setMaxListeners } from 'node:events';
+import http from 'node:http';
+import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export class TransferClientError extends Error {
@@ -24,6 +30,8 @@ export function isTaskEnded(error: unknown): error is TransferClientError {
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
+/** Sockets kept per server: above the blocks a transfer keeps in flight (tuning.ts). */
+const MAX_SOCKETS = 16;
 
 export interface TransferClientOptions {
   readonly server: string;
@@ -44,18 +52,31 @@ export interface RequestOptions {
   readonly noRetry?: boolean;
 }
 
+/** A response read whole: status, headers, body bytes. */
+interface RawResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Uint8Array;
+}
+
 export class TransferClient {
   readonly base: string;
   readonly mac: string;
   token: string | null = null;
   private readonly retryWindowMs: number;
   private readonly onBlockBytes: ((bytes: number) => void) | undefined;
+  private readonly url: URL;
+  private readonly agent: http.Agent;
 
   constructor(options: TransferClientOptions) {
     this.base = options.server.replace(/\/+$/, '');
     this.mac = options.mac;
     this.retryWindowMs = options.retryWindowMs ?? 120_000;
     this.onBlockBytes = options.onBlockBytes;
+    this.url = new URL(this.base);
+    const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS, scheduling: 'lifo' as const };
+    this.agent =
+      this.url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -66,31 +87,31 @@ export class TransferClient {
     };
   }
 
-  /** One request with retries; resolves the Response of a 2xx, throws TransferClientError otherwise. */
-  async request(path: string, options: RequestOptions = {}): Promise<Response> {
+  /** One request with retries; the whole 2xx response, or a TransferClientError. */
+  private async exchange(path: string, options: RequestOptions): Promise<RawResponse> {
     const started = Date.now();
     let delay = 200;
+    const payload =
+      options.json !== undefined ? Buffer.from(JSON.stringify(options.json)) : toBuffer(options.body);
+    const headers = this.headers({
+      ...(options.json !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(options.body ? { 'content-type': 'application/zstd' } : {}),
+      ...options.headers,
+    });
+    const method = options.method ?? (payload ? 'POST' : 'GET');
+    // Each request in flight listens on the signal: a transfer keeps more than ten in flight.
+    if (options.signal) setMaxListeners(4 * MAX_SOCKETS, options.signal);
     for (;;) {
       options.signal?.throwIfAborted();
-      let res: Response | null = null;
+      let res: RawResponse | null = null;
       let failure: unknown = null;
       try {
-        res = await fetch(`${this.base}${path}`, {
-          method: options.method ?? (options.json !== undefined || options.body ? 'POST' : 'GET'),
-          headers: this.headers({
-            ...(options.json !== undefined ? { 'content-type': 'application/json' } : {}),
-            ...(options.body ? { 'content-type': 'application/zstd' } : {}),
-            ...options.headers,
-          }),
-          // A SharedArrayBuffer-backed view is not a BodyInit: the engine's slots may be shared.
-          body: options.json !== undefined ? JSON.stringify(options.json) : toBody(options.body),
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
+        res = await this.once(path, method, headers, payload, options.signal);
       } catch (error) {
-        if (options.signal?.aborted) throw error;
+        if (options.signal?.aborted) throw options.signal.reason ?? error;
         failure = error;
       }
-      if (res?.ok) return res;
+      if (res && res.status >= 200 && res.status < 300) return res;
       const transient = res === null || RETRY_STATUS.has(res.status);
       if (!transient || options.noRetry || Date.now() - started > this.retryWindowMs) {
         if (res === null)
@@ -99,40 +120,115 @@ export class TransferClient {
             0,
             `server unreachable: ${(failure as Error).message}`,
           );
-        throw await errorOf(res);
+        throw errorOf(res);
       }
-      if (res) await res.body?.cancel().catch(() => undefined);
       await sleep(delay, undefined, options.signal ? { signal: options.signal } : {});
       delay = Math.min(delay * 2, 3000);
     }
   }
 
+  /** One HTTP exchange on a kept-alive connection. */
+  private once(
+    path: string,
+    method: string,
+    headers: Record<string, string>,
+    payload: Buffer | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<RawResponse> {
+    const lib = this.url.protocol === 'https:' ? https : http;
+    return new Promise<RawResponse>((resolve, reject) => {
+      const req = lib.request(
+        new URL(path, this.url),
+        {
+          method,
+          agent: this.agent,
+          headers: { ...headers, 'content-length': String(payload?.length ?? 0) },
+          ...(signal ? { signal } : {}),
+        },
+        (res) => {
+          readAll(res).then(
+            (body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
+            reject,
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** One request with retries; resolves the Response of a 2xx, throws TransferClientError otherwise. */
+  async request(path: string, options: RequestOptions = {}): Promise<Response> {
+    const raw = await this.exchange(path, options);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(raw.headers)) {
+      if (value === undefined) continue;
+      for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+    }
+    const body = raw.status === 204 || raw.status === 205 ? null : (raw.body as Uint8Array<ArrayBuffer>);
+    return new Response(body, { status: raw.status, headers });
+  }
+
   async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
-    const res = await this.request(path, options);
-    return (await res.json()) as T;
+    const raw = await this.exchange(path, options);
+    return JSON.parse(
+      Buffer.from(raw.body.buffer, raw.body.byteOffset, raw.body.length).toString('utf8'),
+    ) as T;
   }
 
-  /** The compressed chunk named `hash` of the task's image. */
+  /**
+   * The compressed chunk named `hash` of the task's image. A plain buffer on purpose: the codec
+   * workers get a copy, freed with the block; a SharedArrayBuffer per block would stay alive until
+   * the worker's heap is next collected.
+   */
   async getBlock(hash: string, signal?: AbortSignal): Promise<Uint8Array> {
-    const res = await this.request(`/v1/deploy/blocks/${hash}`, signal ? { signal } : {});
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    this.onBlockBytes?.(bytes.length);
-    return bytes;
+    const raw = await this.exchange(`/v1/deploy/blocks/${hash}`, signal ? { signal } : {});
+    this.onBlockBytes?.(raw.body.length);
+    return raw.body;
+  }
+
+  /** Closes the kept-alive connections (they never hold the process open: idle sockets are unref'd). */
+  close(): void {
+    this.agent.destroy();
   }
 }
 
-function toBody(bytes: Uint8Array | undefined): Uint8Array<ArrayBuffer> | undefined {
-  if (bytes === undefined) return undefined;
-  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+/** Reads a whole body into one buffer sized by Content-Length when the server sends it. */
+async function readAll(res: http.IncomingMessage): Promise<Uint8Array> {
+  const declared = Number(res.headers['content-length'] ?? Number.NaN);
+  if (!Number.isSafeInteger(declared) || declared < 0) {
+    const parts: Buffer[] = [];
+    for await (const chunk of res as AsyncIterable<Buffer>) parts.push(chunk);
+    return Buffer.concat(parts);
+  }
+  const out = Buffer.allocUnsafe(declared);
+  let at = 0;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    if (at + chunk.length > declared) throw new Error('response longer than its Content-Length');
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  if (at !== declared) throw new Error(`response ended after ${at} of ${declared} bytes`);
+  return out;
 }
 
-async function errorOf(res: Response): Promise<TransferClientError> {
-  const text = await res.text().catch(() => '');
+/** A view of the caller's bytes (no copy); a SharedArrayBuffer-backed view is written as is. */
+function toBuffer(bytes: Uint8Array | undefined): Buffer | undefined {
+  if (bytes === undefined) return undefined;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function errorOf(res: RawResponse): TransferClientError {
+  const text = Buffer.from(res.body.buffer, res.body.byteOffset, res.body.length).toString('utf8');
   try {
     const body = JSON.parse(text) as { code?: string; message?: string } & Record<string, unknown>;
     const { code, message, ...details } = body;
     return new TransferClientError(code ?? `HTTP_${res.status}`, res.status, message ?? text, details);
   } catch {
-    return new TransferClientError(`HTTP_${res.status}`, res.status, text.slice(0, 200) || res.statusText);
+    return new TransferClientError(
+      `HTTP_${res.status}`,
+      res.status,
+      text.slice(0, 200) || `HTTP ${res.status}`,
+    );
   }
 }
