@@ -68,6 +68,11 @@ export function createTaskProgressReporter({ db, pubsub, now }: ServiceDeps) {
   return {
     forget: (taskId: string) => lastWrite.delete(taskId),
     api: {
+      /**
+       * Writes the row's progress columns only (never its state), unthrottled: for a caller that
+       * publishes its own richer events and throttles itself (the data plane's progress hub).
+       */
+      saveProgressCheckpoint: write,
       /** Returns whether the row was written this time (for tests and metrics). */
       async reportProgress(taskId: string, counters: ProgressCounters): Promise<boolean> {
         pubsub.publish('taskProgress', toProgress(taskId, counters), taskId);

@@ -73,6 +73,31 @@ export async function failExpiredLeases(db: Executor, at: Date): Promise<TaskRow
     .returning();
 }
 
+/**
+ * While the server runs: tasks whose client lease ran out before `expiredBefore` (a client that
+ * died, or lost the network for good) FAIL with `reason`. Only leased tasks: a running task
+ * without a lease is driven by the server itself (e.g. multicast), not by a client.
+ */
+export async function failLapsedLeases(
+  db: Executor,
+  expiredBefore: Date,
+  at: Date,
+  reason: string,
+): Promise<TaskRow[]> {
+  return db
+    .update(tasks)
+    .set({
+      state: 'FAILED',
+      failureReason: reason.slice(0, REASON_MAX),
+      endedAt: at,
+      updatedAt: at,
+      leaseHolder: null,
+      leaseExpiresAt: null,
+    })
+    .where(and(inArray(tasks.state, ['CHECKED_IN', 'IN_PROGRESS']), lt(tasks.leaseExpiresAt, expiredBefore)))
+    .returning();
+}
+
 /** Extends the lease of a running task, only for its holder and only while it is running. */
 export async function renewTaskLease(
   db: Executor,

@@ -19,6 +19,7 @@ import { ACTIVE_TASK_STATES, type TaskState } from './task-state-machine.ts';
 import * as store from './task-store.ts';
 import {
   failExpiredLeases,
+  failLapsedLeases,
   renewTaskLease,
   type TransitionOptions,
   transitionTask,
@@ -150,6 +151,16 @@ export function createTasksService(deps: ServiceDeps) {
     /** Called once at server start (and safe to call any time): see `failExpiredLeases`. */
     async reconcileExpiredLeases(at: Date = now()): Promise<TaskRow[]> {
       const failed = await failExpiredLeases(db, at);
+      for (const task of failed) {
+        publish('STATE_CHANGED', task);
+        progress.forget(task.id);
+      }
+      return failed;
+    },
+
+    /** While running: fails tasks whose lease ran out before `expiredBefore` (see `failLapsedLeases`). */
+    async failLapsedLeases(expiredBefore: Date, reason: string, at: Date = now()): Promise<TaskRow[]> {
+      const failed = await failLapsedLeases(db, expiredBefore, at, reason);
       for (const task of failed) {
         publish('STATE_CHANGED', task);
         progress.forget(task.id);

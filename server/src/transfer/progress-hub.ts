@@ -5,9 +5,7 @@
  * previous event of that task, and the done set as ranges, so a subscriber whose buffer dropped
  * an event still sees every finished block.
  */
-import { eq } from 'drizzle-orm';
 import { toProgress } from '../tasks/task-progress.ts';
-import { tasks } from '../tasks/tasks-table.ts';
 import { DoneSet } from './done-set.ts';
 import type { TransferDeps } from './transfer-deps.ts';
 
@@ -90,10 +88,9 @@ export function createProgressHub(deps: TransferDeps, publishEveryMs = 100) {
     s.lastRowWrite = at;
     s.lastRowPhase = s.phase;
     const c = counters(s);
-    await deps.db
-      .update(tasks)
-      .set({ ...c, phase: c.phase, partition: c.partition })
-      .where(eq(tasks.id, taskId))
+    // Through the tasks service: it owns the task row (the state machine stays in one place).
+    await deps.tasks
+      .saveProgressCheckpoint(taskId, c)
       .catch((err: unknown) => deps.log.warn({ err, taskId }, 'progress checkpoint failed'));
   }
 

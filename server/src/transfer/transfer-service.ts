@@ -54,6 +54,28 @@ export function createTransferService(deps: TransferDeps, options: TransferOptio
     .then(() => deps.tasks.reconcileExpiredLeases())
     .catch((err: unknown) => deps.log.error({ err }, 'transfer start-up reconcile failed'));
 
+  // A client that dies mid-task stops renewing its lease: a periodic sweep fails its task with a
+  // reason while the server runs (at start-up `reconcileExpiredLeases` does it for a restart).
+  // The grace lets a client that was only briefly away check in again and resume.
+  const graceMs = options.leaseGraceMs ?? core.ttlMs;
+  async function sweepLeases(at: Date = deps.now()) {
+    const reason = `lease expired: no word from the client for ${Math.round((core.ttlMs + graceMs) / 1000)} s`;
+    const failed = await deps.tasks.failLapsedLeases(new Date(at.getTime() - graceMs), reason, at);
+    for (const task of failed) {
+      deps.log.warn({ taskId: task.id }, reason);
+      core.auth.invalidate(task.id);
+      await core.hub.finish(task.id);
+      for (const hook of core.onFinal) await hook(task.id).catch(() => undefined);
+    }
+    return failed;
+  }
+  const sweeper = setInterval(() => {
+    void ready
+      .then(() => sweepLeases())
+      .catch((err: unknown) => deps.log.error({ err }, 'lease sweep failed'));
+  }, options.leaseSweepMs ?? 15_000);
+  sweeper.unref();
+
   async function dispatch(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     const m = HASH_ROUTE.exec(url.pathname);
@@ -76,7 +98,7 @@ export function createTransferService(deps: TransferDeps, options: TransferOptio
     handle: dispatch,
   }));
 
-  return { routes, core, store, ready };
+  return { routes, core, store, ready, sweepLeases };
 }
 
 export type TransferService = ReturnType<typeof createTransferService>;
