@@ -5,6 +5,8 @@
  * then every task COMPLETE, the session COMPLETE, every target block hashing to the image's, and
  * the multicastProgress subscription showing one row per receiver.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionBlocks } from '../../server/src/multicast/sender/engine-source.ts';
 import { rawId, until } from '../server/transfer/transfer-harness.ts';
@@ -26,7 +28,8 @@ let e: E2e;
 
 describe.skipIf(e2eSkipReason !== null)('multicast deploy through the server and the client agent', () => {
   beforeAll(async () => {
-    e = await setupE2e(RECEIVERS);
+    // A restarted client must be back before the stall bound: tsx start-up is slow on a loaded machine.
+    e = await setupE2e(RECEIVERS, { BRUME_MULTICAST_STALL_SECONDS: '30' });
   }, 180_000);
   afterAll(() => e?.close());
 
@@ -113,4 +116,38 @@ describe.skipIf(e2eSkipReason !== null)('multicast deploy through the server and
       'session COMPLETE',
     );
   }, 240_000);
+
+  it('Given two receivers, when one client is killed mid-session and started again, then it rejoins with its done-map and both end with the image', async () => {
+    const hosts = await makeTargets(e, 2);
+    const { sessionId, taskIds } = await startMulticast(
+      e,
+      hosts.map((h) => h.id),
+      { rateLimitBytesPerSecond: 8 * 1024 * 1024 },
+    );
+    const steady = runClientIn(e, 1, hosts[0]!);
+    const victim = runClientIn(e, 2, hosts[1]!);
+    const victimRow = async () =>
+      (await e.a.t.app.services.multicast.receiversOf(rawId(sessionId))).find(
+        (r) => r.hostId === rawId(hosts[1]!.id),
+      );
+    await until(async () => ((await victimRow())?.blocksDone ?? 0) > 20, 60_000, 'victim receiving');
+    victim.child.kill('SIGKILL');
+    await victim.done;
+    // What it had written and synced is recorded: the restart resumes from it.
+    expect(fs.existsSync(path.join(hosts[1]!.stateDir, `${rawId(taskIds[1]!)}.mcdone`))).toBe(true);
+
+    const again = await runClientIn(e, 2, hosts[1]!).done;
+    const first = await steady.done;
+
+    expect(first.code, first.stderr.slice(-1500)).toBe(0);
+    expect(again.code, again.stderr.slice(-1500)).toBe(0);
+    for (const id of taskIds)
+      await until(
+        async () => (await e.a.t.app.services.tasks.getTask(rawId(id)))?.state === 'COMPLETE',
+        20_000,
+        'COMPLETE',
+      );
+    const blocks = sessionBlocks(e.manifest);
+    for (const h of hosts) expect(badBlocksOnDisk(h.disk, blocks)).toEqual([]);
+  }, 300_000);
 });
