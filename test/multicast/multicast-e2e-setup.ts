@@ -177,6 +177,7 @@ export interface ProgressRow {
 }
 export interface ProgressEvent {
   state: string;
+  rateBytesPerSecond: number;
   receivers: ProgressRow[];
 }
 
@@ -193,7 +194,7 @@ export function watchSession(e: E2e, sessionId: string) {
   const stop = client.subscribe<{ multicastProgress: ProgressEvent }>(
     {
       query: `subscription($id: ID!) { multicastProgress(sessionId: $id) {
-        state receivers { state blocksDone blocksTotal failureReason host { id } } } }`,
+        state rateBytesPerSecond receivers { state blocksDone blocksTotal failureReason host { id } } } }`,
       variables: { id: sessionId },
     },
     {

@@ -73,6 +73,10 @@ describe.skipIf(e2eSkipReason !== null)('multicast deploy through the server and
     expect(final.receivers.map((r) => r.state)).toEqual(Array(RECEIVERS).fill('COMPLETE'));
     expect(new Set(final.receivers.map((r) => r.host?.id))).toEqual(new Set(hosts.map((h) => h.id)));
     expect(final.receivers.every((r) => r.blocksDone === blocks.length)).toBe(true);
+    // The session's rate cap bounds the sender's rate.
+    const rates = watch.events.map((ev) => ev.rateBytesPerSecond);
+    expect(Math.max(...rates)).toBeGreaterThan(0);
+    expect(Math.max(...rates)).toBeLessThanOrEqual(60 * 1024 * 1024);
     // Rows were seen while the session ran, not only at its end.
     expect(watch.events.some((ev) => ev.state === 'RUNNING' && ev.receivers.length === RECEIVERS)).toBe(true);
     await watch.close();

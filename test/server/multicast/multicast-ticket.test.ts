@@ -117,4 +117,23 @@ describe('GET /multicast/ticket', () => {
     );
     expect((await a.t.app.services.tasks.getTask(taskId))?.failureReason).toMatch(/image is gone/);
   });
+
+  it('Given a session RUNNING from before a restart (its sender and keys are gone), then the ticket request fails the session and its task with that reason', async () => {
+    const host = await createHost(a);
+    const { session, tasks } = await startSession([host.id]);
+    const { multicastSessions } = await import('../../../server/src/multicast/multicast-table.ts');
+    const { eq } = await import('drizzle-orm');
+    await a.t.app.database.db
+      .update(multicastSessions)
+      .set({ state: 'RUNNING', startedAt: new Date() })
+      .where(eq(multicastSessions.id, rawId(session.id)));
+    const checked = await checkIn(a, host.mac);
+    const refused = await call(a, 'GET', '/multicast/ticket', { token: checked.token, mac: host.mac });
+    expect([refused.status, refused.body.code]).toEqual([409, 'TASK_ENDED']);
+    const row = await a.t.app.services.multicast.getSession(rawId(session.id));
+    expect([row?.state, row?.failureReason]).toEqual(['FAILED', 'the server restarted during the session']);
+    const task = await a.t.app.services.tasks.getTask(rawId(tasks[0]!.id));
+    expect(task?.state).toBe('FAILED');
+    expect(task?.failureReason).toMatch(/server restarted/);
+  });
 });
