@@ -16,7 +16,7 @@ import { ClientApp } from '../../../tui/src/client/client-app.tsx';
 import { createTheme, ThemeContext } from '../../../tui/src/ui/theme.ts';
 import { makeHost, makeImage, system } from '../../server/tasks/task-fixtures.ts';
 import { startTestApp, type TestApp } from '../../support/app.ts';
-import { settle, waitFor } from '../support/wait-for.ts';
+import { settle, waitFor as waitUntil } from '../support/wait-for.ts';
 
 const DOWN = '\x1b[B';
 let t: TestApp;
@@ -45,6 +45,13 @@ afterAll(async () => {
 
 const frame = () => app?.lastFrame() ?? '';
 
+/** `waitFor` whose failure shows the last frame. */
+function waitFor(check: () => boolean, what: string, timeoutMs?: number): Promise<void> {
+  return waitUntil(check, what, timeoutMs).catch((e: Error) => {
+    throw new Error(`${e.message}; the screen was:\n${frame()}`);
+  });
+}
+
 /** The client face for a registered host's MAC, with the real agent and the GraphQL operator port. */
 async function startMenu() {
   const host = await makeHost(t, 'JOIN');
@@ -70,25 +77,43 @@ async function startMenu() {
   return { host, stdin: app.stdin, exits };
 }
 
-async function typeLine(stdin: { write(s: string): void }, text: string) {
-  await settle(120);
-  stdin.write(text);
-  await settle(120);
-  stdin.write('\r');
+/**
+ * Types a line into the input on screen, then presses Enter until `next` shows. On a loaded
+ * machine Ink's input listeners lag its frames: keys sent early are lost, and an Enter right after
+ * the text echoes can meet the listener of the frame before (an empty value, ignored).
+ */
+async function submit(stdin: { write(s: string): void }, text: string, next: string, secret = false) {
+  const echo = secret ? '*'.repeat(text.length) : text;
+  for (let attempt = 0; attempt < 3 && !frame().includes(echo); attempt++) {
+    await settle(150);
+    stdin.write(text);
+    await waitUntil(() => frame().includes(echo), 'typed text', 5000).catch(() => undefined);
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await settle(200);
+    stdin.write('\r');
+    if (
+      await waitUntil(() => frame().includes(next), next, 5000).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+  }
+  await waitFor(() => frame().includes(next), next, 5000);
 }
 
 /** Menu → Join Multicast Session → operator login → the session name prompt. */
 async function openJoin(stdin: { write(s: string): void }) {
   for (let i = 0; i < 12 && !frame().includes('› Join Multicast Session'); i++) {
+    const before = frame();
     stdin.write(DOWN);
-    await settle(40);
+    await waitUntil(() => frame() !== before, 'redraw', 3000).catch(() => undefined);
   }
-  stdin.write('\r');
-  await waitFor(() => frame().includes('Username'), 'login', 5000);
-  await typeLine(stdin, operator.username);
-  await waitFor(() => frame().includes('Password'), 'password prompt', 5000);
-  await typeLine(stdin, operator.password);
-  await waitFor(() => frame().includes('Session name:'), 'session prompt', 10_000);
+  await submit(stdin, '', 'Username');
+  await waitFor(() => frame().includes('Username'), 'login', 15_000);
+  await submit(stdin, operator.username, 'Password');
+  await submit(stdin, operator.password, 'Session name:', true);
 }
 
 async function session(name: string) {
@@ -107,10 +132,9 @@ describe('client face: Join Multicast Session against a running server', () => {
     const { host, stdin } = await startMenu();
     await openJoin(stdin);
 
-    await typeLine(stdin, 'nobody-here');
-    await waitFor(() => frame().includes('No multicast session named "nobody-here"'), 'not found', 10_000);
-    await waitFor(() => frame().includes('Session name:'), 'prompt again', 5000);
-    await typeLine(stdin, 'closed-room');
+    await submit(stdin, 'nobody-here', 'No multicast session named "nobody-here"');
+    await waitFor(() => frame().includes('Session name:'), 'prompt again', 15_000);
+    await submit(stdin, 'closed-room', 'Multicast session "closed-room" was cancelled');
     await waitFor(
       () => frame().includes('Multicast session "closed-room" was cancelled'),
       'finished',
@@ -125,7 +149,7 @@ describe('client face: Join Multicast Session against a running server', () => {
     const { host, stdin } = await startMenu();
     await openJoin(stdin);
 
-    await typeLine(stdin, 'LABO-7');
+    await submit(stdin, 'LABO-7', `MULTICAST ${open.image.name}`);
 
     // The server made the host's MULTICAST task and receiver row; the menu handed it to the
     // transfer screen (its outcome is the agent's business, tested with the agent).

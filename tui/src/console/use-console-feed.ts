@@ -65,16 +65,16 @@ function progressFollower(port: ConsolePort, store: ConsoleStore, now: () => num
   return { follow, stopAll };
 }
 
-/** Starts the initial loads and the subscriptions; returns a function that stops them all. */
-export function startConsoleFeed(
+/** One loader per list; each dispatches its result or reports the failure. */
+function consoleLoaders(
   port: ConsolePort,
   store: ConsoleStore,
-  now: () => number,
-  options: FeedOptions = {},
-): Unsubscribe {
-  const fail = (e: unknown) => store.dispatch({ type: 'error', message: message(e) });
-  const { follow, stopAll } = progressFollower(port, store, now);
-  const load = {
+  follow: () => void,
+  fail: (e: unknown) => void,
+) {
+  return {
+    hosts: () => port.loadHosts().then((r) => store.dispatch({ type: 'hostsLoaded', ...r }), fail),
+    images: () => port.loadImages().then((images) => store.dispatch({ type: 'imagesLoaded', images }), fail),
     store: () => port.loadStore().then((s) => s && store.dispatch({ type: 'storeLoaded', store: s }), fail),
     multicast: () =>
       port.loadMulticast().then((sessions) => store.dispatch({ type: 'multicastLoaded', sessions }), fail),
@@ -84,13 +84,25 @@ export function startConsoleFeed(
         follow();
       }, fail),
   };
+}
+
+/** Starts the initial loads and the subscriptions; returns a function that stops them all. */
+export function startConsoleFeed(
+  port: ConsolePort,
+  store: ConsoleStore,
+  now: () => number,
+  options: FeedOptions = {},
+): Unsubscribe {
+  const fail = (e: unknown) => store.dispatch({ type: 'error', message: message(e) });
+  const { follow, stopAll } = progressFollower(port, store, now);
+  const load = consoleLoaders(port, store, follow, fail);
   // No polling: the store figures follow image events (a capture published, an image deleted),
   // the multicast sessions follow their receivers' MULTICAST task events; once per burst.
   const reloadStore = debounced(load.store, 500);
   const reloadMulticast = debounced(load.multicast, 300);
   const loadLists = () => {
-    port.loadHosts().then((r) => store.dispatch({ type: 'hostsLoaded', ...r }), fail);
-    port.loadImages().then((images) => store.dispatch({ type: 'imagesLoaded', images }), fail);
+    load.hosts();
+    load.images();
     load.tasks();
     load.store();
     load.multicast();
