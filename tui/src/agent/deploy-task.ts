@@ -19,7 +19,7 @@ import {
 import { assertTarget } from './preflight.ts';
 import type { ProgressReporter } from './progress-reporter.ts';
 import { type TransferClient, TransferClientError } from './transfer-client.ts';
-import { NETWORK_QUEUE_DEPTH } from './tuning.ts';
+import { NETWORK_DEPLOY_DEPTH } from './tuning.ts';
 
 export interface DeployTaskOptions {
   readonly client: TransferClient;
@@ -71,7 +71,7 @@ export async function runDeploy(o: DeployTaskOptions): Promise<DeployStats> {
       doneMapPath: join(o.stateDir, `${o.taskId}.donemap`),
       checkpointMs: 5000,
       workers: o.workers ?? 2,
-      queueDepth: o.queueDepth ?? NETWORK_QUEUE_DEPTH,
+      queueDepth: o.queueDepth ?? NETWORK_DEPLOY_DEPTH,
       progress: {
         progress(c: ProgressCounters) {
           if (c.phase !== phase) {
