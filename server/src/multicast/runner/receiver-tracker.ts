@@ -79,7 +79,7 @@ export class ReceiverTracker {
         blocksDone: r.blocksDone,
         blocksTotal: r.blocksTotal,
         bytesDone: r.bytesDone,
-        lossPermille: r.lossPermille,
+        lossPermille: Math.round(r.lossPermille),
         failureReason: r.failReason,
       };
       const before = this.seen.get(hostId);

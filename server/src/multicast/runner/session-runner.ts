@@ -87,7 +87,8 @@ export function createSessionRunner(deps: ServiceDeps, others: { tasks: TasksSer
   }
 
   async function onProgress(run: Run, s: SenderSnapshot): Promise<void> {
-    run.rate = s.rateBytesPerSecond;
+    // The pacer's rate is fractional; the API's ByteCount is a whole number of bytes.
+    run.rate = Math.round(s.rateBytesPerSecond);
     if (s.phase === 'running' && run.state === 'WAITING') {
       run.state = 'RUNNING';
       await setSession(run.session.id, { state: 'RUNNING', startedAt: deps.now() });
