@@ -147,7 +147,9 @@ export class WorkerCodec implements ChunkCodec {
   }
 
   async digest(slot: Slot, length: number): Promise<string> {
-    return (await this.run('digest', { slot: slot.buffer, length })).hash as string;
+    // A slot may be a window of a larger shared buffer (a deploy's multi-block target read).
+    const offset = slot.bytes.byteOffset;
+    return (await this.run('digest', { slot: slot.buffer, offset, length })).hash as string;
   }
 
   async compress(slot: Slot, length: number, level: number): Promise<Uint8Array> {

@@ -29,7 +29,7 @@ function sha256(view) {
 function run(task) {
   switch (task.op) {
     case 'digest':
-      return { result: { hash: sha256(new Uint8Array(task.slot, 0, task.length)) } };
+      return { result: { hash: sha256(new Uint8Array(task.slot, task.offset ?? 0, task.length)) } };
     case 'compress': {
       const out = compressFrame(new Uint8Array(task.slot, 0, task.length), task.level);
       // Moved, not cloned, to the main thread (a clone would copy every compressed byte once more):

@@ -63,6 +63,11 @@ export function zeroHash(length: number): string {
 /** True when the target already holds the block's bytes. Leaves the target bytes in the slot. */
 export async function targetHolds(disk: DiskReader, ref: ManifestChunkRef, slot: Slot, codec: ChunkCodec) {
   await disk.readAt(slot.bytes, ref.offset, ref.length);
+  return slotHolds(ref, slot, codec);
+}
+
+/** True when the slot (the target's bytes, already read) holds the block. */
+export async function slotHolds(ref: ManifestChunkRef, slot: Slot, codec: ChunkCodec): Promise<boolean> {
   // A blank region holds only the all-zero block: no need to hash it.
   if (isAllZero(slot.bytes, ref.length)) return ref.hash === zeroHash(ref.length);
   return (await codec.digest(slot, ref.length)) === ref.hash;
@@ -114,8 +119,8 @@ export async function writeDelta(
   current: Slot,
   length: number,
 ) {
-  const a = Buffer.from(data.buffer, 0, length);
-  const b = Buffer.from(current.buffer, 0, length);
+  const a = Buffer.from(data.buffer, data.bytes.byteOffset, length);
+  const b = Buffer.from(current.buffer, current.bytes.byteOffset, length);
   let written = 0;
   let runStart = -1;
   for (let at = 0; ; at += SPAN) {

@@ -17,12 +17,23 @@ import {
   type Slot,
 } from './chunk-codec-pool.ts';
 import {
+  BlockDecodeError,
   type ChunkSource,
   type DeployBlockContext,
+  type DeployBlockResult,
   type DeploySlots,
   deployBlock,
   verifyBlock,
 } from './deploy-block.ts';
+import {
+  allocGroupSlots,
+  type BlockGroup,
+  deployGroup,
+  GROUP_BYTES,
+  type GroupSlots,
+  groupBlocks,
+  LANES_PER_GROUP,
+} from './deploy-groups.ts';
 import { minimumTargetSize, prepareTables, TargetTooSmallError, writeTables } from './deploy-tables.ts';
 import { DoneMap } from './done-map.ts';
 import { type ProgressSink, ProgressTracker } from './progress.ts';
@@ -152,41 +163,107 @@ async function deployBlocks(
     codec,
     skipMatching: options.skipMatching ?? true,
   };
-  const slots: DeploySlots[] = [];
-  const slotSize = blocks.reduce((m, b) => Math.max(m, b.length), 1);
+  const todo: number[] = [];
+  blocks.forEach((ref, index) => {
+    if (!done?.has(index)) {
+      todo.push(index);
+      return;
+    }
+    c.resumed++;
+    tracker.blockDone(
+      { index, offset: ref.offset, state: 'skipped', hash: ref.hash },
+      ref.length,
+      ref.partition,
+    );
+  });
+  const record = (index: number, r: DeployBlockResult) => {
+    const ref = blocks[index] as Block;
+    c.bytesRead += r.bytesRead;
+    c.bytesFetched += r.bytesFetched;
+    c.bytesWritten += r.bytesWritten;
+    if (r.state === 'written') c.written++;
+    else c.skipped++;
+    done?.set(index);
+    checkpoint.wrote(r.bytesWritten);
+    tracker.blockDone(
+      { index, offset: ref.offset, state: r.state, hash: ref.hash },
+      ref.length,
+      ref.partition,
+    );
+  };
+  const failed = (index: number, error: unknown) => {
+    const ref = blocks[index] as Block;
+    const message = (error as Error).message;
+    tracker.blockFailed({ index, offset: ref.offset, state: 'failed', hash: ref.hash, error: message });
+  };
+  const depth = Math.max(1, options.queueDepth ?? DEFAULT_QUEUE_DEPTH);
+  const run = ctx.skipMatching === false ? deployEach : deployGrouped;
+  await run({ ctx, blocks, todo, depth, record, failed, checkpoint, signal: options.signal });
+}
+
+type Block = Manifest['blocks'][number];
+
+interface BlocksRun {
+  readonly ctx: DeployBlockContext;
+  readonly blocks: readonly Block[];
+  readonly todo: readonly number[];
+  readonly depth: number;
+  readonly record: (index: number, r: DeployBlockResult) => void;
+  readonly failed: (index: number, error: unknown) => void;
+  readonly checkpoint: Checkpointer;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Target read and checked in multi-block reads (deploy-groups.ts); `depth` blocks decode at once. */
+async function deployGrouped(r: BlocksRun): Promise<void> {
+  const blockSize = r.blocks.reduce((m, b) => Math.max(m, b.length), 1);
+  const groupBytes = Math.max(GROUP_BYTES, blockSize);
+  const groups = groupBlocks(r.blocks, r.todo, groupBytes);
+  const slots: GroupSlots[] = [];
   await boundedRun(
-    blocks.length,
-    Math.max(1, options.queueDepth ?? DEFAULT_QUEUE_DEPTH),
-    async (index, runner) => {
-      const ref = blocks[index] as Manifest['blocks'][number];
-      const event = { index, offset: ref.offset };
-      if (done?.has(index)) {
-        c.resumed++;
-        tracker.blockDone({ ...event, state: 'skipped', hash: ref.hash }, ref.length, ref.partition);
-        return;
-      }
-      slots[runner] ??= {
-        data: allocSlot(slotSize),
-        target: allocSlot(slotSize),
-        compressed: allocCompressedSlot(slotSize),
-      };
+    groups.length,
+    Math.max(1, Math.ceil(r.depth / LANES_PER_GROUP)),
+    async (g, runner) => {
+      const group = groups[g] as BlockGroup;
+      slots[runner] ??= allocGroupSlots(groupBytes, blockSize);
       try {
-        const r = await deployBlock(ctx, index, ref, slots[runner] as DeploySlots);
-        c.bytesRead += r.bytesRead;
-        c.bytesFetched += r.bytesFetched;
-        c.bytesWritten += r.bytesWritten;
-        if (r.state === 'written') c.written++;
-        else c.skipped++;
-        done?.set(index);
-        checkpoint.wrote(r.bytesWritten);
-        tracker.blockDone({ ...event, state: r.state, hash: ref.hash }, ref.length, ref.partition);
+        await deployGroup(r.ctx, r.blocks, group, slots[runner] as GroupSlots, r.record);
       } catch (error) {
-        tracker.blockFailed({ ...event, state: 'failed', hash: ref.hash, error: (error as Error).message });
+        r.failed(error instanceof BlockDecodeError ? error.index : (group.indices[0] as number), error);
         throw error;
       }
-      await checkpoint.maybeSave();
+      await r.checkpoint.maybeSave();
     },
-    options.signal,
+    r.signal,
+  );
+}
+
+/** One block at a time per runner, no target read (skipMatching: false). */
+async function deployEach(r: BlocksRun): Promise<void> {
+  const blockSize = r.blocks.reduce((m, b) => Math.max(m, b.length), 1);
+  const slots: DeploySlots[] = [];
+  await boundedRun(
+    r.todo.length,
+    r.depth,
+    async (k, runner) => {
+      const index = r.todo[k] as number;
+      slots[runner] ??= {
+        data: allocSlot(blockSize),
+        target: allocSlot(blockSize),
+        compressed: allocCompressedSlot(blockSize),
+      };
+      try {
+        r.record(
+          index,
+          await deployBlock(r.ctx, index, r.blocks[index] as Block, slots[runner] as DeploySlots),
+        );
+      } catch (error) {
+        r.failed(index, error);
+        throw error;
+      }
+      await r.checkpoint.maybeSave();
+    },
+    r.signal,
   );
 }
 

@@ -149,6 +149,23 @@ describe('deploy refusals and recovery', () => {
     expect(again.bytesFetched).toBeLessThan(10_000);
   });
 
+  it('Given a target holding the image with every 20th block damaged, when deployed again, then only those blocks are written, each only in its damaged 64 KiB', async () => {
+    const target = join(tmp.dir, 'damaged.img');
+    blankDisk(target, image.manifest.disk.size);
+    await deploy(target);
+    const fd = openSync(target, 'r+');
+    const damaged = image.manifest.blocks.filter((_, i) => i % 20 === 0);
+    for (const b of damaged) writeSync(fd, Buffer.alloc(64 * 1024, 0xa5), 0, 64 * 1024, b.offset);
+    closeSync(fd);
+    const again = await deploy(target, { queueDepth: 3 });
+    expect(again.blocksWritten).toBe(damaged.length);
+    expect(again.blocksSkipped).toBe(image.manifest.blocks.length - damaged.length);
+    // The table areas are always rewritten; of the blocks, only the damaged spans.
+    const tables = image.manifest.preserved.reduce((sum, p) => sum + p.length, 0);
+    expect(again.bytesWritten).toBe(tables + damaged.length * 64 * 1024);
+    expect(diskFiles(target)).toBe(readFileSync(join(SMALL_DIR, 'files.sha256'), 'utf8'));
+  });
+
   it('Given a target smaller than the last block, then a TargetTooSmallError comes before any write', async () => {
     const last = image.manifest.blocks.at(-1) as Manifest['blocks'][number];
     const small = join(tmp.dir, 'small.img');
