@@ -97,6 +97,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
       stopping ??= (async () => {
         readiness = 'stopping';
         await pxe?.stop();
+        // Senders are child processes: stop them with the API rather than leave them orphaned.
+        services.multicast.stopSenders();
         await ws.close();
         await closeServer(server, config.core.shutdownGraceMs);
         await yoga.dispose();
