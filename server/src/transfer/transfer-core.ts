@@ -34,9 +34,11 @@ export function createTransferCore(deps: TransferDeps, options: TransferOptions 
     workers: options.verifyWorkers ?? 1,
     max: options.maxVerifications ?? 4,
   });
-  const uploadBytes = options.uploadMemoryBytes ?? 96 * 1024 * 1024;
+  const uploadBytes = options.uploadMemoryBytes ?? 32 * 1024 * 1024;
   const uploadBudget = new ByteBudget(uploadBytes);
-  const bodyBuffers = new SharedBuffers(16 * 1024 * 1024);
+  // Every body buffer in use is within the budget, so keeping that much idle means no buffer is
+  // ever dropped while a worker may still reference it (it would live until the worker's next GC).
+  const bodyBuffers = new SharedBuffers(uploadBytes);
 
   const onFinal: ((taskId: string) => Promise<void>)[] = [];
 

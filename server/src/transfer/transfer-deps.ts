@@ -27,7 +27,7 @@ export interface TransferOptions {
   readonly maxVerifications?: number;
   /** Codec worker threads verifying uploads (default 1: ~15 MiB each; 0 verifies on the main thread). */
   readonly verifyWorkers?: number;
-  /** Upload bodies held in memory at once, all tasks together (default 96 MiB). */
+  /** Upload bodies held in memory at once, all tasks together (default 32 MiB). */
   readonly uploadMemoryBytes?: number;
   readonly publishEveryMs?: number;
   /** How often leases are swept while the server runs (default 15 s). */
