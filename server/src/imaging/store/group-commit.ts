@@ -55,20 +55,25 @@ export class GroupCommitter {
     return done;
   }
 
-  /** Resolves when the current batch (if any) has finished. */
-  async settled(): Promise<void> {
-    while (this.running !== null) await this.running;
+  /** Resolves when the batch committing now (if any) has finished: one batch, not the backlog. */
+  async batchDone(): Promise<void> {
+    await this.running;
   }
 
   private kick(): void {
     if (this.running !== null || this.queue.length === 0) return;
     const batch = this.queue.splice(0, MAX_BATCH);
     this.inBatch = batch.length;
-    this.running = commitBatch(batch).finally(() => {
-      this.running = null;
-      this.inBatch = 0;
-      this.kick();
-    });
+    this.running = commitBatch(batch)
+      // Unexpected failures settle every entry (settling one twice is a no-op), so flush never hangs.
+      .catch((error: unknown) => {
+        for (const e of batch) e.reject(error);
+      })
+      .finally(() => {
+        this.running = null;
+        this.inBatch = 0;
+        this.kick();
+      });
   }
 }
 

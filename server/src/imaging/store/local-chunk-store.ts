@@ -190,7 +190,7 @@ export class LocalChunkStore implements ChunkStore {
     if (!absent && (await this.has(chunk.hash))) return this.existing(chunk.hash);
     const dir = (await this.dirOf(chunk.hash, true)) as string;
     // Backpressure: at most MAX_PENDING files wait for their commit (each holds a descriptor).
-    while (this.committer.size >= MAX_PENDING) await this.committer.settled();
+    while (this.committer.size >= MAX_PENDING) await this.committer.batchDone();
     const staged = await writeTemp(dir, chunk.hash + SUFFIX, chunk.compressed);
     // Directories made for this chunk are synced in its batch, after its leaf directory.
     const parents = [...this.parentsToSync];
