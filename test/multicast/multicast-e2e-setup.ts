@@ -108,12 +108,13 @@ export function senderPids(e: E2e): number[] {
     .filter((pid) => pid > 0 && pid !== e.relayPid);
 }
 
-export async function makeTargets(e: E2e, n: number) {
+/** `extraBytes[i]` makes target i that much larger than the source disk (0 when absent). */
+export async function makeTargets(e: E2e, n: number, extraBytes: readonly number[] = []) {
   const hosts = [];
   for (let i = 0; i < n; i++) {
     const host = await createHost(e.a);
     const disk = path.join(e.a.work, `target-${host.id.slice(-8)}.img`);
-    blankFile(disk, e.manifest.disk.size);
+    blankFile(disk, e.manifest.disk.size + (extraBytes[i] ?? 0));
     hosts.push({ ...host, disk, stateDir: path.join(e.a.work, `state-${host.id.slice(-8)}`) });
   }
   return hosts;

@@ -22,6 +22,27 @@ import {
 } from './multicast-e2e-setup.ts';
 
 const RECEIVERS = 3;
+const LARGER_BY = 64 * 1024 * 1024;
+const SECTOR = 512;
+
+/** Where the primary GPT header says its backup is, and what the target's last sector holds. */
+function gptBackupAtEnd(disk: string) {
+  const fd = fs.openSync(disk, 'r');
+  try {
+    const lastLba = fs.fstatSync(fd).size / SECTOR - 1;
+    const header = Buffer.alloc(SECTOR);
+    fs.readSync(fd, header, 0, SECTOR, SECTOR);
+    const alternate = Number(header.readBigUInt64LE(32));
+    const last = Buffer.alloc(SECTOR);
+    fs.readSync(fd, last, 0, SECTOR, lastLba * SECTOR);
+    return {
+      primarySaysBackupAt: alternate === lastLba ? 'last LBA' : `LBA ${alternate} of ${lastLba}`,
+      backupSignature: last.subarray(0, 8).toString('latin1'),
+    };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 if (e2eSkipReason) console.warn(`SKIPPED multicast-e2e: ${e2eSkipReason}`);
 
 let e: E2e;
@@ -33,9 +54,9 @@ describe.skipIf(e2eSkipReason !== null)('multicast deploy through the server and
   }, 180_000);
   afterAll(() => e?.close());
 
-  it('Given 3 hosts on blank disks, when startMulticast runs and their clients check in, then every task and the session complete and every disk holds the image', async () => {
-    // Given
-    const hosts = await makeTargets(e, RECEIVERS);
+  it('Given 3 hosts on blank disks (one larger than the source), when startMulticast runs and their clients check in, then every task and the session complete and every disk holds the image', async () => {
+    // Given: the last target is 64 MiB larger, so its GPT backup must move to its own end.
+    const hosts = await makeTargets(e, RECEIVERS, [0, 0, LARGER_BY]);
 
     // When
     const { sessionId, taskIds } = await startMulticast(
@@ -66,7 +87,13 @@ describe.skipIf(e2eSkipReason !== null)('multicast deploy through the server and
       'session COMPLETE',
     );
     const blocks = sessionBlocks(e.manifest);
-    for (const h of hosts) expect(badBlocksOnDisk(h.disk, blocks)).toEqual([]);
+    for (const h of hosts.slice(0, -1)) expect(badBlocksOnDisk(h.disk, blocks)).toEqual([]);
+    const larger = hosts.at(-1)!;
+    expect(badBlocksOnDisk(larger.disk, e.manifest.blocks)).toEqual([]);
+    expect(gptBackupAtEnd(larger.disk)).toEqual({
+      primarySaysBackupAt: 'last LBA',
+      backupSignature: 'EFI PART',
+    });
     await until(() => watch.events.at(-1)?.state === 'COMPLETE', 10_000, 'final progress event');
     expect(watch.failure()).toBeNull();
     const final = watch.events.at(-1)!;

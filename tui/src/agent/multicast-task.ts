@@ -9,7 +9,16 @@ import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createCodec, openDisk, requiredTargetSize } from '@brume/server/imaging';
+import {
+  createCodec,
+  gptMoves,
+  type Manifest,
+  type OpenedDisk,
+  openDisk,
+  prepareTables,
+  requiredTargetSize,
+  writeTables,
+} from '@brume/server/imaging';
 import { engineBlockSink, engineResumeStore } from '@brume/server/multicast/receiver/engine-sink.ts';
 import type { BlockSink, ResumeStore } from '@brume/server/multicast/receiver/ports.ts';
 import { MulticastReceiver, type ReceiverReport } from '@brume/server/multicast/receiver/receiver.ts';
@@ -71,6 +80,21 @@ function reportingResume(resume: ResumeStore, reporter: ProgressReporter, length
   } satisfies ResumeStore;
 }
 
+/**
+ * The session sends the table areas where the source disk had them. On a larger target the GPT
+ * backup belongs at the target's end (as a unicast deploy puts it): write the relocated tables and
+ * clear the stale backup copy the session left mid-disk, so no tool finds two disagreeing GPTs.
+ */
+async function relocateGpt(o: MulticastTaskOptions, manifest: Manifest, disk: OpenedDisk): Promise<void> {
+  if (!gptMoves(manifest, disk.size)) return;
+  const source = { getCompressed: (hash: string) => o.client.getBlock(hash, o.signal) };
+  const tables = await prepareTables(source, manifest, disk.size);
+  const kept = new Set(tables.pieces.map((p) => p.offset));
+  for (const ref of manifest.preserved)
+    if (!kept.has(ref.offset)) await disk.writeAt(new Uint8Array(ref.length), ref.offset);
+  await writeTables(disk, tables);
+}
+
 async function fetchTicket(client: TransferClient, signal: AbortSignal): Promise<SessionTicket> {
   const body = await client.json<{ ticket: unknown }>('/multicast/ticket', { signal });
   return parseTicket(body.ticket);
@@ -116,6 +140,7 @@ export async function runMulticast(o: MulticastTaskOptions): Promise<ReceiverRep
     if (o.signal.aborted) throw o.signal.reason ?? new Error('aborted');
     if (report.phase !== 'complete')
       throw new MulticastReceiveError(report.failReason ?? 'multicast receive failed');
+    await relocateGpt(o, manifest, disk);
     await disk.sync();
     return report;
   } finally {
