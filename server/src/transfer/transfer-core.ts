@@ -31,7 +31,7 @@ export function createTransferCore(deps: TransferDeps, options: TransferOptions 
   const hub: ProgressHub = createProgressHub(deps, options.publishEveryMs ?? 100);
   const slots = new Slots(options.maxBlockRequestsPerTask ?? 16);
   const verifier = new UploadVerifier({
-    workers: options.verifyWorkers ?? 1,
+    workers: options.verifyWorkers ?? 0,
     max: options.maxVerifications ?? 4,
   });
   const uploadBytes = options.uploadMemoryBytes ?? 32 * 1024 * 1024;

@@ -25,7 +25,11 @@ export interface TransferOptions {
   readonly tokenTtlMs?: number;
   readonly maxBlockRequestsPerTask?: number;
   readonly maxVerifications?: number;
-  /** Codec worker threads verifying uploads (default 1: ~15 MiB each; 0 verifies on the main thread). */
+  /**
+   * Codec worker threads verifying uploads. Default 0: on the request thread (~1.5 ms per 1 MiB
+   * block); each worker costs 11 MiB of RSS (20 MiB when the server runs under tsx, which workers
+   * inherit), and the 300 MiB target leaves no room for it.
+   */
   readonly verifyWorkers?: number;
   /** Upload bodies held in memory at once, all tasks together (default 32 MiB). */
   readonly uploadMemoryBytes?: number;

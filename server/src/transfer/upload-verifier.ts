@@ -1,7 +1,8 @@
 /**
  * Verification of uploaded blocks before they are stored (zstd decode + sha256 of the decoded
- * bytes against the name), on the imaging engine's codec worker pool: the server's main thread
- * keeps serving requests while a block is checked. At most `max` verifications run at once; each
+ * bytes against the name) with the imaging engine's codec: inline (its zstd context decodes into a
+ * reused buffer, no allocation per block) or, with `workers` > 0, on its worker pool so the main
+ * thread keeps serving requests meanwhile. At most `max` verifications run at once; each
  * decodes into a SharedArrayBuffer slot sized by the frame's declared content size, reused while
  * it is small. The workers are started on first use and closed after a quiet spell, so an idle
  * server (and an in-process test app) holds no threads.
