@@ -265,9 +265,20 @@ export class MulticastReceiver implements ReceiverContext {
     this.checkComplete();
   }
 
+  private lastNackTick = Date.now();
+  private skippedNackTick = false;
+
   private nackTick(): void {
-    this.intake.now = Date.now();
-    if (this.phase !== 'receiving') return;
+    const now = Date.now();
+    // A tick this late means the process was not scheduled: the socket buffer holds DATA not
+    // read yet (the loop runs timers before the rest of the I/O), so asking now would ask for
+    // what is already here. Skip one tick, never two in a row (timers are late all the time on
+    // a loaded machine, and NACKs must still go out).
+    const late = now - this.lastNackTick > 2 * this.o.nackIntervalMs && !this.skippedNackTick;
+    this.lastNackTick = now;
+    this.skippedNackTick = late;
+    this.intake.now = now;
+    if (this.phase !== 'receiving' || late) return;
     const entries = this.planner.plan({
       done: this.done,
       reassembler: this.reassembler,
