@@ -34,7 +34,7 @@ export function createTransferCore(deps: TransferDeps, options: TransferOptions 
     workers: options.verifyWorkers ?? 0,
     max: options.maxVerifications ?? 4,
   });
-  const uploadBytes = options.uploadMemoryBytes ?? 32 * 1024 * 1024;
+  const uploadBytes = options.uploadMemoryBytes ?? 16 * 1024 * 1024;
   const uploadBudget = new ByteBudget(uploadBytes);
   // Every body buffer in use is within the budget, so keeping that much idle means no buffer is
   // ever dropped while a worker may still reference it (it would live until the worker's next GC).

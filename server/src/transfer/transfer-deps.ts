@@ -31,7 +31,7 @@ export interface TransferOptions {
    * inherit), and the 300 MiB target leaves no room for it.
    */
   readonly verifyWorkers?: number;
-  /** Upload bodies held in memory at once, all tasks together (default 32 MiB). */
+  /** Upload bodies held in memory at once, all tasks together (default 16 MiB). */
   readonly uploadMemoryBytes?: number;
   readonly publishEveryMs?: number;
   /** How often leases are swept while the server runs (default 15 s). */
