@@ -99,6 +99,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
         await pxe?.stop();
         // Senders are child processes: stop them with the API rather than leave them orphaned.
         services.multicast.stopSenders();
+        services.transfer.stop();
         await ws.close();
         await closeServer(server, config.core.shutdownGraceMs);
         await yoga.dispose();

@@ -98,7 +98,10 @@ export function createTransferService(deps: TransferDeps, options: TransferOptio
     handle: dispatch,
   }));
 
-  return { routes, core, store, ready, sweepLeases };
+  /** Stops the lease sweep (the database closes after the server stops). */
+  const stop = () => clearInterval(sweeper);
+
+  return { routes, core, store, ready, sweepLeases, stop };
 }
 
 export type TransferService = ReturnType<typeof createTransferService>;

@@ -30,6 +30,14 @@ export function isTaskEnded(error: unknown): error is TransferClientError {
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
+
+/** A request that died on a kept-alive socket the server had just closed: safe to send again. */
+class StaleSocketError extends Error {
+  readonly code = 'STALE_SOCKET';
+  constructor(cause: Error) {
+    super(`kept-alive connection closed by the server: ${cause.message}`, { cause });
+  }
+}
 /** Sockets kept per server: above the blocks a transfer keeps in flight (tuning.ts). */
 const MAX_SOCKETS = 16;
 
@@ -101,6 +109,7 @@ export class TransferClient {
     const method = options.method ?? (payload ? 'POST' : 'GET');
     // Each request in flight listens on the signal: a transfer keeps more than ten in flight.
     if (options.signal) setMaxListeners(4 * MAX_SOCKETS, options.signal);
+    let resent = false;
     for (;;) {
       options.signal?.throwIfAborted();
       let res: RawResponse | null = null;
@@ -109,6 +118,10 @@ export class TransferClient {
         res = await this.once(path, method, headers, payload, options.signal);
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason ?? error;
+        if (error instanceof StaleSocketError && !resent) {
+          resent = true;
+          continue;
+        }
         failure = error;
       }
       if (res && res.status >= 200 && res.status < 300) return res;
@@ -152,7 +165,13 @@ export class TransferClient {
           );
         },
       );
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        // The server closes a kept-alive socket after its idle timeout; a request written onto it
+        // just as it closes dies with ECONNRESET/EPIPE before the server reads it (Node's docs name
+        // this race). Marked so exchange() resends it once, even for requests that never retry.
+        const stale = req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+        reject(stale ? new StaleSocketError(error) : error);
+      });
       req.end(payload);
     });
   }
