@@ -200,6 +200,7 @@ export function createSessionRunner(deps: ServiceDeps, others: { tasks: TasksSer
       stallMs: mc.stallMs,
       rateCap: caps.length > 0 ? Math.min(...caps) : DEFAULT_RATE,
       loopback: mc.interfaceAddress.startsWith('127.'),
+      ttl: mc.ttl,
     };
   }
 

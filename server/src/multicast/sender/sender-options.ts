@@ -23,6 +23,8 @@ export interface SenderOptions {
   readonly lateJoinUnicastBlocks: number;
   readonly cacheBlocks: number;
   readonly loopback: boolean;
+  /** Multicast TTL: 1 keeps the stream on the imaging segment; routed labs raise it. */
+  readonly ttl: number;
   readonly progressIntervalMs: number;
   readonly progress?: SenderProgressSink;
 }
@@ -47,6 +49,7 @@ export function senderDefaults(input: SenderOptionsInput): SenderOptions {
     lateJoinUnicastBlocks: 64,
     cacheBlocks: 8,
     loopback: false,
+    ttl: 1,
     progressIntervalMs: 250,
     ...input,
   };

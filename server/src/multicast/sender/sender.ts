@@ -98,7 +98,7 @@ export class MulticastSender {
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
       s.bind({ address: o.interfaceAddress, port: 0 }, () => {
-        s.setMulticastTTL(1);
+        s.setMulticastTTL(o.ttl);
         s.setMulticastInterface(o.interfaceAddress);
         s.setMulticastLoopback(o.loopback);
         s.connect(o.dataPort, o.group, () => {

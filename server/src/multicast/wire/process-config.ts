@@ -35,6 +35,7 @@ export const senderProcessSchema = z.object({
   /** Must equal the tickets' fragmentSize; default defaultFragmentSize(dataMac), as issueTicket. */
   fragmentSize: z.number().int().min(256).optional(),
   loopback: z.boolean().optional(),
+  ttl: z.number().int().min(1).max(255).optional(),
 });
 export type SenderProcessConfig = z.infer<typeof senderProcessSchema>;
 
