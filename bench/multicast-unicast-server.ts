@@ -7,14 +7,13 @@
  *   multicast-unicast-server.ts DIR PORT PARTITION TARGETS
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { runCapture } from '../tui/src/agent/capture-task.ts';
 import { ProgressReporter } from '../tui/src/agent/progress-reporter.ts';
 import { TransferClient } from '../tui/src/agent/transfer-client.ts';
 import { FIXTURE_DISK } from './imaging-common.ts';
-import { type BenchServer, queueTask } from './unicast-server.ts';
+import { type BenchServer, queueTask, readyAdminClient } from './unicast-server.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 
@@ -35,33 +34,7 @@ async function startServer(dir: string, port: number): Promise<{ server: BenchSe
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error('server exited during start-up');
-    const up = await fetch(`${base}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) break;
-    if (i > 1200) throw new Error('server not ready after 4 minutes');
-    await sleep(200);
-  }
-  const password = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').trim();
-  let token = '';
-  const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const res = await fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: T; errors?: unknown };
-    if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
-  const login = await gql<{ login: { token?: string } }>(
-    'mutation($i: LoginInput!) { login(input: $i) { ... on LoginSuccess { token } } }',
-    { i: { username: 'admin', password } },
-  );
-  token = login.login.token ?? '';
+  const gql = await readyAdminClient(child, base, dataDir);
   const server: BenchServer = {
     base,
     gql,

@@ -10,6 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const REPO = resolve(import.meta.dirname, '..');
 
+export type BenchGql = <T>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+
 export interface BenchServer {
   readonly base: string;
   /** Peak resident set of the server process (VmHWM), MiB. */
@@ -54,35 +56,7 @@ export async function startBenchServer(
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error('bench server exited during start-up');
-    if (
-      await fetch(`${base}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (i > 1200) throw new Error('bench server not ready after 4 minutes');
-    await sleep(200);
-  }
-  const password = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').trim();
-  let token = '';
-  const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const res = await fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: T; errors?: unknown };
-    if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
-  const login = await gql<{ login: { token?: string } }>(
-    'mutation($i: LoginInput!) { login(input: $i) { ... on LoginSuccess { token } } }',
-    { i: { username: 'admin', password } },
-  );
-  token = login.login.token ?? '';
+  const gql = await readyAdminClient(child, base, dataDir);
   const pid = nodePid(pidFile, child);
   return {
     base,
@@ -133,4 +107,40 @@ export async function queueTask(s: BenchServer, kind: 'capture' | 'deploy', imag
     });
   }
   return { mac, imageId: image, imageName: name };
+}
+
+/** GraphQL as the first admin, once the server at `base` answers /healthz (4 minutes at most). */
+export async function readyAdminClient(
+  child: ChildProcess,
+  base: string,
+  dataDir: string,
+): Promise<BenchGql> {
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error('bench server exited during start-up');
+    const up = await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (i > 1200) throw new Error('bench server not ready after 4 minutes');
+    await sleep(200);
+  }
+  const password = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').trim();
+  let token = '';
+  const gql: BenchGql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+    const res = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: T; errors?: unknown };
+    if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  };
+  const login = await gql<{ login: { token?: string } }>(
+    'mutation($i: LoginInput!) { login(input: $i) { ... on LoginSuccess { token } } }',
+    { i: { username: 'admin', password } },
+  );
+  token = login.login.token ?? '';
+  return gql;
 }
