@@ -100,7 +100,7 @@ export class WorkerCodec implements ChunkCodec {
   }
 
   private spawn(): void {
-    const worker = new Worker(new URL('./chunk-worker.mjs', import.meta.url));
+    const worker = new Worker(new URL('./chunk-worker.mjs', import.meta.url), { execArgv: workerExecArgv() });
     worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
     worker.on('error', (error) => this.fail(worker, error));
     this.all.push(worker);
@@ -172,6 +172,22 @@ export class WorkerCodec implements ChunkCodec {
     for (const p of this.pending.values()) p.reject(new WorkerPoolError('pool closed'));
     this.pending.clear();
   }
+}
+
+/**
+ * The worker is plain JavaScript: it does not need the parent's TypeScript loader, which costs
+ * each worker about 9 MiB and its start-up time. Other flags (--cpu-prof, ...) are kept.
+ */
+function workerExecArgv(): string[] {
+  const kept: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const loader = arg === '--import' || arg === '--require' || arg === '--loader';
+    if (loader && /tsx/.test(argv[i + 1] ?? '')) i++;
+    else if (!/^--(import|require|loader)=.*tsx/.test(arg)) kept.push(arg);
+  }
+  return kept;
 }
 
 /** `workers` 0 means inline on the main thread. */
