@@ -24,22 +24,13 @@ import type { BlockSink, ResumeStore } from '@brume/server/multicast/receiver/po
 import { MulticastReceiver, type ReceiverReport } from '@brume/server/multicast/receiver/receiver.ts';
 import { sessionBlocks } from '@brume/server/multicast/sender/engine-source.ts';
 import { parseTicket, type SessionTicket } from '@brume/server/multicast/wire/session-ticket.ts';
-import { fetchManifest } from './deploy-task.ts';
+import { type DeployTaskOptions, fetchManifest } from './deploy-task.ts';
 import { assertTarget } from './preflight.ts';
 import type { ProgressReporter } from './progress-reporter.ts';
 import type { TransferClient } from './transfer-client.ts';
 
-export interface MulticastTaskOptions {
-  readonly client: TransferClient;
-  readonly taskId: string;
-  readonly diskPath: string;
-  readonly pinnedSerial: string | null;
-  readonly stateDir: string;
-  readonly reporter: ProgressReporter;
-  readonly signal: AbortSignal;
-  readonly workers?: number;
-  readonly sysfsRoot?: string;
-}
+/** A deploy's options less what the session decides (read-back verify, blocks in flight). */
+export type MulticastTaskOptions = Omit<DeployTaskOptions, 'verify' | 'queueDepth'>;
 
 /** The receiver stopped without every block: the task fails with the receiver's reason. */
 export class MulticastReceiveError extends Error {
