@@ -2,8 +2,9 @@
  * unicast: capture and deploy through brume-server over loopback (the client agent in this
  * process, the server a separate process on PostgreSQL) against partclone | zstd -3 into a file
  * and back, on the bench fixture's NTFS partition. Prints `unicast-capture` and `unicast-deploy`
- * with the engine benchmarks' keys; `ours_rss_mib` is the server's peak RSS, `pglite_rss_mib` the
- * same run's server peak on embedded PGlite.
+ * with the engine benchmarks' keys. Rounds are interleaved (ours, anchor, ours, anchor, ...; `--rounds N`)
+ * and medians reported; `ours_rss_mib` is the server's peak RSS (the highest of the rounds),
+ * `pglite_rss_mib` the server's peak in one more round on embedded PGlite.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -19,6 +20,7 @@ import {
   fixtureInfo,
   loadAverage,
   log,
+  median,
   parseBenchOptions,
   round3,
   timed,
@@ -126,66 +128,87 @@ async function onServer(database: 'postgres' | 'pglite', partition: number, work
   }
 }
 
+interface AnchorRound {
+  captureS: number;
+  restoreS: number;
+  bytes: number;
+}
+
+async function anchorRound(partition: number, level: number): Promise<AnchorRound> {
+  const anchorImage = join(WORK, 'unicast-anchor.pc.zst');
+  const ac = await anchor('partclone-capture.sh', [
+    FIXTURE_DISK,
+    String(partition),
+    anchorImage,
+    String(level),
+  ]);
+  const ar = await anchor('partclone-restore.sh', [
+    anchorImage,
+    'ntfs',
+    join(WORK, 'unicast-anchor.part'),
+    fixtureInfo()[`p${partition}_size_bytes`] as string,
+  ]);
+  rmSync(join(WORK, 'unicast-anchor.part'), { force: true });
+  rmSync(anchorImage, { force: true });
+  return { captureS: Number(ac.wall_s), restoreS: Number(ar.wall_s), bytes: Number(ac.bytes_out) };
+}
+
 const unicast: Bench = {
   summary: 'capture + deploy through the server over loopback vs partclone | zstd -3 into a file and back',
   async run(args) {
     const o = parseBenchOptions(args);
-    const info = fixtureInfo();
     const partition = o.partition || 2;
     await warm(FIXTURE_DISK);
-    log(`unicast on partition ${partition}; load ${await loadAverage()}`);
-    const pg = await onServer('postgres', partition, o.workers);
-    log(`postgres server: ${JSON.stringify(pg)}; load ${await loadAverage()}`);
-    const anchorImage = join(WORK, 'unicast-anchor.pc.zst');
-    const ac = await anchor('partclone-capture.sh', [
-      FIXTURE_DISK,
-      String(partition),
-      anchorImage,
-      String(o.level),
-    ]);
-    const ar = await anchor('partclone-restore.sh', [
-      anchorImage,
-      'ntfs',
-      join(WORK, 'unicast-anchor.part'),
-      info[`p${partition}_size_bytes`] as string,
-    ]);
-    rmSync(join(WORK, 'unicast-anchor.part'), { force: true });
-    log(`anchors: capture ${ac.wall_s} s, restore ${ar.wall_s} s; load ${await loadAverage()}`);
+    log(`unicast on partition ${partition}, ${o.rounds} rounds; load ${await loadAverage()}`);
+    // Interleaved (ours, anchor, ours, anchor, ...), each of ours on a fresh server and store (a
+    // second capture into the same store would upload nothing), medians reported.
+    const ours: { round: Round; rss: number }[] = [];
+    const anchors: AnchorRound[] = [];
+    for (let r = 0; r < o.rounds; r++) {
+      const pg = await onServer('postgres', partition, o.workers);
+      ours.push(pg);
+      const a = await anchorRound(partition, o.level);
+      anchors.push(a);
+      log(
+        `round ${r + 1}: capture ours ${pg.round.captureS.toFixed(2)} s / anchor ${a.captureS} s, deploy ours ${pg.round.deployS.toFixed(2)} s / anchor ${a.restoreS} s, server peak ${pg.rss} MiB; load ${await loadAverage()}`,
+      );
+    }
+    // PGlite once, after the rounds: its cost is memory (and start-up), reported alongside.
     const lite = await onServer('pglite', partition, o.workers);
-    log(`pglite server: ${JSON.stringify(lite)}`);
-    const record = (
-      bench: string,
-      ours: number,
-      anchorS: number,
-      oursBytes: number,
-      anchorBytes: number,
-    ) => ({
+    log(`pglite server: ${JSON.stringify(lite)}; load ${await loadAverage()}`);
+    const last = ours.at(-1) as { round: Round };
+    const anchorBytes = (anchors.at(-1) as AnchorRound).bytes;
+    const record = (bench: string, oursS: number[], anchorS: number[], oursBytes: number, liteS: number) => ({
       bench,
-      ours_s: round3(ours),
-      anchor_s: round3(anchorS),
-      ratio: round3(ours / anchorS),
+      ours_s: round3(median(oursS)),
+      anchor_s: round3(median(anchorS)),
+      ratio: round3(median(oursS) / median(anchorS)),
       ours_bytes: oursBytes,
       anchor_bytes: anchorBytes,
       bytes_ratio: round3(oursBytes / anchorBytes),
-      ours_rss_mib: pg.rss,
+      // The server's peak over every round (the target is a peak, so the worst round counts).
+      ours_rss_mib: Math.max(...ours.map((x) => x.rss)),
       pglite_rss_mib: lite.rss,
-      pglite_ours_s: round3(bench === 'unicast-capture' ? lite.round.captureS : lite.round.deployS),
+      pglite_ours_s: round3(liteS),
+      rounds_ours_s: oursS.map(round3),
+      rounds_anchor_s: anchorS,
+      rounds_rss_mib: ours.map((x) => x.rss),
     });
     const captureRecord = record(
       'unicast-capture',
-      pg.round.captureS,
-      Number(ac.wall_s),
-      pg.round.captureBytes,
-      Number(ac.bytes_out),
+      ours.map((x) => x.round.captureS),
+      anchors.map((a) => a.captureS),
+      last.round.captureBytes,
+      lite.round.captureS,
     );
     // The bench registry prints one record per bench; this one prints its first line itself.
     process.stdout.write(`${JSON.stringify(captureRecord)}\n`);
     return record(
       'unicast-deploy',
-      pg.round.deployS,
-      Number(ar.wall_s),
-      pg.round.deployBytes,
-      Number(ac.bytes_out),
+      ours.map((x) => x.round.deployS),
+      anchors.map((a) => a.restoreS),
+      last.round.deployBytes,
+      lite.round.deployS,
     );
   },
 };
