@@ -83,6 +83,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
     initialize,
     pxeStatus: () => pxe?.status() ?? { enabled: false as const },
     async start(port = config.core.port, host = config.core.host) {
+      // Multicast sessions whose sender died with the previous process fail before anyone asks.
+      await services.multicast.ready;
       const address = await listen(server, port, host);
       await initialize();
       // Never throws: a missing dnsmasq/ipxe is logged with the apt-get line, the API still serves.
@@ -98,7 +100,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
         readiness = 'stopping';
         await pxe?.stop();
         // Senders are child processes: stop them with the API rather than leave them orphaned.
-        services.multicast.stopSenders();
+        services.multicast.stop();
         services.transfer.stop();
         await ws.close();
         await closeServer(server, config.core.shutdownGraceMs);

@@ -62,3 +62,24 @@ export function checkJoinable(session: JoinableSession, now: Date, lateJoinMs: n
     );
   }
 }
+
+/**
+ * A session no receiver asked a ticket of (so no sender waits for JOINs) fails once this many
+ * seconds passed since its creation: its `maxWaitSeconds`, but never less than this floor, so
+ * `maxWaitSeconds: 0` ("start at the first receiver") still leaves a host time to boot and ask.
+ */
+export const NO_RECEIVER_FLOOR_SECONDS = 60;
+
+export const noReceiverWaitSeconds = (maxWaitSeconds: number): number =>
+  Math.max(maxWaitSeconds, NO_RECEIVER_FLOOR_SECONDS);
+
+/** When a session with no receiver fails (see `noReceiverWaitSeconds`). */
+export function noReceiverDeadline(session: { createdAt: Date; maxWaitSeconds: number }): Date {
+  return new Date(session.createdAt.getTime() + noReceiverWaitSeconds(session.maxWaitSeconds) * 1000);
+}
+
+/** The session's reason when nobody came; the same words whether or not a sender was launched. */
+export const noReceiverReason = (waitSeconds: number): string => `no receiver joined within ${waitSeconds} s`;
+
+/** A launched sender's keys live only in the process that launched it: a restart loses the session. */
+export const SERVER_RESTARTED_REASON = 'the server restarted during the session';

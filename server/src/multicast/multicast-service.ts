@@ -23,7 +23,8 @@ import {
 } from './multicast-rules.ts';
 import { OPEN_SESSION_STATES } from './multicast-states.ts';
 import { type MulticastSessionRow, multicastReceivers, multicastSessions } from './multicast-table.ts';
-import { watchSessionProgress } from './runner/session-progress.ts';
+import { progressOfRows, watchSessionProgress } from './runner/session-progress.ts';
+import { createSessionReaper, startSessionSweeps } from './runner/session-reaper.ts';
 import { createSessionRunner } from './runner/session-runner.ts';
 
 export interface CreateSessionInput extends SessionSettings {
@@ -93,7 +94,10 @@ async function sessionByName(db: Executor, name: string): Promise<MulticastSessi
 
 export function createMulticastService(deps: ServiceDeps, others: { tasks: TasksService }) {
   const { db, pubsub, now } = deps;
-  const runner = createSessionRunner(deps, others);
+  const reaper = createSessionReaper({ ...deps, tasks: others.tasks });
+  const runner = createSessionRunner(deps, { tasks: others.tasks, reaper });
+  // Sessions whose sender died with an earlier process fail now; nobody-came sessions later.
+  const sweeps = startSessionSweeps(reaper, deps.log);
 
   async function mustGet(ex: Executor, id: string): Promise<MulticastSessionRow> {
     const [row] = await ex.select().from(multicastSessions).where(eq(multicastSessions.id, id));
@@ -241,7 +245,9 @@ export function createMulticastService(deps: ServiceDeps, others: { tasks: Tasks
           );
         return mustGet(tx, id);
       });
-      runner.stop(id);
+      if (runner.current(id)) runner.stop(id);
+      // No sender here to publish the end: subscribers get the cancelled rows and finish.
+      else pubsub.publish('multicastProgress', await progressOfRows(db, session), id);
       const receivers = await db
         .select()
         .from(multicastReceivers)
@@ -258,8 +264,19 @@ export function createMulticastService(deps: ServiceDeps, others: { tasks: Tasks
 
     /** The session ticket of a MULTICAST task (null: none); launches the session's sender. */
     ticketFor: (task: { id: string; hostId: string }) => runner.ticketFor(task),
-    /** Stops every sender this server runs (shutdown). */
-    stopSenders: () => runner.stopAll(),
+    /** Resolves once the start-up reconcile is done: sessions a restart orphaned are failed. */
+    ready: sweeps.ready,
+    /** The no-receiver sweep, as the timer runs it (tests pass a later `at`). */
+    sweepSessions: (at?: Date) => reaper.sweep(at),
+    /** Senders this server runs now (each holds a slot). */
+    get runningSenders(): number {
+      return runner.running;
+    },
+    /** Shutdown: stops the sweep and every sender this server runs. */
+    stop: () => {
+      sweeps.stop();
+      runner.stopAll();
+    },
 
     /** The session's rows now, then live ones; undefined for an unknown session. */
     watchProgress: (sessionId: string) => watchSessionProgress({ db, pubsub, runner }, sessionId),

@@ -39,6 +39,11 @@ export const multicastSessions = snakeCase.table(
     createdById: uuid().references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /**
+     * When the first ticket request launched the sender. Its keys live only in that process:
+     * an open session with this set and no sender here lost it in a restart.
+     */
+    senderLaunchedAt: timestamp({ withTimezone: true }),
     startedAt: timestamp({ withTimezone: true }),
     endedAt: timestamp({ withTimezone: true }),
   },

@@ -8,7 +8,10 @@ import { type MulticastSessionRow, multicastReceivers, multicastSessions } from 
 import type { MulticastProgressEvent, SessionRunner } from './session-runner.ts';
 
 /** A session's progress from its rows: what a subscriber sees before the sender speaks. */
-async function progressOfRows(db: Executor, session: MulticastSessionRow): Promise<MulticastProgressEvent> {
+export async function progressOfRows(
+  db: Executor,
+  session: MulticastSessionRow,
+): Promise<MulticastProgressEvent> {
   const receivers = await db
     .select()
     .from(multicastReceivers)
@@ -51,13 +54,17 @@ export async function watchSessionProgress(
     return undefined;
   }
   const first = runner.current(sessionId) ?? (await progressOfRows(db, row));
+  // A Repeater listens only from its first pull: pull now, so an end published before the
+  // reader asks for its second event (a sweep, a cancel) still reaches it and ends the stream.
+  let next = live.next();
   return (async function* () {
     try {
       yield first;
       if (!OPEN_SESSION_STATES.includes(first.state)) return;
-      for await (const event of live) {
-        yield event;
-        if (!OPEN_SESSION_STATES.includes(event.state)) return;
+      for (let r = await next; !r.done; r = await next) {
+        yield r.value;
+        if (!OPEN_SESSION_STATES.includes(r.value.state)) return;
+        next = live.next();
       }
     } finally {
       await live.return();

@@ -7,12 +7,13 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { ServiceDeps } from '../../app/service-deps.ts';
 import { imageVersions } from '../../images/images-table.ts';
 import { parseManifest } from '../../imaging/index.ts';
 import type { TasksService } from '../../tasks/tasks-service.ts';
 import { MulticastSessionFinishedError } from '../multicast-errors.ts';
+import { noReceiverReason } from '../multicast-rules.ts';
 import { OPEN_SESSION_STATES } from '../multicast-states.ts';
 import { type MulticastSessionRow, multicastReceivers, multicastSessions } from '../multicast-table.ts';
 import { sessionBlocks } from '../sender/engine-source.ts';
@@ -26,6 +27,7 @@ import {
 } from '../wire/session-ticket.ts';
 import { type ReceiverProgressRow, ReceiverTracker } from './receiver-tracker.ts';
 import { type SenderChild, type SenderExit, spawnSender } from './sender-child.ts';
+import { LOST_REASONS, type SessionReaper } from './session-reaper.ts';
 import { type SessionSlot, SessionSlots } from './session-slots.ts';
 
 /** The multicastProgress event: the session's state and one row per receiver. */
@@ -55,11 +57,16 @@ interface Run {
   child: SenderChild | null;
   state: MulticastSessionRow['state'];
   rate: number;
+  /** Stopped by us (cancel, shutdown): its exit is not a session nobody joined. */
+  stopping: boolean;
   /** Snapshot handling is serialized: rows and task moves land in the sender's order. */
   queue: Promise<void>;
 }
 
-export function createSessionRunner(deps: ServiceDeps, others: { tasks: TasksService }) {
+export function createSessionRunner(
+  deps: ServiceDeps,
+  others: { tasks: TasksService; reaper: SessionReaper },
+) {
   const { db, log, pubsub, config } = deps;
   const mc = config.multicast;
   const slots = new SessionSlots(mc);
@@ -97,11 +104,21 @@ export function createSessionRunner(deps: ServiceDeps, others: { tasks: TasksSer
     publish(run);
   }
 
+  /** Why the session ended, in the API's words when nobody ever joined. */
+  function exitReason(run: Run, exit: SenderExit): string {
+    if (exit.kind === 'died') return exit.reason;
+    const nobody = exit.report.receivers.length === 0 && run.state === 'WAITING' && !run.stopping;
+    if (nobody && exit.report.phase === 'failed') {
+      const waited = Math.round((deps.now().getTime() - run.session.createdAt.getTime()) / 1000);
+      return noReceiverReason(Math.max(waited, run.session.maxWaitSeconds));
+    }
+    return exit.report.failReason ?? 'the multicast session ended';
+  }
+
   async function onExit(run: Run, exit: SenderExit): Promise<void> {
     if (exit.kind === 'report') await onProgress(run, exit.report);
     const complete = exit.kind === 'report' && exit.report.phase === 'complete' && exit.code === 0;
-    const reason =
-      exit.kind === 'died' ? exit.reason : (exit.report.failReason ?? 'the multicast session ended');
+    const reason = exitReason(run, exit);
     const [row] = await db.select().from(multicastSessions).where(eq(multicastSessions.id, run.session.id));
     const open = row && OPEN_SESSION_STATES.includes(row.state);
     if (open) {
@@ -120,63 +137,96 @@ export function createSessionRunner(deps: ServiceDeps, others: { tasks: TasksSer
     await rm(run.dir, { recursive: true, force: true });
   }
 
-  async function launch(session: MulticastSessionRow): Promise<Run> {
+  /** The pinned version's manifest; a session whose image is gone can never run: it fails. */
+  async function manifestOf(session: MulticastSessionRow) {
     const [version] = session.imageVersionId
       ? await db.select().from(imageVersions).where(eq(imageVersions.id, session.imageVersionId))
       : [];
-    if (!version?.manifest)
-      throw new MulticastSessionFinishedError(session.state, 'The session image is gone');
-    const manifest = parseManifest(JSON.stringify(version.manifest), `version ${version.number}`);
-    const blockCount = sessionBlocks(manifest).length;
+    if (!version?.manifest) {
+      await others.reaper.failOpen(session, 'the session image is gone');
+      throw new MulticastSessionFinishedError('FAILED', 'The session image is gone');
+    }
+    return parseManifest(JSON.stringify(version.manifest), `version ${version.number}`);
+  }
+
+  /**
+   * Records the launch, once: from then on a session without its sender here lost it. Refused
+   * when the no-receiver sweep (or a cancel) ended the session first.
+   */
+  async function claim(session: MulticastSessionRow): Promise<void> {
+    const at = deps.now();
+    const claimed = await db
+      .update(multicastSessions)
+      .set({ senderLaunchedAt: at, updatedAt: at })
+      .where(
+        and(
+          eq(multicastSessions.id, session.id),
+          eq(multicastSessions.state, 'WAITING'),
+          isNull(multicastSessions.senderLaunchedAt),
+        ),
+      )
+      .returning({ id: multicastSessions.id });
+    if (claimed.length === 1) return;
+    const [now] = await db.select().from(multicastSessions).where(eq(multicastSessions.id, session.id));
+    if (now && OPEN_SESSION_STATES.includes(now.state)) await lost(now);
+    throw new MulticastSessionFinishedError(now?.state ?? 'FAILED');
+  }
+
+  async function launch(session: MulticastSessionRow): Promise<Run> {
+    const manifest = await manifestOf(session);
     const slot = slots.take();
-    const dir = join(config.core.dataDir, 'multicast', session.id);
-    const secrets = newSessionSecrets();
-    const tracker = new ReceiverTracker(
-      { db, tasks: others.tasks, log, completeGraceMs: 10_000 },
-      session.id,
-    );
     const run: Run = {
       session,
-      secrets,
+      secrets: newSessionSecrets(),
       slot,
-      blockCount,
-      dir,
-      tracker,
+      blockCount: sessionBlocks(manifest).length,
+      dir: join(config.core.dataDir, 'multicast', session.id),
+      tracker: new ReceiverTracker({ db, tasks: others.tasks, log, completeGraceMs: 10_000 }, session.id),
       child: null,
       state: 'WAITING',
       rate: 0,
+      stopping: false,
       queue: Promise.resolve(),
     };
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFile(join(dir, 'blocks.json'), JSON.stringify(manifest), { mode: 0o600 });
-      const configFile = join(dir, 'sender.json');
-      await writeFile(configFile, JSON.stringify(senderConfig(session, run)), { mode: 0o600 });
-      const serial = (f: () => Promise<void>) => {
-        run.queue = run.queue
-          .then(f)
-          .catch((err: unknown) =>
-            log.error({ err, sessionId: session.id }, 'multicast session update failed'),
-          );
-      };
-      run.child = spawnSender(
-        configFile,
-        {
-          progress: (s) => serial(() => onProgress(run, s)),
-          exit: (e) => serial(() => onExit(run, e)),
-        },
-        mc.senderNetns,
-      );
+      await claim(session);
     } catch (err) {
       slots.release(slot);
       throw err;
     }
+    try {
+      await spawnRun(run, manifest);
+    } catch (err) {
+      slots.release(slot);
+      await rm(run.dir, { recursive: true, force: true });
+      const reason = `the sender did not start: ${err instanceof Error ? err.message : String(err)}`;
+      await others.reaper.failOpen(session, reason.slice(0, 500));
+      throw new MulticastSessionFinishedError('FAILED', reason);
+    }
     runs.set(session.id, run);
     log.info(
-      { sessionId: session.id, group: slot.group, dataPort: slot.dataPort, blocks: blockCount },
+      { sessionId: session.id, group: slot.group, dataPort: slot.dataPort, blocks: run.blockCount },
       'multicast sender launched',
     );
     return run;
+  }
+
+  async function spawnRun(run: Run, manifest: ReturnType<typeof parseManifest>): Promise<void> {
+    const sessionId = run.session.id;
+    await mkdir(run.dir, { recursive: true, mode: 0o700 });
+    await writeFile(join(run.dir, 'blocks.json'), JSON.stringify(manifest), { mode: 0o600 });
+    const configFile = join(run.dir, 'sender.json');
+    await writeFile(configFile, JSON.stringify(senderConfig(run.session, run)), { mode: 0o600 });
+    const serial = (f: () => Promise<void>) => {
+      run.queue = run.queue
+        .then(f)
+        .catch((err: unknown) => log.error({ err, sessionId }, 'multicast session update failed'));
+    };
+    run.child = spawnSender(
+      configFile,
+      { progress: (s) => serial(() => onProgress(run, s)), exit: (e) => serial(() => onExit(run, e)) },
+      mc.senderNetns,
+    );
   }
 
   function senderConfig(session: MulticastSessionRow, run: Run): SenderProcessConfig {
@@ -204,25 +254,23 @@ export function createSessionRunner(deps: ServiceDeps, others: { tasks: TasksSer
     };
   }
 
-  /** The run of an open session, launched on first use; a RUNNING session without one lost it in a restart. */
+  /** A session whose sender was launched but is not here: an earlier process ran it. */
+  async function lost(session: MulticastSessionRow): Promise<void> {
+    await others.reaper.failOpen(session, LOST_REASONS.session, LOST_REASONS.task);
+  }
+
+  /** The run of an open session, launched on first use; one launched elsewhere lost its sender. */
   async function runFor(session: MulticastSessionRow): Promise<Run> {
     const existing = runs.get(session.id);
     if (existing) return existing;
-    if (session.state === 'RUNNING') {
-      await setSession(session.id, {
-        state: 'FAILED',
-        endedAt: deps.now(),
-        failureReason: 'the server restarted during the session',
-      });
-      const tracker = new ReceiverTracker({ db, tasks: others.tasks, log, completeGraceMs: 0 }, session.id);
-      await tracker.finish('the server restarted during the multicast session');
+    let pending = launching.get(session.id);
+    if (pending) return pending;
+    if (session.state === 'RUNNING' || session.senderLaunchedAt !== null) {
+      await lost(session);
       throw new MulticastSessionFinishedError('FAILED');
     }
-    let pending = launching.get(session.id);
-    if (!pending) {
-      pending = launch(session).finally(() => launching.delete(session.id));
-      launching.set(session.id, pending);
-    }
+    pending = launch(session).finally(() => launching.delete(session.id));
+    launching.set(session.id, pending);
     return pending;
   }
 
@@ -277,11 +325,17 @@ export function createSessionRunner(deps: ServiceDeps, others: { tasks: TasksSer
 
     /** Cancel: the sender stops (its exit then finds the session CANCELLED and leaves it so). */
     stop(sessionId: string): void {
-      runs.get(sessionId)?.child?.stop();
+      const run = runs.get(sessionId);
+      if (!run) return;
+      run.stopping = true;
+      run.child?.stop();
     },
 
     stopAll(): void {
-      for (const run of runs.values()) run.child?.stop();
+      for (const run of runs.values()) {
+        run.stopping = true;
+        run.child?.stop();
+      }
     },
 
     get running(): number {

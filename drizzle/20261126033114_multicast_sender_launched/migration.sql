@@ -1,0 +1,1 @@
+ALTER TABLE "multicast_sessions" ADD COLUMN "sender_launched_at" timestamp with time zone;
