@@ -19,6 +19,7 @@ import {
 } from './multicast-errors.ts';
 import { ReceiverStateEnum, SessionStateEnum } from './multicast-graphql-enums.ts';
 import './multicast-progress-graphql.ts';
+import { NO_RECEIVER_FLOOR_SECONDS } from './multicast-rules.ts';
 import type { MulticastReceiverRow, MulticastSessionRow } from './multicast-table.ts';
 
 export const MulticastSessionRef = builder.objectRef<MulticastSessionRow>('MulticastSession');
@@ -70,6 +71,13 @@ builder.node(MulticastSessionRef, {
       resolve: (s, _a, ctx) => ctx.services.multicast.receiversOf(s.id),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    senderLaunchedAt: t.expose('senderLaunchedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'When the first receiver asked its ticket and the sender began waiting for joins. The sender ' +
+        'and its keys live in the server process: if the server restarts, the session fails.',
+    }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     endedAt: t.expose('endedAt', { type: 'DateTime', nullable: true }),
   }),
@@ -88,7 +96,10 @@ defineErrorType(MulticastSessionFinishedError, 'MulticastSessionFinishedError', 
 
 const settingsFields = {
   minReceivers: 'Start when this many receivers joined (or at maxWaitSeconds with at least one).',
-  maxWaitSeconds: 'How long to wait for receivers before starting with those present.',
+  maxWaitSeconds:
+    "Seconds, from the session's creation, to wait for receivers before starting with those present. " +
+    `A session no receiver asked to join by then (and at least ${NO_RECEIVER_FLOOR_SECONDS} s after its ` +
+    'creation) fails: "no receiver joined within N s", with its tasks.',
 };
 
 const StartMulticastInput = builder.inputType('StartMulticastInput', {
