@@ -5,6 +5,7 @@
  * before they were durable) are uploaded again when the commit names them.
  */
 import {
+  allocCompressedSlot,
   allocSlot,
   boundedRun,
   buildManifest,
@@ -118,6 +119,8 @@ async function captureBlocks(
 ): Promise<CapturedBlock[]> {
   const captured: CapturedBlock[] = new Array(plan.length);
   const slots: Slot[] = [];
+  // Per runner: the compressed frame goes into a reused shared slot and is uploaded from it.
+  const outs: Slot[] = [];
   const size = plan.reduce((m, b) => Math.max(m, b.length), 1);
   await boundedRun(
     plan.length,
@@ -125,10 +128,12 @@ async function captureBlocks(
     async (index, runner) => {
       const block = plan[index] as PlannedBlock;
       slots[runner] ??= allocSlot(size);
+      outs[runner] ??= allocCompressedSlot(size);
       const result = await captureBlock(
         { ...ctx, sink: ctx.remote.forBlock(index) },
         block,
         slots[runner] as Slot,
+        outs[runner],
       );
       captured[index] = result;
       o.reporter.block(index, result.state, block.length, block.partition);

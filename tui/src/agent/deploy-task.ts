@@ -63,7 +63,10 @@ export async function runDeploy(o: DeployTaskOptions): Promise<DeployStats> {
   let phase = '';
   try {
     return await deployImage({
-      store: { getCompressed: (hash) => o.client.getBlock(hash, o.signal) },
+      store: {
+        getCompressed: (hash) => o.client.getBlock(hash, o.signal),
+        getCompressedInto: (hash, into) => o.client.getBlockInto(hash, into, o.signal),
+      },
       manifest,
       disk,
       signal: o.signal,

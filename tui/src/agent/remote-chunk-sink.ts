@@ -58,6 +58,10 @@ export class RemoteChunkSink {
     return {
       keep: (hash) => (options.forceUpload ? Promise.resolve(null) : this.keep(hash)),
       putEncoded: (chunk) => this.put(chunk, index),
+      // put() resolves only once the server has answered, so the whole body was sent by then: the
+      // engine may hand a view of its reused shared output slot (no array per block). A body torn
+      // by an aborted request is refused by the server's hash check, never stored.
+      sharedBytesOk: true,
     };
   }
 

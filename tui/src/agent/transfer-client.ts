@@ -95,8 +95,11 @@ export class TransferClient {
     };
   }
 
-  /** One request with retries; the whole 2xx response, or a TransferClientError. */
-  private async exchange(path: string, options: RequestOptions): Promise<RawResponse> {
+  /**
+   * One request with retries; the whole 2xx response, or a TransferClientError. A 2xx body that
+   * fits `into` is read into it (the response's body is then a view of `into`).
+   */
+  private async exchange(path: string, options: RequestOptions, into?: Uint8Array): Promise<RawResponse> {
     const started = Date.now();
     let delay = 200;
     const payload =
@@ -115,7 +118,7 @@ export class TransferClient {
       let res: RawResponse | null = null;
       let failure: unknown = null;
       try {
-        res = await this.once(path, method, headers, payload, options.signal);
+        res = await this.once(path, method, headers, payload, options.signal, into);
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason ?? error;
         if (error instanceof StaleSocketError && !resent) {
@@ -147,6 +150,7 @@ export class TransferClient {
     headers: Record<string, string>,
     payload: Buffer | undefined,
     signal: AbortSignal | undefined,
+    into?: Uint8Array,
   ): Promise<RawResponse> {
     const lib = this.url.protocol === 'https:' ? https : http;
     return new Promise<RawResponse>((resolve, reject) => {
@@ -159,7 +163,8 @@ export class TransferClient {
           ...(signal ? { signal } : {}),
         },
         (res) => {
-          readAll(res).then(
+          const ok = (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
+          readAll(res, ok ? into : undefined).then(
             (body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
             reject,
           );
@@ -206,21 +211,36 @@ export class TransferClient {
     return raw.body;
   }
 
+  /**
+   * Reads the compressed chunk named `hash` into `into` (the engine's reused SharedArrayBuffer slot:
+   * no buffer per block, and the codec workers decode it in place instead of receiving a copy).
+   * Returns its length, or -1 when it does not fit (the engine then falls back to getBlock).
+   */
+  async getBlockInto(hash: string, into: Uint8Array, signal?: AbortSignal): Promise<number> {
+    const raw = await this.exchange(`/v1/deploy/blocks/${hash}`, signal ? { signal } : {}, into);
+    this.onBlockBytes?.(raw.body.length);
+    return raw.body.buffer === into.buffer ? raw.body.length : -1;
+  }
+
   /** Closes the kept-alive connections (they never hold the process open: idle sockets are unref'd). */
   close(): void {
     this.agent.destroy();
   }
 }
 
-/** Reads a whole body into one buffer sized by Content-Length when the server sends it. */
-async function readAll(res: http.IncomingMessage): Promise<Uint8Array> {
+/**
+ * Reads a whole body into one buffer sized by Content-Length when the server sends it: `into`
+ * when given and large enough (a view of it is returned), else a new one.
+ */
+async function readAll(res: http.IncomingMessage, into?: Uint8Array): Promise<Uint8Array> {
   const declared = Number(res.headers['content-length'] ?? Number.NaN);
   if (!Number.isSafeInteger(declared) || declared < 0) {
     const parts: Buffer[] = [];
     for await (const chunk of res as AsyncIterable<Buffer>) parts.push(chunk);
     return Buffer.concat(parts);
   }
-  const out = Buffer.allocUnsafe(declared);
+  const out =
+    into !== undefined && declared <= into.length ? into.subarray(0, declared) : Buffer.allocUnsafe(declared);
   let at = 0;
   for await (const chunk of res as AsyncIterable<Buffer>) {
     if (at + chunk.length > declared) throw new Error('response longer than its Content-Length');
