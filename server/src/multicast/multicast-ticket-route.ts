@@ -10,6 +10,7 @@ import { sendError, sendJson } from '../transfer/http-io.ts';
 import type { TransferCore } from '../transfer/transfer-core.ts';
 import { TransferError } from '../transfer/transfer-errors.ts';
 import type { MulticastService } from './multicast-service.ts';
+import { NoFreeSlotError } from './runner/session-slots.ts';
 
 export const TICKET_PATH = '/multicast/ticket';
 
@@ -21,6 +22,8 @@ export function multicastTicketRoutes(
     try {
       const { task } = await core.session(req, 'multicast-ticket', ['MULTICAST']);
       const ticket = await multicast.ticketFor(task).catch(async (err: unknown) => {
+        // Every slot is held by a running session: one frees when a session ends, the client retries.
+        if (err instanceof NoFreeSlotError) throw new TransferError('BUSY', err.message);
         if (!(err instanceof BrumeError)) throw err;
         // The session ended or cannot run: this task can never be performed.
         await core.move(task.id, 'FAILED', err.message);

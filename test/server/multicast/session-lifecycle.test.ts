@@ -55,26 +55,32 @@ async function hostAskingTicket(maxWaitSeconds: number) {
   const host = await createHost(a);
   const session = await startSession([host.id], maxWaitSeconds);
   const checked = await checkIn(a, host.mac);
-  const res = await call(a, 'GET', '/multicast/ticket', { token: checked.token, mac: host.mac });
-  return { host, ...session, res };
+  const token = checked.token ?? undefined;
+  const res = await call(a, 'GET', '/multicast/ticket', { token, mac: host.mac });
+  return { host, token, ...session, res };
 }
 
 describe('a session that ends frees its slot', () => {
-  it('Given the only slot held by a session, when it is cancelled, then a new session gets that slot; when that one fails (nobody joined within maxWait), the next gets it again', async () => {
+  it('Given the only slot held by a session, then another session is BUSY; when the first is cancelled, the other gets that slot; when that one fails (nobody joined within maxWait), the next gets it again', async () => {
     // Given
     const first = await hostAskingTicket(600);
     expect(first.res.status, JSON.stringify(first.res.body)).toBe(200);
     expect((first.res.body.ticket as { dataPort: number }).dataPort).toBe(PORT);
     expect((await mc().getSession(first.sessionId))?.senderLaunchedAt).not.toBeNull();
 
+    // A second session meanwhile: BUSY (the client retries), its task untouched.
+    const second = await hostAskingTicket(2);
+    expect([second.res.status, second.res.body.code]).toEqual([429, 'BUSY']);
+    expect((await taskOf(second.taskIds[0]!))?.state).toBe('CHECKED_IN');
+
     // When cancelled
     await mc().cancelMulticastSession(first.sessionId);
     await until(() => mc().runningSenders === 0, 10_000, 'the cancelled sender to exit');
 
     // Then the slot is free again
-    const second = await hostAskingTicket(2);
-    expect(second.res.status, JSON.stringify(second.res.body)).toBe(200);
-    expect((second.res.body.ticket as { dataPort: number }).dataPort).toBe(PORT);
+    const retried = await call(a, 'GET', '/multicast/ticket', { token: second.token, mac: second.host.mac });
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect((retried.body.ticket as { dataPort: number }).dataPort).toBe(PORT);
 
     // When nobody joins over UDP, the sender gives up at maxWait: the session and its task fail.
     await until(
