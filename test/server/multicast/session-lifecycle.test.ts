@@ -91,8 +91,9 @@ describe('a session that ends frees its slot', () => {
     expect((await mc().getSession(second.sessionId))?.failureReason).toMatch(
       /^no receiver joined within \d+ s$/,
     );
+    // The session row moves first, its tasks right after.
+    await until(async () => (await taskOf(second.taskIds[0]!))?.state === 'FAILED', 5000, 'task FAILED');
     const failed = await taskOf(second.taskIds[0]!);
-    expect(failed?.state).toBe('FAILED');
     expect(failed?.failureReason).toMatch(/no receiver joined within \d+ s/);
     await until(() => mc().runningSenders === 0, 10_000, 'the failed sender to be gone');
 

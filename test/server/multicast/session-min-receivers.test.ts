@@ -72,6 +72,12 @@ describe('fewer receivers than minReceivers', () => {
 
     // Then
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    // The client is done when its disk is: the server applies the sender's last snapshots after.
+    await until(
+      async () => (await a.t.app.services.multicast.getSession(sessionId))?.state === 'COMPLETE',
+      20_000,
+      'session COMPLETE',
+    );
     const session = await a.t.app.services.multicast.getSession(sessionId);
     expect(session?.startedAt).not.toBeNull();
     // It waited for the second receiver until maxWaitSeconds, not a moment less.
@@ -82,11 +88,6 @@ describe('fewer receivers than minReceivers', () => {
     const parsed = manifest as Parameters<typeof blockHashes>[1];
     expect(parsed.blocks.length).toBeGreaterThan(0);
     expect(blockHashes(target, parsed)).toEqual(blockHashes(source, parsed));
-    await until(
-      async () => (await a.t.app.services.multicast.getSession(sessionId))?.state === 'COMPLETE',
-      20_000,
-      'session COMPLETE',
-    );
     expect((await a.t.app.services.tasks.getTask(presentTask!))?.state).toBe('COMPLETE');
     const missing = await a.t.app.services.tasks.getTask(absentTask!);
     expect(missing?.state).toBe('FAILED');

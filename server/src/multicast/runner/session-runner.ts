@@ -93,13 +93,21 @@ export function createSessionRunner(
       .where(and(eq(multicastSessions.id, id), inArray(multicastSessions.state, [...OPEN_SESSION_STATES])));
   }
 
-  async function onProgress(run: Run, s: SenderSnapshot): Promise<void> {
+  /**
+   * The sender process prints at most one snapshot per 500 ms, so a short session's "running"
+   * one may never arrive: a later phase (or the report's running time) says it started too.
+   */
+  async function markStarted(run: Run, phase: SenderSnapshot['phase'], runningMs = 0): Promise<void> {
+    if (run.state !== 'WAITING' || (phase !== 'running' && phase !== 'complete' && runningMs <= 0)) return;
+    run.state = 'RUNNING';
+    const startedAt = new Date(deps.now().getTime() - runningMs);
+    await setSession(run.session.id, { state: 'RUNNING', startedAt });
+  }
+
+  async function onProgress(run: Run, s: SenderSnapshot, runningMs = 0): Promise<void> {
     // The pacer's rate is fractional; the API's ByteCount is a whole number of bytes.
     run.rate = Math.round(s.rateBytesPerSecond);
-    if (s.phase === 'running' && run.state === 'WAITING') {
-      run.state = 'RUNNING';
-      await setSession(run.session.id, { state: 'RUNNING', startedAt: deps.now() });
-    }
+    await markStarted(run, s.phase, runningMs);
     await run.tracker.apply(s.receivers, Date.now());
     publish(run);
   }
@@ -116,7 +124,7 @@ export function createSessionRunner(
   }
 
   async function onExit(run: Run, exit: SenderExit): Promise<void> {
-    if (exit.kind === 'report') await onProgress(run, exit.report);
+    if (exit.kind === 'report') await onProgress(run, exit.report, exit.report.runningMs);
     const complete = exit.kind === 'report' && exit.report.phase === 'complete' && exit.code === 0;
     const reason = exitReason(run, exit);
     const [row] = await db.select().from(multicastSessions).where(eq(multicastSessions.id, run.session.id));
