@@ -1,29 +1,22 @@
 /**
- * The multicast sender: one UDP socket for data (to the group) and control (from receivers),
- * a paced send loop, repairs from NACKs, stall detection and a report per receiver.
+ * The multicast sender: one UDP socket for data (to the group) and one for control (from
+ * receivers), a paced send loop, repairs from NACKs, stall detection and a report per receiver.
+ * This file holds the session's lifecycle; the control channel, the send loop and the sockets
+ * have their own files.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import {
-  DATA_BODY_FIXED_BYTES,
-  DropReason,
-  HEADER_BYTES,
-  MAC_BYTES,
-  MessageType,
-  SenderState,
-  wireBytes,
-} from '../wire/constants.ts';
-import { claimedReceiverId, decodeBody } from '../wire/decode.ts';
-import { encodeAck, encodeBeacon, encodeDrop, encodeEnd, encodeWelcome } from '../wire/encode.ts';
-import { checkFrameMac, parseFrame } from '../wire/frame.ts';
-import type { NackMessage, ReportMessage } from '../wire/messages.ts';
-import { WireError } from '../wire/wire-errors.ts';
+import { createSocket, type Socket } from 'node:dgram';
+import { SenderState } from '../wire/constants.ts';
+import { encodeBeacon, encodeEnd } from '../wire/encode.ts';
 import { BlockCache } from './block-cache.ts';
+import { ControlChannel, type SessionControl } from './control-channel.ts';
 import { Emitter } from './emitter.ts';
 import { Pacer } from './pacer.ts';
 import type { ReceiverProgress, SenderSnapshot, SessionPhase } from './ports.ts';
 import { hasBlock, type ReceiverEntry, ReceiverTable } from './receiver-table.ts';
 import { RepairQueue } from './repair-queue.ts';
+import { SendLoop } from './send-loop.ts';
 import { type SenderOptions, type SenderOptionsInput, senderDefaults } from './sender-options.ts';
+import { bindControl, connectData } from './sender-sockets.ts';
 
 export interface SessionReport extends SenderSnapshot {
   readonly durationMs: number;
@@ -35,29 +28,31 @@ export class SenderConfigError extends Error {
   readonly code = 'SENDER_CONFIG';
 }
 
-const MAX_SEND_QUEUE = 256;
-
-export class MulticastSender {
+export class MulticastSender implements SessionControl {
   readonly options: SenderOptions;
   /** Control: bound to controlPort, receives JOIN/REPORT/NACK and sends the unicast replies. */
   private readonly socket: Socket;
   /** Data: connected to group:dataPort, so a send skips the per-datagram address lookup. */
   private readonly dataSocket: Socket;
   private readonly table: ReceiverTable;
-  private readonly repairs = new RepairQueue();
   private readonly emitter: Emitter;
   private readonly pacer: Pacer;
-  private phase: SessionPhase = 'waiting';
-  private ending = false;
+  private readonly control: ControlChannel;
+  private readonly loop: SendLoop;
+  phase: SessionPhase = 'waiting';
+  ending = false;
   private failReason: string | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
-  private pumpTimer: NodeJS.Timeout | null = null;
   private readonly started = Date.now();
   private runningAt = 0;
-  private stats = { bytesSent: 0, repairBytesSent: 0, datagramsSent: 0, rejected: 0, sendErrors: 0 };
+  private readonly stats = {
+    bytesSent: 0,
+    repairBytesSent: 0,
+    datagramsSent: 0,
+    rejected: 0,
+    sendErrors: 0,
+  };
   private lastAdapt = 0;
-  /** Wire bytes of a full DATA datagram: the pacer waits until that many tokens are there. */
-  private readonly fullDatagram: number;
   private finish: (r: SessionReport) => void = () => {};
   private readonly onSent = (error: Error | null) => {
     if (error) this.stats.sendErrors++;
@@ -66,8 +61,6 @@ export class MulticastSender {
   constructor(input: SenderOptionsInput) {
     this.options = senderDefaults(input);
     const o = this.options;
-    const overhead = HEADER_BYTES + DATA_BODY_FIXED_BYTES + (o.dataMac ? MAC_BYTES : 0);
-    this.fullDatagram = wireBytes(o.fragmentSize + overhead);
     for (let i = 0; i < o.source.blockCount; i++) {
       const { storedSize } = o.source.block(i);
       if (storedSize < 1 || Math.ceil(storedSize / o.fragmentSize) > 0xffff) {
@@ -83,45 +76,31 @@ export class MulticastSender {
       () => this.schedulePump(0),
       (e) => this.fail(e.message),
     );
+    const repairs = new RepairQueue();
     const key = o.dataMac ? o.secrets.groupKey : null;
-    this.emitter = new Emitter(o.secrets.sessionId, o.source, cache, this.repairs, o.fragmentSize, key, (i) =>
+    this.emitter = new Emitter(o.secrets.sessionId, o.source, cache, repairs, o.fragmentSize, key, (i) =>
       this.needed(i),
     );
     this.pacer = new Pacer(o, Date.now());
     this.socket = createSocket({ type: 'udp4', reuseAddr: true });
     this.dataSocket = createSocket({ type: 'udp4', sendBufferSize: 4 * 1024 * 1024 });
-  }
-
-  private async openDataSocket(): Promise<void> {
-    const o = this.options;
-    const s = this.dataSocket;
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.bind({ address: o.interfaceAddress, port: 0 }, () => {
-        s.setMulticastTTL(o.ttl);
-        s.setMulticastInterface(o.interfaceAddress);
-        s.setMulticastLoopback(o.loopback);
-        s.connect(o.dataPort, o.group, () => {
-          s.off('error', reject);
-          resolve();
-        });
-      });
-    });
-    s.on('error', () => this.stats.sendErrors++);
+    const parts = { table: this.table, repairs, emitter: this.emitter };
+    this.control = new ControlChannel(o, this.socket, parts, this, this.stats);
+    this.loop = new SendLoop(
+      { socket: this.dataSocket, emitter: this.emitter, pacer: this.pacer },
+      o,
+      this.stats,
+      () => this.phase === 'running' && !this.ending,
+    );
   }
 
   /** Runs the session to its end: resolves with the report, complete or failed (never rejects). */
   async run(): Promise<SessionReport> {
     const o = this.options;
-    await new Promise<void>((resolve, reject) => {
-      this.socket.once('error', reject);
-      this.socket.bind({ address: o.interfaceAddress, port: o.controlPort }, () => {
-        this.socket.off('error', reject);
-        resolve();
-      });
-    });
-    await this.openDataSocket();
-    this.socket.on('message', (msg, rinfo) => this.onControl(msg, rinfo));
+    await bindControl(this.socket, o);
+    await connectData(this.dataSocket, o);
+    this.dataSocket.on('error', () => this.stats.sendErrors++);
+    this.socket.on('message', (msg, rinfo) => this.control.onDatagram(msg, rinfo));
     this.socket.on('error', () => this.stats.sendErrors++);
     const done = new Promise<SessionReport>((resolve) => {
       this.finish = resolve;
@@ -140,6 +119,10 @@ export class MulticastSender {
     this.fail(reason);
   }
 
+  schedulePump(ms: number): void {
+    this.loop.schedule(ms);
+  }
+
   private every(ms: number, f: () => void): void {
     this.timers.push(setInterval(f, ms));
   }
@@ -152,132 +135,9 @@ export class MulticastSender {
     return false;
   }
 
-  // ---- control channel ----
-
-  private onControl(msg: Buffer, rinfo: RemoteInfo): void {
-    const frame = parseFrame(msg);
-    if (frame instanceof WireError || frame.sessionId !== this.options.secrets.sessionId) {
-      this.stats.rejected++;
-      return;
-    }
-    const id = claimedReceiverId(frame);
-    const isControl =
-      frame.type === MessageType.Join || frame.type === MessageType.Report || frame.type === MessageType.Nack;
-    if (!isControl || !id || checkFrameMac(frame, this.table.keyFor(id))) {
-      this.stats.rejected++;
-      return;
-    }
-    const m = decodeBody(frame);
-    if (m instanceof WireError) {
-      this.stats.rejected++;
-      return;
-    }
-    if (m.type === MessageType.Join) this.onJoin(m, rinfo);
-    else if (m.type === MessageType.Report) this.onReport(m, rinfo);
-    else if (m.type === MessageType.Nack) this.onNack(m, rinfo);
-  }
-
-  private reply(e: { address: string; port: number }, datagram: Buffer): void {
-    if (e.port === 0) return;
-    this.socket.send(datagram, e.port, e.address, this.onSent);
-  }
-
-  private drop(
-    m: { receiverId: Uint8Array; incarnation: number },
-    rinfo: RemoteInfo,
-    reason: DropReason,
-  ): void {
-    const key = this.table.keyFor(m.receiverId);
-    this.reply(rinfo, encodeDrop(this.options.secrets.sessionId, m.receiverId, m.incarnation, reason, key));
-  }
-
-  private onJoin(m: ReportMessage, rinfo: RemoteInfo): void {
-    const now = Date.now();
-    const known = this.table.get(m.receiverId);
-    if (known?.phase === 'failed') {
-      this.drop(m, rinfo, DropReason.FailedEarlier);
-      return;
-    }
-    if (this.ending) {
-      this.drop(m, rinfo, DropReason.SessionOver);
-      return;
-    }
-    const fresh = !known || known.incarnation !== m.incarnation;
-    const e = this.table.join(m, now);
-    if (!this.table.accept(e, m.incarnation, m.seq, now)) return;
-    e.address = rinfo.address;
-    e.port = rinfo.port;
-    this.applyReport(e, m, now);
-    if (fresh && this.phase === 'running') e.unicastBelow = this.lateJoinBound(e);
-    this.reply(e, encodeWelcome(this.options.secrets.sessionId, e.id, e.incarnation, e.unicastBelow, e.key));
-    this.checkStart();
-    this.schedulePump(0);
-  }
-
-  /** Past the bound, a late joiner takes what the main pass already sent by unicast. */
-  private lateJoinBound(e: ReceiverEntry): number {
-    const cursor = this.emitter.mainCursor;
-    let missing = 0;
-    for (let i = 0; i < cursor; i++) if (!hasBlock(e.done, i)) missing++;
-    return missing > this.options.lateJoinUnicastBlocks ? cursor : 0;
-  }
-
-  private onReport(m: ReportMessage, rinfo: RemoteInfo): void {
-    const now = Date.now();
-    const e = this.table.get(m.receiverId);
-    if (!e) {
-      this.drop(m, rinfo, DropReason.UnknownReceiver);
-      return;
-    }
-    if (e.phase === 'failed') {
-      this.drop(m, rinfo, DropReason.FailedEarlier);
-      return;
-    }
-    if (!this.table.accept(e, m.incarnation, m.seq, now)) return;
-    e.address = rinfo.address;
-    e.port = rinfo.port;
-    this.applyReport(e, m, now);
-  }
-
-  private applyReport(e: ReceiverEntry, m: ReportMessage, now: number): void {
-    this.table.applyMap(e, m);
-    e.lastReportAt = now;
-    if (m.failed) {
-      this.markFailed(e, 'receiver reported failure');
-      return;
-    }
-    if (m.complete && m.blocksDone === this.options.source.blockCount) {
-      if (e.phase !== 'complete') e.phase = 'complete';
-      this.reply(e, encodeAck(this.options.secrets.sessionId, e.id, e.incarnation, e.key));
-      this.checkEnd();
-    } else if (e.phase === 'joined' && this.phase === 'running') {
-      e.phase = 'receiving';
-    }
-  }
-
-  private onNack(m: NackMessage, rinfo: RemoteInfo): void {
-    const now = Date.now();
-    const e = this.table.get(m.receiverId);
-    if (!e) {
-      this.drop(m, rinfo, DropReason.UnknownReceiver);
-      return;
-    }
-    if (e.phase === 'failed') {
-      this.drop(m, rinfo, DropReason.FailedEarlier);
-      return;
-    }
-    if (!this.table.accept(e, m.incarnation, m.seq, now) || this.phase !== 'running') return;
-    const count = this.options.source.blockCount;
-    for (const entry of m.entries) {
-      if (entry.blockIndex >= count) continue;
-      e.nackedFragments += this.repairs.add(entry, this.emitter.fragCount(entry.blockIndex));
-    }
-    this.schedulePump(0);
-  }
-
   // ---- lifecycle ----
 
-  private checkStart(): void {
+  checkStart(): void {
     if (this.phase === 'waiting' && this.table.activeCount() >= this.options.minReceivers)
       this.startRunning();
   }
@@ -296,7 +156,7 @@ export class MulticastSender {
     this.schedulePump(0);
   }
 
-  private markFailed(e: ReceiverEntry, reason: string): void {
+  markFailed(e: ReceiverEntry, reason: string): void {
     e.phase = 'failed';
     e.failReason = reason;
     this.emitProgress();
@@ -308,15 +168,12 @@ export class MulticastSender {
     for (const e of [...this.table.active()]) {
       if (now - e.lastSeen > this.options.stallMs) {
         this.markFailed(e, `stalled: silent for ${now - e.lastSeen} ms`);
-        this.reply(
-          e,
-          encodeDrop(this.options.secrets.sessionId, e.id, e.incarnation, DropReason.Stalled, e.key),
-        );
+        this.control.dropStalled(e);
       }
     }
   }
 
-  private checkEnd(): void {
+  checkEnd(): void {
     if (this.phase !== 'running' || this.ending || this.table.activeCount() > 0) return;
     let complete = 0;
     for (const e of this.table.all()) if (e.phase === 'complete') complete++;
@@ -338,7 +195,7 @@ export class MulticastSender {
     if (this.ending) return;
     this.ending = true;
     for (const t of this.timers) clearInterval(t);
-    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.loop.stop();
     let complete = 0;
     for (const e of this.table.all()) if (e.phase === 'complete') complete++;
     const { sessionId, groupKey } = this.options.secrets;
@@ -363,41 +220,7 @@ export class MulticastSender {
     });
   }
 
-  // ---- sending ----
-
-  private schedulePump(ms: number): void {
-    if (this.pumpTimer || this.ending || this.phase !== 'running') return;
-    this.pumpTimer = setTimeout(() => {
-      this.pumpTimer = null;
-      this.pump();
-    }, ms);
-  }
-
-  private pump(): void {
-    if (this.phase !== 'running' || this.ending) return;
-    const now = Date.now();
-    this.pacer.refill(now);
-    for (;;) {
-      if (this.dataSocket.getSendQueueCount() > MAX_SEND_QUEUE) {
-        this.schedulePump(1);
-        return;
-      }
-      if (!this.pacer.canSend(this.fullDatagram)) {
-        this.schedulePump(Math.max(1, this.pacer.waitFor(this.fullDatagram)));
-        return;
-      }
-      const d = this.emitter.next();
-      if (d === 'idle' || d === 'loading') return;
-      // No callback: Node then tries a synchronous send (uv_udp_try_send) and allocates no request;
-      // errors still reach the socket's 'error' listener (counted in sendErrors).
-      this.dataSocket.send(d.parts);
-      const wire = wireBytes(d.bytes);
-      this.pacer.spend(wire);
-      this.stats.bytesSent += d.bytes;
-      this.stats.datagramsSent++;
-      if (d.repair) this.stats.repairBytesSent += d.bytes;
-    }
-  }
+  // ---- group traffic besides DATA, rate ----
 
   private beacon(): void {
     const { sessionId, groupKey } = this.options.secrets;
@@ -423,6 +246,8 @@ export class MulticastSender {
     for (const e of this.table.active()) if (e.lastReportAt > since) worst = Math.max(worst, e.lossPermille);
     if (worst >= 0 && this.phase === 'running') this.pacer.adapt(worst);
   }
+
+  // ---- progress ----
 
   private snapshot(): SenderSnapshot {
     const now = Date.now();
