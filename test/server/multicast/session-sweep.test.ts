@@ -109,6 +109,38 @@ describe('no-receiver sweep', () => {
     expect((await t.app.services.tasks.getTask(tasks[0]!.id))?.state).toBe('QUEUED');
   });
 
+  it('Given a session past its deadline whose one receiver has checked in (its client is on its way to ask), then the sweep spares it; once that task ends, the sweep fails the session', async () => {
+    const { session, tasks } = await hostSession(60, 2);
+    const lease = { holder: 'client', expiresAt: new Date(Date.now() + 600_000) };
+    await t.app.services.tasks.transition(tasks[0]!.id, 'CHECKED_IN', { lease });
+
+    await mc().sweepSessions(seconds(session.createdAt, 3600));
+    expect((await sessionRow(session.id)).state).toBe('WAITING');
+
+    await t.app.services.tasks.transition(tasks[0]!.id, 'FAILED', { reason: 'the client died' });
+    await mc().sweepSessions(seconds(session.createdAt, 3600));
+
+    const row = await sessionRow(session.id);
+    expect([row.state, row.failureReason]).toEqual(['FAILED', 'no receiver joined within 60 s']);
+    // The task that already ended keeps its own reason; the other fails with the session's.
+    expect((await t.app.services.tasks.getTask(tasks[0]!.id))?.failureReason).toBe('the client died');
+    expect((await t.app.services.tasks.getTask(tasks[1]!.id))?.failureReason).toBe(
+      'no receiver joined within 60 s',
+    );
+  });
+
+  it('Given a waiting session watched on multicastProgress, when it is cancelled, then the stream yields CANCELLED and ends', async () => {
+    const { session } = await hostSession(600, 1);
+    const stream = await mc().watchProgress(session.id);
+    const it = stream![Symbol.asyncIterator]();
+    expect((await it.next()).value?.state).toBe('WAITING');
+
+    await mc().cancelMulticastSession(session.id);
+
+    expect((await it.next()).value?.state).toBe('CANCELLED');
+    expect((await it.next()).done).toBe(true);
+  });
+
   it('Given a session watched on multicastProgress, when the sweep fails it, then the stream yields FAILED and ends', async () => {
     const { session } = await hostSession(60, 1);
     const stream = await mc().watchProgress(session.id);

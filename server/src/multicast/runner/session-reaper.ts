@@ -114,13 +114,20 @@ export function createSessionReaper(deps: ReaperDeps) {
     failOpen: (session: MulticastSessionRow, reason: string, taskReason = reason) =>
       failEach([session], openGuard, () => ({ session: reason, task: taskReason })),
 
-    /** Fails the WAITING sessions nobody asked a ticket of within their no-receiver wait. */
+    /**
+     * Fails the WAITING sessions nobody asked a ticket of within their no-receiver wait. A session
+     * with a receiver's client checked in is spared: it is on its way to ask (or retrying while
+     * every slot is taken); if that client dies, its lease sweep fails its task and this one follows.
+     */
     async sweep(at: Date = deps.now()): Promise<Reaped> {
       const seconds = sql`greatest(${multicastSessions.maxWaitSeconds}, ${NO_RECEIVER_FLOOR_SECONDS})`;
       const guard = and(
         eq(multicastSessions.state, 'WAITING'),
         isNull(multicastSessions.senderLaunchedAt),
         sql`${multicastSessions.createdAt} + ${seconds} * interval '1 second' <= ${at.toISOString()}::timestamptz`,
+        // Spelled out: in an UPDATE drizzle may leave the outer column unqualified.
+        sql`not exists (select 1 from multicast_receivers r join tasks t on t.id = r.task_id
+          where r.session_id = "multicast_sessions"."id" and t.state in ('CHECKED_IN', 'IN_PROGRESS'))`,
       );
       const due = await db.select().from(multicastSessions).where(guard);
       return failEach(due, guard, (s) => {
