@@ -64,6 +64,11 @@ export class ReceiverTracker {
     this.taskOf.set(hostId, taskId);
   }
 
+  /** Hosts that got a ticket for this session. */
+  get ticketCount(): number {
+    return this.taskOf.size;
+  }
+
   rows(): ReceiverProgressRow[] {
     return [...this.seen.values()].map((s) => s.row).sort((a, b) => a.hostId.localeCompare(b.hostId));
   }

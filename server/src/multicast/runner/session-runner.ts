@@ -118,7 +118,10 @@ export function createSessionRunner(
     const nobody = exit.report.receivers.length === 0 && run.state === 'WAITING' && !run.stopping;
     if (nobody && exit.report.phase === 'failed') {
       const waited = Math.round((deps.now().getTime() - run.session.createdAt.getTime()) / 1000);
-      return noReceiverReason(Math.max(waited, run.session.maxWaitSeconds));
+      const reason = noReceiverReason(Math.max(waited, run.session.maxWaitSeconds));
+      // Hosts asked for tickets, yet no JOIN reached the sender: the imaging network's fault.
+      const asked = run.tracker.ticketCount;
+      return `${reason} (${asked} ${asked === 1 ? 'host' : 'hosts'} got a ticket but no JOIN reached the sender: check multicast on the imaging network)`;
     }
     return exit.report.failReason ?? 'the multicast session ended';
   }
