@@ -18,7 +18,6 @@ import { OPEN_SESSION_STATES } from '../multicast-states.ts';
 import { type MulticastSessionRow, multicastReceivers, multicastSessions } from '../multicast-table.ts';
 import { sessionBlocks } from '../sender/engine-source.ts';
 import type { SenderSnapshot } from '../sender/ports.ts';
-import type { SenderProcessConfig } from '../wire/process-config.ts';
 import {
   issueTicket,
   newSessionSecrets,
@@ -27,6 +26,7 @@ import {
 } from '../wire/session-ticket.ts';
 import { type ReceiverProgressRow, ReceiverTracker } from './receiver-tracker.ts';
 import { type SenderChild, type SenderExit, spawnSender } from './sender-child.ts';
+import { senderConfig } from './sender-config.ts';
 import { LOST_REASONS, type SessionReaper } from './session-reaper.ts';
 import { type SessionSlot, SessionSlots } from './session-slots.ts';
 
@@ -44,8 +44,6 @@ declare module '../../graphql/pubsub.ts' {
     multicastProgress: MulticastProgressEvent;
   }
 }
-
-const DEFAULT_RATE = 110 * 1024 * 1024;
 
 interface Run {
   readonly session: MulticastSessionRow;
@@ -227,7 +225,7 @@ export function createSessionRunner(
     await mkdir(run.dir, { recursive: true, mode: 0o700 });
     await writeFile(join(run.dir, 'blocks.json'), JSON.stringify(manifest), { mode: 0o600 });
     const configFile = join(run.dir, 'sender.json');
-    await writeFile(configFile, JSON.stringify(senderConfig(run.session, run)), { mode: 0o600 });
+    await writeFile(configFile, JSON.stringify(senderConfig(run, config, deps.now())), { mode: 0o600 });
     const serial = (f: () => Promise<void>) => {
       run.queue = run.queue
         .then(f)
@@ -238,31 +236,6 @@ export function createSessionRunner(
       { progress: (s) => serial(() => onProgress(run, s)), exit: (e) => serial(() => onExit(run, e)) },
       mc.senderNetns,
     );
-  }
-
-  function senderConfig(session: MulticastSessionRow, run: Run): SenderProcessConfig {
-    const waitLeft = session.createdAt.getTime() + session.maxWaitSeconds * 1000 - deps.now().getTime();
-    const caps = [session.rateLimitBytesPerSecond, mc.maxRate].filter((c): c is number => c != null);
-    return {
-      store: config.core.imagesDir,
-      blocksFile: join(run.dir, 'blocks.json'),
-      secrets: {
-        sessionId: run.secrets.sessionId.toString(16).padStart(16, '0'),
-        groupKey: run.secrets.groupKey.toString('hex'),
-        masterKey: run.secrets.masterKey.toString('hex'),
-      },
-      group: run.slot.group,
-      dataPort: run.slot.dataPort,
-      interfaceAddress: mc.interfaceAddress,
-      controlPort: run.slot.controlPort,
-      dataMac: true,
-      minReceivers: session.minReceivers,
-      maxWaitMs: Math.max(1000, waitLeft),
-      stallMs: mc.stallMs,
-      rateCap: caps.length > 0 ? Math.min(...caps) : DEFAULT_RATE,
-      loopback: mc.interfaceAddress.startsWith('127.'),
-      ttl: mc.ttl,
-    };
   }
 
   /** A session whose sender was launched but is not here: an earlier process ran it. */
