@@ -1,7 +1,9 @@
 /** Deploy routes: the pinned manifest, and the chunks it references. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { finished } from 'node:stream/promises';
 import { ChunkNotFoundError, isChunkHash } from '../imaging/index.ts';
 import { sendJson } from './http-io.ts';
+import type { ReadBuffers } from './limits.ts';
 import { DEPLOY_TYPES, type TransferCore } from './transfer-core.ts';
 import { TransferError } from './transfer-errors.ts';
 import type { TransferStore } from './transfer-store.ts';
@@ -35,19 +37,49 @@ export async function handleBlockGet(
   }
   const release = core.slots.take(task.id);
   try {
-    const compressed = await store.read(hash).catch((err: unknown) => {
-      if (err instanceof ChunkNotFoundError)
-        throw new TransferError('NOT_FOUND', `chunk ${hash} is missing from the store`);
-      throw err;
-    });
-    res.writeHead(200, {
-      'content-type': 'application/zstd',
-      'content-length': String(compressed.length),
-      'cache-control': 'no-store',
-    });
-    await new Promise<void>((resolve) => res.end(compressed, resolve));
+    await sendPooled(res, core.readBuffers, (buffer) => readChunk(store, hash, buffer));
   } finally {
     release();
+  }
+}
+
+/**
+ * Sends the bytes `fill` puts in (or returns instead of) a pooled buffer as a zstd body. The
+ * socket may still be writing from the buffer until the response has finished, so it goes back to
+ * the pool only then; a response that ends any other way (client gone) drops its buffer rather
+ * than risk a later body overwriting bytes still queued for this one.
+ */
+export async function sendPooled(
+  res: ServerResponse,
+  buffers: ReadBuffers,
+  fill: (buffer: Buffer) => Promise<Uint8Array>,
+): Promise<void> {
+  const buffer = buffers.take();
+  let reusable = true;
+  try {
+    const body = await fill(buffer);
+    res.writeHead(200, {
+      'content-type': 'application/zstd',
+      'content-length': String(body.length),
+      'cache-control': 'no-store',
+    });
+    res.end(body);
+    await finished(res).catch(() => undefined);
+    reusable = res.writableFinished;
+  } finally {
+    if (reusable) buffers.give(buffer);
+  }
+}
+
+/** The chunk's bytes: in `buffer` when they fit (the common case), else in a buffer of their own. */
+async function readChunk(store: TransferStore, hash: string, buffer: Buffer): Promise<Uint8Array> {
+  try {
+    const n = await store.readInto(hash, buffer);
+    return n >= 0 ? buffer.subarray(0, n) : await store.read(hash);
+  } catch (err) {
+    if (err instanceof ChunkNotFoundError)
+      throw new TransferError('NOT_FOUND', `chunk ${hash} is missing from the store`);
+    throw err;
   }
 }
 

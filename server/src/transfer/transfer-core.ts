@@ -2,7 +2,8 @@
 import type { TaskType } from '../tasks/task-kinds.ts';
 import type { TaskState } from '../tasks/task-state-machine.ts';
 import type { TaskRow } from '../tasks/tasks-table.ts';
-import { ByteBudget, Semaphore, SharedBuffers, Slots } from './limits.ts';
+import { MIB } from './http-io.ts';
+import { ByteBudget, ReadBuffers, Semaphore, SharedBuffers, Slots } from './limits.ts';
 import { createProgressHub, type ProgressHub } from './progress-hub.ts';
 import { TOKEN_TTL_MS } from './task-token.ts';
 import { createTokenAuth, type TaskSession, type TokenAuth } from './token-auth.ts';
@@ -29,7 +30,11 @@ export function createTransferCore(deps: TransferDeps, options: TransferOptions 
   const ttlMs = options.tokenTtlMs ?? TOKEN_TTL_MS;
   const auth: TokenAuth = createTokenAuth(deps, ttlMs);
   const hub: ProgressHub = createProgressHub(deps, options.publishEveryMs ?? 100);
-  const slots = new Slots(options.maxBlockRequestsPerTask ?? 16);
+  const maxBlockRequests = options.maxBlockRequestsPerTask ?? 16;
+  const slots = new Slots(maxBlockRequests);
+  // Chunk files served to deploys: a 1 MiB block's frame (zstd's bound plus headroom) fits; one
+  // task's requests in flight are kept for reuse.
+  const readBuffers = new ReadBuffers(MIB + 64 * 1024, maxBlockRequests);
   const verifier = new UploadVerifier({
     workers: options.verifyWorkers ?? 0,
     max: options.maxVerifications ?? 4,
@@ -71,7 +76,20 @@ export function createTransferCore(deps: TransferDeps, options: TransferOptions 
     return s;
   }
 
-  return { deps, ttlMs, auth, hub, slots, verifier, uploadBudget, bodyBuffers, move, session, onFinal };
+  return {
+    deps,
+    ttlMs,
+    auth,
+    hub,
+    slots,
+    verifier,
+    uploadBudget,
+    bodyBuffers,
+    readBuffers,
+    move,
+    session,
+    onFinal,
+  };
 }
 
 export type TransferCore = ReturnType<typeof createTransferCore>;

@@ -25,6 +25,11 @@ export class TransferStore {
     return this.reader.chunks.getCompressed(hash);
   }
 
+  /** Reads the chunk into `into`: its length, -1 when it does not fit; ChunkNotFoundError if absent. */
+  readInto(hash: string, into: Uint8Array): Promise<number> {
+    return this.reader.chunks.getCompressedInto(hash, into);
+  }
+
   has(hash: string): Promise<boolean> {
     return this.reader.chunks.has(hash);
   }
