@@ -16,8 +16,24 @@ export interface BenchServer {
   readonly base: string;
   /** Peak resident set of the server process (VmHWM), MiB. */
   peakRssMib(): number;
+  /** CPU seconds (user + system, all threads) the server process has used so far. */
+  cpuSeconds?(): number;
   gql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   stop(): Promise<void>;
+}
+
+/**
+ * The node flags of `npm start` (root package.json: `node <flags> server/src/main.ts`), so the
+ * benchmark measures the server exactly as it is started (heap flags included).
+ */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const m = /^node\s+(.*?)\s*server\/src\/main\.ts$/.exec(pkg.scripts.start.trim());
+  if (!m) throw new Error(`npm start is not "node <flags> server/src/main.ts": ${pkg.scripts.start}`);
+  const flags = (m[1] ?? '').split(/\s+/).filter(Boolean);
+  if (flags.some((f) => !/^--[\w-]+(=[\w./-]+)?$|^[\w./-]+$/.test(f)))
+    throw new Error(`unexpected flag in npm start: ${pkg.scripts.start}`);
+  return flags;
 }
 
 function nodePid(pidFile: string, child: ChildProcess): number {
@@ -33,12 +49,13 @@ export async function startBenchServer(
   port: number,
   database: 'postgres' | 'pglite',
   pgPort = port + 1,
+  nodeArgs: readonly string[] = [],
 ): Promise<BenchServer> {
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const pidFile = join(dir, 'server.pid');
   // PORT is set here: with-postgres uses (and exports) a PORT variable of its own.
-  const server = `echo $$ > '${pidFile}'; ${database === 'postgres' ? 'DATABASE_URL="$BRUME_TEST_DATABASE_URL" ' : ''}PORT=${port} exec '${process.execPath}' --import tsx server/src/main.ts`;
+  const server = `echo $$ > '${pidFile}'; ${database === 'postgres' ? 'DATABASE_URL="$BRUME_TEST_DATABASE_URL" ' : ''}PORT=${port} exec '${process.execPath}' ${nodeArgs.map((a) => `'${a}'`).join(' ')} ${startFlags().join(' ')} server/src/main.ts`;
   const command =
     database === 'postgres' ? ['bash', '.ci/with-postgres', 'sh', '-c', server] : ['sh', '-c', server];
   const child = spawn(command[0] as string, command.slice(1), {
@@ -65,6 +82,12 @@ export async function startBenchServer(
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const kib = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
       return Math.round(kib / 1024);
+    },
+    cpuSeconds() {
+      // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name): utime, stime in ticks.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
     },
     async stop() {
       try {

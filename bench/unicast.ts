@@ -30,7 +30,7 @@ import {
 import type { Bench } from './main.ts';
 import { type BenchServer, queueTask, startBenchServer } from './unicast-server.ts';
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address() as { port: number };
@@ -56,12 +56,13 @@ interface Round {
   deployBytes: number;
 }
 
-/** One capture and one deploy of partition `partition` through server `s`. */
-async function throughServer(
+/** One capture and one deploy of partition `partition` through server `s`; `mark` is called after each. */
+export async function throughServer(
   s: BenchServer,
   partition: number,
   dir: string,
   workers: number,
+  mark: (phase: 'captured' | 'deployed') => void = () => {},
 ): Promise<Round> {
   const cap = await queueTask(s, 'capture');
   const { client } = await checkedIn(s, cap.mac);
@@ -80,6 +81,7 @@ async function throughServer(
     }),
   );
   capReporter.stop();
+  mark('captured');
   const dep = await queueTask(s, 'deploy', cap.imageId);
   let fetched = 0;
   const deployer = await checkedIn(s, dep.mac, (n) => {
@@ -104,6 +106,7 @@ async function throughServer(
     await depReporter.flush();
   });
   depReporter.stop();
+  mark('deployed');
   await deployer.client.request('/v1/task/complete', { json: {} });
   rmSync(target, { force: true });
   return {
