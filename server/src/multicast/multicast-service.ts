@@ -245,9 +245,8 @@ export function createMulticastService(deps: ServiceDeps, others: { tasks: Tasks
           );
         return mustGet(tx, id);
       });
-      if (runner.current(id)) runner.stop(id);
       // No sender here to publish the end: subscribers get the cancelled rows and finish.
-      else pubsub.publish('multicastProgress', await progressOfRows(db, session), id);
+      if (!runner.stop(id)) pubsub.publish('multicastProgress', await progressOfRows(db, session), id);
       const receivers = await db
         .select()
         .from(multicastReceivers)

@@ -307,12 +307,20 @@ export function createSessionRunner(
       };
     },
 
-    /** Cancel: the sender stops (its exit then finds the session CANCELLED and leaves it so). */
-    stop(sessionId: string): void {
+    /**
+     * Cancel: the sender stops (its exit then finds the session CANCELLED, leaves it so and
+     * publishes the end). False when this server runs no sender for the session.
+     */
+    stop(sessionId: string): boolean {
+      const halt = (run: Run) => {
+        run.stopping = true;
+        run.child?.stop();
+      };
       const run = runs.get(sessionId);
-      if (!run) return;
-      run.stopping = true;
-      run.child?.stop();
+      if (run) halt(run);
+      // A sender still starting is stopped as soon as it is up (a failed launch has nothing to stop).
+      else launching.get(sessionId)?.then(halt, () => undefined);
+      return run !== undefined || launching.has(sessionId);
     },
 
     stopAll(): void {
