@@ -24,7 +24,7 @@ const { values } = parseArgs({
     'rate-mbit': { type: 'string', default: '930' },
     workers: { type: 'string', default: '1' },
     prof: { type: 'string' },
-    'data-mac': { type: 'string', default: 'on' },
+    'data-mac': { type: 'string', default: 'off' },
     frag: { type: 'string' },
   },
 });
@@ -106,6 +106,7 @@ async function main(): Promise<void> {
       senderCpu: rep.cpu,
       receivers: s.receivers.map((r, i) => ({
         cpu: r.report?.cpu,
+        ctx: [r.report?.voluntaryCtx, r.report?.involuntaryCtx],
         datagrams: r.report?.datagrams,
         nacked: r.report?.nackedFragments,
         bad: badBlocksOnDisk(s.disks[i] ?? '', blocks).length,

@@ -43,7 +43,7 @@ function parse(args: readonly string[]): Options {
     args: [...args],
     options: {
       'rate-mbit': { type: 'string', default: '930' },
-      'data-mac': { type: 'string', default: 'on' },
+      'data-mac': { type: 'string', default: 'off' },
       'link-rate': { type: 'string', default: '1gbit' },
       workers: { type: 'string', default: '1' },
     },

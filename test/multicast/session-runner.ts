@@ -52,7 +52,7 @@ export interface RunningSession {
 }
 
 export function startSession(topo: Topology, image: TestImage, o: SessionRunOptions): RunningSession {
-  const dataMac = o.dataMac ?? true;
+  const dataMac = o.dataMac ?? false;
   const late = o.lateReceivers ?? 0;
   const setup = makeSession(o.receivers + late, image.blocks.length, dataMac, o.fragmentSize);
   const disks: string[] = [];

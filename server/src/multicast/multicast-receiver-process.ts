@@ -8,6 +8,12 @@ import { engineBlockSink, engineResumeStore } from './receiver/engine-sink.ts';
 import { MulticastReceiver } from './receiver/receiver.ts';
 import { readBlocks, readConfig, receiverProcessSchema } from './wire/process-config.ts';
 
+/** Context switches of the whole run: how often the process was woken (or preempted). */
+function contextSwitches() {
+  const r = process.resourceUsage();
+  return { voluntaryCtx: r.voluntaryContextSwitches, involuntaryCtx: r.involuntaryContextSwitches };
+}
+
 async function main(): Promise<number> {
   const c = await readConfig(receiverProcessSchema, process.argv[2]);
   const { blocks, digest } = await readBlocks(c.blocksFile);
@@ -35,7 +41,9 @@ async function main(): Promise<number> {
   const report = await receiver.run();
   await codec.close();
   await disk.close();
-  process.stdout.write(`${JSON.stringify({ event: 'report', ...report, cpu: process.cpuUsage() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ event: 'report', ...report, cpu: process.cpuUsage(), ...contextSwitches() })}\n`,
+  );
   return report.phase === 'complete' ? 0 : 1;
 }
 

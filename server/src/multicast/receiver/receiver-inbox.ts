@@ -73,8 +73,10 @@ export class ReceiverInbox {
         this.r.stats.rejected++;
         return;
       }
+      // Only an authenticated datagram proves the sender alive; without DATA MACs the BEACONs
+      // (every 250 ms) do, so forged DATA cannot hide a dead sender.
+      this.r.lastHeard = intake.now;
     }
-    this.r.lastHeard = intake.now;
     intake.onData(f, msg);
   }
 

@@ -69,6 +69,11 @@ export class Emitter {
     return Math.max(1, Math.ceil(this.source.block(index).storedSize / this.fragmentSize));
   }
 
+  /** True when the main pass is sending from `data` (its buffer must not hold another block yet). */
+  holds(data: Uint8Array): boolean {
+    return this.main !== null && this.main.data.buffer === data.buffer;
+  }
+
   get mainDone(): boolean {
     return this.main === null && this.mainCursor >= this.source.blockCount;
   }

@@ -4,8 +4,9 @@ import type { BlockSource } from './ports.ts';
 
 export function engineBlockSource(
   blocks: readonly ManifestChunkRef[],
-  chunks: Pick<ChunkReader, 'getCompressed'>,
+  chunks: Pick<ChunkReader, 'getCompressed' | 'getCompressedInto'>,
 ): BlockSource {
+  const into = chunks.getCompressedInto?.bind(chunks);
   return {
     blockCount: blocks.length,
     block(index) {
@@ -18,6 +19,15 @@ export function engineBlockSource(
       if (!b) return Promise.reject(new RangeError(`block ${index} of ${blocks.length}`));
       return chunks.getCompressed(b.hash);
     },
+    ...(into
+      ? {
+          readStoredInto(index: number, buffer: Uint8Array) {
+            const b = blocks[index];
+            if (!b) return Promise.reject(new RangeError(`block ${index} of ${blocks.length}`));
+            return into(b.hash, buffer);
+          },
+        }
+      : {}),
   };
 }
 

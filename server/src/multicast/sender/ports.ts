@@ -15,6 +15,11 @@ export interface BlockSource {
   block(index: number): BlockInfo;
   /** The stored bytes of a block, exactly storedSize long. */
   readStored(index: number): Promise<Uint8Array>;
+  /**
+   * Optional: the stored bytes read into `into` (a buffer the sender reuses: no allocation and no
+   * fresh pages per block); returns the byte count, -1 when they do not fit.
+   */
+  readStoredInto?(index: number, into: Uint8Array): Promise<number>;
 }
 
 export type ReceiverPhase = 'joined' | 'receiving' | 'complete' | 'failed';

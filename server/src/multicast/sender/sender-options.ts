@@ -36,7 +36,7 @@ export type SenderOptionsInput = Pick<
   Partial<SenderOptions>;
 
 export function senderDefaults(input: SenderOptionsInput): SenderOptions {
-  const dataMac = input.dataMac ?? true;
+  const dataMac = input.dataMac ?? false;
   return {
     dataMac,
     fragmentSize: defaultFragmentSize(dataMac),

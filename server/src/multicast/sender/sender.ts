@@ -70,12 +70,12 @@ export class MulticastSender implements SessionControl {
       }
     }
     this.table = new ReceiverTable(o.secrets.masterKey, o.source.blockCount);
-    const cache = new BlockCache(
-      o.source,
-      o.cacheBlocks,
-      () => this.schedulePump(0),
-      (e) => this.fail(e.message),
-    );
+    const cache = new BlockCache(o.source, o.cacheBlocks, {
+      onLoaded: () => this.schedulePump(0),
+      onError: (e) => this.fail(e.message),
+      // A datagram still queued in the socket, or the main pass's block, may reference it.
+      mayReuse: (data) => this.dataSocket.getSendQueueCount() === 0 && !this.emitter.holds(data),
+    });
     const repairs = new RepairQueue();
     const key = o.dataMac ? o.secrets.groupKey : null;
     this.emitter = new Emitter(o.secrets.sessionId, o.source, cache, repairs, o.fragmentSize, key, (i) =>
