@@ -77,7 +77,13 @@ describe('fewer receivers than minReceivers', () => {
       async () => (await a.t.app.services.multicast.getSession(sessionId))?.state === 'COMPLETE',
       20_000,
       'session COMPLETE',
-    );
+    ).catch(async (err: Error) => {
+      const row = await a.t.app.services.multicast.getSession(sessionId);
+      const receivers = await a.t.app.services.multicast.receiversOf(sessionId);
+      throw new Error(
+        `${err.message}: ${JSON.stringify({ row, receivers, stderr: run.stderr.slice(-1500) })}`,
+      );
+    });
     const session = await a.t.app.services.multicast.getSession(sessionId);
     expect(session?.startedAt).not.toBeNull();
     // It waited for the second receiver until maxWaitSeconds, not a moment less.

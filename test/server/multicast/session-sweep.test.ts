@@ -163,7 +163,7 @@ describe('no-receiver sweep', () => {
       .where(eq(multicastSessions.id, session.id));
 
     await until(
-      async () => (await sessionRow(session.id)).state === 'FAILED',
+      async () => (await t.app.services.tasks.getTask(tasks[0]!.id))?.state === 'FAILED',
       SESSION_SWEEP_MS + 3000,
       'the periodic sweep',
     );
