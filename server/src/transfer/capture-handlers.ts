@@ -93,7 +93,7 @@ export async function handleBlockPut(
   // Bodies are held in memory (no staging file to write, read back and remove) under a byte
   // budget shared by every capture: past it a request waits before its body is read.
   const declared = intHeader(req, 'content-length');
-  const unbudget = await core.uploadBudget.take(declared ?? MAX_BLOCK_BODY);
+  const unbudget = await core.uploadBudget.take(core.bodyBuffers.sizeFor(declared ?? MAX_BLOCK_BODY));
   let compressed: Uint8Array | null = null;
   try {
     compressed = await readSharedBody(req, MAX_BLOCK_BODY, core.bodyBuffers);

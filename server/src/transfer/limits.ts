@@ -78,8 +78,11 @@ export class ByteBudget {
 /**
  * Reusable SharedArrayBuffer-backed body buffers. Upload bodies are handed to the codec workers in
  * place; a fresh SharedArrayBuffer per body would stay alive until the worker's heap is collected
- * (rarely: workers allocate little), so buffers are recycled here, at most `keepBytes` idle. A body
- * takes the smallest idle buffer that fits it without wasting more than half.
+ * (rarely: workers allocate little), so buffers are recycled here, at most `keepBytes` idle.
+ * Every body up to a 1 MiB block's zstd bound gets a buffer of one size (BODY_CLASS), so any idle
+ * buffer fits the next body: with buffers sized to each body, a body that found no idle buffer
+ * large enough got a new one and an idle one was dropped (garbage until the next collection; the
+ * server's peak grew 50-60 MiB with an 8 MiB budget). Callers budget `sizeFor(length)` bytes.
  */
 export class SharedBuffers {
   private readonly free: SharedArrayBuffer[] = [];
@@ -88,16 +91,16 @@ export class SharedBuffers {
   constructor(keepBytes: number) {
     this.keepBytes = keepBytes;
   }
+  /** The buffer size a body of `size` bytes takes. */
+  sizeFor(size: number): number {
+    return size <= BODY_CLASS ? BODY_CLASS : Math.ceil(size / ROUND) * ROUND;
+  }
   /** A view of exactly `size` bytes (contents undefined). */
   take(size: number): Uint8Array {
-    let best = -1;
-    for (const [i, b] of this.free.entries()) {
-      const fits = b.byteLength >= size && b.byteLength <= 2 * size + ROUND;
-      if (fits && (best < 0 || b.byteLength < (this.free[best] as SharedArrayBuffer).byteLength)) best = i;
-    }
-    if (best < 0)
-      return new Uint8Array(new SharedArrayBuffer(Math.ceil(size / ROUND) * ROUND || ROUND), 0, size);
-    const buffer = this.free.splice(best, 1)[0] as SharedArrayBuffer;
+    const want = this.sizeFor(size);
+    const i = this.free.findIndex((b) => b.byteLength === want);
+    if (i < 0) return new Uint8Array(new SharedArrayBuffer(want), 0, size);
+    const buffer = this.free.splice(i, 1)[0] as SharedArrayBuffer;
     this.idleBytes -= buffer.byteLength;
     return new Uint8Array(buffer, 0, size);
   }
@@ -111,8 +114,10 @@ export class SharedBuffers {
   }
 }
 
-/** Buffers are allocated in 64 KiB steps so bodies of nearby sizes share them. */
+/** Larger bodies (blocks over 1 MiB) get buffers in 64 KiB steps. */
 const ROUND = 64 * 1024;
+/** A 1 MiB block's largest zstd frame (its bound, 1 MiB + 4 KiB) with headroom. */
+const BODY_CLASS = 1024 * 1024 + ROUND;
 
 /**
  * Plain buffers of one size for chunk files a deploy serves: read into one, written to the
