@@ -81,5 +81,19 @@ export function noReceiverDeadline(session: { createdAt: Date; maxWaitSeconds: n
 /** The session's reason when nobody came; the same words whether or not a sender was launched. */
 export const noReceiverReason = (waitSeconds: number): string => `no receiver joined within ${waitSeconds} s`;
 
+/**
+ * A ticket refused because every slot is held by a running session: the client's BUSY answer,
+ * and so the task's reason when its client gives up retrying. Names the settings that size it.
+ */
+export const noFreeSlotReason = (capacity: number): string =>
+  `no free multicast slot: all ${capacity} in use (BRUME_MULTICAST_PORT_MIN/MAX)`;
+
+/**
+ * A session nobody joined because its receivers were refused a slot: that cause first, so an
+ * admin does not look for dead hosts or a broken network when the server was simply full.
+ */
+export const noFreeSlotSessionReason = (capacity: number, waitSeconds: number): string =>
+  `${noFreeSlotReason(capacity)}, so ${noReceiverReason(waitSeconds)}`;
+
 /** A launched sender's keys live only in the process that launched it: a restart loses the session. */
 export const SERVER_RESTARTED_REASON = 'the server restarted during the session';

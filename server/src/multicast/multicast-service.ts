@@ -16,13 +16,16 @@ import { type MulticastSessionRow, multicastReceivers, multicastSessions } from 
 import { progressOfRows, watchSessionProgress } from './runner/session-progress.ts';
 import { createSessionReaper, startSessionSweeps } from './runner/session-reaper.ts';
 import { createSessionRunner } from './runner/session-runner.ts';
+import { SlotRefusals } from './runner/slot-refusals.ts';
 
 export type { CreateSessionInput, JoinSessionInput, StartMulticastInput } from './multicast-enrolment.ts';
 
 export function createMulticastService(deps: ServiceDeps, others: { tasks: TasksService }) {
   const { db, pubsub, now } = deps;
-  const reaper = createSessionReaper({ ...deps, tasks: others.tasks });
-  const runner = createSessionRunner(deps, { tasks: others.tasks, reaper });
+  // Shared: the runner records the BUSY answers, the reaper's sweep gives them as the reason.
+  const refusals = new SlotRefusals();
+  const reaper = createSessionReaper({ ...deps, tasks: others.tasks, refusals });
+  const runner = createSessionRunner(deps, { tasks: others.tasks, reaper, refusals });
   // Sessions whose sender died with an earlier process fail now; nobody-came sessions later.
   const sweeps = startSessionSweeps(reaper, deps.log);
 

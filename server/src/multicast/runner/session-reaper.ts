@@ -6,7 +6,8 @@
  *   lost that sender and its keys (they live only in memory) and fails "the server restarted
  *   during the session". One never launched is left alone: it can still start.
  * Either way its receivers' active tasks fail with the reason; a receiver already COMPLETE keeps
- * its task (its agent completes it). Each session is claimed by one conditional UPDATE, so a
+ * its task (its agent completes it). A swept session whose ticket requests were answered BUSY
+ * (every slot held) says so instead: nobody came because the server was full. Each session is claimed by one conditional UPDATE, so a
  * ticket request racing the sweep either launches the sender or finds the session failed.
  */
 import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
@@ -19,6 +20,7 @@ import type { TasksService } from '../../tasks/tasks-service.ts';
 import { tasks as tasksTable } from '../../tasks/tasks-table.ts';
 import {
   NO_RECEIVER_FLOOR_SECONDS,
+  noFreeSlotSessionReason,
   noReceiverReason,
   noReceiverWaitSeconds,
   SERVER_RESTARTED_REASON,
@@ -26,6 +28,7 @@ import {
 import { OPEN_SESSION_STATES } from '../multicast-states.ts';
 import { type MulticastSessionRow, multicastReceivers, multicastSessions } from '../multicast-table.ts';
 import { progressOfRows } from './session-progress.ts';
+import type { SlotRefusals } from './slot-refusals.ts';
 
 export interface ReaperDeps {
   readonly db: Database;
@@ -33,6 +36,8 @@ export interface ReaperDeps {
   readonly pubsub: PubSub;
   readonly log: Logger;
   readonly now: () => Date;
+  /** The BUSY answers the runner gave, so a swept session can say the server was full. */
+  readonly refusals?: SlotRefusals;
 }
 
 /** What one reaping did: the sessions it failed and the tasks it failed with them. */
@@ -100,6 +105,7 @@ export function createSessionReaper(deps: ReaperDeps) {
         .returning();
       if (!ended) continue;
       reaped.sessionIds.push(ended.id);
+      deps.refusals?.forget(ended.id);
       reaped.taskIds.push(...(await failReceivers(ended.id, reason.task, at)));
       log.warn({ sessionId: ended.id, reason: reason.session }, 'multicast session failed');
       pubsub.publish('multicastProgress', await progressOfRows(db, ended), ended.id);
@@ -131,7 +137,9 @@ export function createSessionReaper(deps: ReaperDeps) {
       );
       const due = await db.select().from(multicastSessions).where(guard);
       return failEach(due, guard, (s) => {
-        const reason = noReceiverReason(noReceiverWaitSeconds(s.maxWaitSeconds));
+        const wait = noReceiverWaitSeconds(s.maxWaitSeconds);
+        const refused = deps.refusals?.of(s.id);
+        const reason = refused ? noFreeSlotSessionReason(refused.capacity, wait) : noReceiverReason(wait);
         return { session: reason, task: reason };
       });
     },

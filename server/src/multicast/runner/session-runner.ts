@@ -17,18 +17,20 @@ import { createSenderEvents } from './sender-events.ts';
 import { createSenderLaunch } from './sender-launch.ts';
 import type { SessionReaper } from './session-reaper.ts';
 import { type MulticastProgressEvent, progressEventOf, type Run, type RunnerContext } from './session-run.ts';
-import { SessionSlots } from './session-slots.ts';
+import { NoFreeSlotError, SessionSlots } from './session-slots.ts';
+import type { SlotRefusals } from './slot-refusals.ts';
 
 // The GraphQL layer imports the event's type from here.
 export type { MulticastProgressEvent } from './session-run.ts';
 
 export function createSessionRunner(
   deps: ServiceDeps,
-  others: { tasks: TasksService; reaper: SessionReaper },
+  others: { tasks: TasksService; reaper: SessionReaper; refusals: SlotRefusals },
 ) {
   const { db } = deps;
+  const { tasks, reaper, refusals } = others;
   const mc = deps.config.multicast;
-  const ctx: RunnerContext = { deps, ...others, slots: new SessionSlots(mc), runs: new Map() };
+  const ctx: RunnerContext = { deps, tasks, reaper, slots: new SessionSlots(mc), runs: new Map() };
   const { runs } = ctx;
   const launcher = createSenderLaunch(ctx, createSenderEvents(ctx));
   const launching = new Map<string, Promise<Run>>();
@@ -67,7 +69,13 @@ export function createSessionRunner(
       if (!session) return null;
       if (!OPEN_SESSION_STATES.includes(session.state))
         throw new MulticastSessionFinishedError(session.state);
-      const run = await runFor(session);
+      const run = await runFor(session).catch((err: unknown) => {
+        // The client is told BUSY and retries; if it gives up, the sweep says the server was full.
+        if (err instanceof NoFreeSlotError)
+          refusals.record(session.id, { capacity: err.capacity, at: deps.now() });
+        throw err;
+      });
+      refusals.forget(session.id);
       const id = Buffer.from(task.hostId.replaceAll('-', ''), 'hex');
       run.tracker.bind(id.toString('hex'), task.hostId, task.id);
       return issueTicket(
@@ -95,6 +103,7 @@ export function createSessionRunner(
      * publishes the end). False when this server runs no sender for the session.
      */
     stop(sessionId: string): boolean {
+      refusals.forget(sessionId);
       const halt = (run: Run) => {
         run.stopping = true;
         run.child?.stop();

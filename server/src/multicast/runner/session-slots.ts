@@ -3,6 +3,7 @@
  * (portMin + 2 slot, + 1), so receivers of one session never see another session's stream.
  */
 import type { MulticastConfig } from '../../config/multicast-section.ts';
+import { noFreeSlotReason } from '../multicast-rules.ts';
 
 export interface SessionSlot {
   readonly index: number;
@@ -13,6 +14,11 @@ export interface SessionSlot {
 
 export class NoFreeSlotError extends Error {
   readonly code = 'NO_FREE_MULTICAST_SLOT';
+  readonly capacity: number;
+  constructor(capacity: number) {
+    super(noFreeSlotReason(capacity));
+    this.capacity = capacity;
+  }
 }
 
 const toInt = (a: string) => a.split('.').reduce((n, part) => n * 256 + Number(part), 0);
@@ -45,7 +51,7 @@ export class SessionSlots {
         controlPort: dataPort + 1,
       };
     }
-    throw new NoFreeSlotError(`all ${this.capacity} multicast slots are in use`);
+    throw new NoFreeSlotError(this.capacity);
   }
 
   release(slot: SessionSlot): void {
