@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { RemoteChunkSink } from '../tui/src/agent/remote-chunk-sink.ts';
+import { TransferClient } from '../tui/src/agent/transfer-client.ts';
 import { FIXTURE_DISK, loadAverage, log, WORK, warm } from './imaging-common.ts';
 import { freePort, throughServer } from './unicast.ts';
 import { startBenchServer } from './unicast-server.ts';
@@ -29,8 +30,13 @@ const { values } = parseArgs({
  * Time the capture's runners spend waiting on the server: each upload's round trip (body sent,
  * verified, stored, answered) and each `missing` look-up, and how many waited at once on average.
  */
-const waits = { put: [] as number[], keep: [] as number[], putBusy: 0, keepBusy: 0 };
+const waits = { put: [] as number[], keep: [] as number[], missingRequests: 0 };
 function instrumentSink(): void {
+  const json = TransferClient.prototype.json;
+  TransferClient.prototype.json = function (this: TransferClient, ...args: Parameters<typeof json>) {
+    if (args[0] === '/v1/capture/missing') waits.missingRequests++;
+    return json.apply(this, args);
+  } as typeof json;
   const proto = RemoteChunkSink.prototype;
   const put = proto.put;
   const keep = proto.keep;
@@ -151,7 +157,7 @@ async function main(): Promise<void> {
     });
     const captureMs = (marks[1]?.at ?? 0) - (marks[0]?.at ?? 0);
     log(waitSummary('upload round trips', waits.put, captureMs));
-    log(waitSummary('missing look-ups', waits.keep, captureMs));
+    log(`${waitSummary('missing look-ups', waits.keep, captureMs)}, ${waits.missingRequests} requests`);
     for (const [i, phase] of ['capture', 'deploy'].entries()) {
       const a = marks[i] as (typeof marks)[number];
       const b = marks[i + 1] as (typeof marks)[number];
