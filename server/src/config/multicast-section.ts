@@ -35,6 +35,14 @@ export const multicastSection = z
       .optional(),
     /** Unset: the sender's own default (110 MiB/s); a session's rate cap can only lower it. */
     BRUME_MULTICAST_MAX_RATE: positiveInt.optional(),
+    /**
+     * `on`: every DATA datagram carries an HMAC too, so forged data is dropped on arrival instead of
+     * failing its block's hash and being repaired (wire/PROTOCOL.md, "Data authentication"). Off by
+     * default: the block hash already keeps wrong bytes off disks, and the MAC costs ~13 us of CPU
+     * per datagram on the sender and on every receiver. Turn it on where the imaging network is
+     * shared with machines that might flood it with forged data.
+     */
+    BRUME_MULTICAST_DATA_MAC: z.enum(['on', 'off']).default('off'),
   })
   .refine((e) => e.BRUME_MULTICAST_PORT_MAX >= e.BRUME_MULTICAST_PORT_MIN + 1, {
     path: ['BRUME_MULTICAST_PORT_MAX'],
@@ -50,6 +58,7 @@ export const multicastSection = z
     lateJoinMs: e.BRUME_MULTICAST_LATE_JOIN_SECONDS * 1000,
     maxRate: e.BRUME_MULTICAST_MAX_RATE ?? null,
     senderNetns: e.BRUME_MULTICAST_SENDER_NETNS ?? null,
+    dataMac: e.BRUME_MULTICAST_DATA_MAC === 'on',
   }));
 
 export type MulticastConfig = z.output<typeof multicastSection>;

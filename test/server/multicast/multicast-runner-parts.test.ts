@@ -13,7 +13,9 @@ describe('multicast config section', () => {
       stallMs: 10_000,
       senderNetns: null,
       maxRate: null,
+      dataMac: false,
     });
+    expect(multicastOf({ BRUME_MULTICAST_DATA_MAC: 'on' }).dataMac).toBe(true);
   });
 
   it('Given several bad values, then every one is reported at once', () => {
@@ -25,6 +27,7 @@ describe('multicast config section', () => {
           BRUME_MULTICAST_GROUP_BASE: '10.0.0.1',
           BRUME_MULTICAST_TTL: '0',
           BRUME_MULTICAST_SENDER_NETNS: '../x',
+          BRUME_MULTICAST_DATA_MAC: 'yes',
         },
         [],
       );
@@ -38,6 +41,7 @@ describe('multicast config section', () => {
       'BRUME_MULTICAST_GROUP_BASE',
       'BRUME_MULTICAST_TTL',
       'BRUME_MULTICAST_SENDER_NETNS',
+      'BRUME_MULTICAST_DATA_MAC',
     ])
       expect(problems).toContain(name);
   });

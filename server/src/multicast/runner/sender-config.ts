@@ -38,7 +38,7 @@ export function senderConfig(run: SenderRun, config: Config, now: Date): SenderP
     dataPort: slot.dataPort,
     interfaceAddress: mc.interfaceAddress,
     controlPort: slot.controlPort,
-    dataMac: true,
+    dataMac: mc.dataMac,
     minReceivers: session.minReceivers,
     maxWaitMs: Math.max(1000, waitLeft),
     stallMs: mc.stallMs,

@@ -85,7 +85,7 @@ export function createSessionRunner(
           dataPort: run.slot.dataPort,
           senderAddress: mc.interfaceAddress,
           controlPort: run.slot.controlPort,
-          dataMac: true,
+          dataMac: mc.dataMac,
           blockCount: run.blockCount,
         },
         id,
