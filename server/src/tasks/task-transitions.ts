@@ -10,6 +10,8 @@ export interface TransitionOptions {
   readonly reason?: string | null;
   /** Entering CHECKED_IN / IN_PROGRESS: who holds the task and until when. */
   readonly lease?: { readonly holder: string; readonly expiresAt: Date } | null;
+  /** A capture entering COMPLETE: the version its commit published, recorded in the same UPDATE. */
+  readonly imageVersionId?: string;
 }
 
 export const LEASE_EXPIRED_REASON = 'lease expired (server restart)';
@@ -37,6 +39,7 @@ export async function transitionTask(
       endedAt: final ? at : undefined,
       leaseHolder: final ? null : options.lease?.holder,
       leaseExpiresAt: final ? null : options.lease?.expiresAt,
+      imageVersionId: to === 'COMPLETE' ? options.imageVersionId : undefined,
     })
     .where(and(eq(tasks.id, taskId), inArray(tasks.state, statesAllowedBefore(to))))
     .returning();

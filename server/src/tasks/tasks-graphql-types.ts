@@ -62,6 +62,8 @@ builder.node(TaskRef, {
     imageVersion: t.field({
       type: ImageVersionRef,
       nullable: true,
+      description:
+        'A deploy: the version it writes (chosen when queued). A capture: the version its commit published, once COMPLETE.',
       resolve: (task, _a, ctx) =>
         task.imageVersionId ? ctx.services.images.getVersion(task.imageVersionId) : null,
     }),

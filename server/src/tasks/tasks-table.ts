@@ -32,7 +32,10 @@ export const tasks = snakeCase.table(
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
     imageId: uuid().references(() => images.id, { onDelete: 'set null' }),
-    /** Deploys: the version chosen when queued, so a later capture does not change what is written. */
+    /**
+     * Deploys: the version chosen when queued, so a later capture does not change what is written.
+     * Captures: the version their commit published (set with COMPLETE).
+     */
     imageVersionId: uuid().references(() => imageVersions.id, { onDelete: 'set null' }),
     createdById: uuid().references(() => users.id, { onDelete: 'set null' }),
     scheduledAt: timestamp({ withTimezone: true }),

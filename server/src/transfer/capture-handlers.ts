@@ -18,7 +18,7 @@ import {
 import type { TaskRow } from '../tasks/tasks-table.ts';
 import { MIB, readBody, readJson, readSharedBody, sendJson } from './http-io.ts';
 import { missingBody } from './request-schemas.ts';
-import { tokenDigest } from './task-token.ts';
+import { taskIdOfToken, tokenDigest } from './task-token.ts';
 import type { TransferCore } from './transfer-core.ts';
 import { isNoSpace, TransferError } from './transfer-errors.ts';
 import type { TransferStore } from './transfer-store.ts';
@@ -138,7 +138,8 @@ async function parseCommitted(req: IncomingMessage, imageName: string) {
 /**
  * Answers of successful commits by token digest, so a commit whose reply was lost can be sent
  * again: the same manifest from the same token and MAC gets the same answer (the token itself no
- * longer opens the task, which ended with the commit). Kept for a while, in memory.
+ * longer opens the task, which ended with the commit). Kept for a while, in memory; after a
+ * restart the task row answers instead (committedAnswer).
  */
 const answers = new Map<string, { mac: string; digest: string; answer: CommitAnswer; at: number }>();
 const ANSWER_KEEP_MS = 15 * 60_000;
@@ -149,17 +150,42 @@ interface CommitAnswer {
   readonly manifestDigest: string;
 }
 
+function taskIdOfBearer(req: IncomingMessage): string | null {
+  const header = req.headers.authorization ?? '';
+  return header.startsWith('Bearer ') ? taskIdOfToken(header.slice(7).trim()) : null;
+}
+
 function bearerDigest(req: IncomingMessage): string | null {
   const header = req.headers.authorization ?? '';
   return header.startsWith('Bearer ') ? tokenDigest(header.slice(7).trim()) : null;
 }
 
+/**
+ * The answer of a capture task that a commit already completed, read from its row (it names the
+ * version it published) when the request comes from the task's host: after a restart the
+ * in-memory answers are gone and the lease (the token's digest) was cleared with the commit. The
+ * caller still has to send the very manifest that version holds, so the answer (its number and
+ * id) tells it nothing it could not already know.
+ */
+async function committedAnswer(core: TransferCore, req: IncomingMessage, mac: string) {
+  const taskId = taskIdOfBearer(req);
+  const task = taskId === null ? undefined : await core.deps.tasks.getTask(taskId);
+  if (task?.type !== 'CAPTURE' || task.state !== 'COMPLETE' || !task.imageVersionId) return undefined;
+  const host = await core.deps.hosts.findHostByMac(mac);
+  if (host?.id !== task.hostId) return undefined;
+  const version = await core.deps.images.getVersion(task.imageVersionId);
+  if (!version) return undefined;
+  const answer = { version: version.number, versionId: version.id, manifestDigest: version.manifestHash };
+  return { mac, digest: version.manifestHash, answer, at: Date.now() };
+}
+
 /** True when this request repeats a commit that already succeeded (and was answered again). */
 async function repeatedCommit(core: TransferCore, req: IncomingMessage, res: ServerResponse) {
   const key = bearerDigest(req);
-  const earlier = key === null ? undefined : answers.get(key);
   const macHeader = req.headers['brume-mac'];
   const mac = typeof macHeader === 'string' ? normalizeMac(macHeader) : undefined;
+  if (key === null || mac === undefined) return false;
+  const earlier = answers.get(key) ?? (await committedAnswer(core, req, mac));
   if (!earlier || earlier.mac !== mac) return false;
   const body = await readBody(req, MAX_MANIFEST_BODY);
   let digest: string | null = null;
@@ -171,7 +197,7 @@ async function repeatedCommit(core: TransferCore, req: IncomingMessage, res: Ser
   if (digest !== earlier.digest) {
     throw new TransferError('TASK_ENDED', 'the task is complete', { state: 'COMPLETE' });
   }
-  await core.auth.audit(req, earlier.mac, 'commit', null, 'OK');
+  await core.auth.audit(req, earlier.mac, 'commit', taskIdOfBearer(req), 'OK');
   sendJson(res, 200, earlier.answer);
   return true;
 }
@@ -235,7 +261,7 @@ export async function handleCommit(
     });
     const answer = { version: version.number, versionId: version.id, manifestDigest: version.manifestHash };
     remember(req, mac, answer);
-    await core.move(task.id, 'COMPLETE');
+    await core.move(task.id, 'COMPLETE', undefined, version.id);
     await core.auth.audit(req, mac, 'commit', task.id, 'OK');
     await store.release(task.id);
     sendJson(res, 200, answer);

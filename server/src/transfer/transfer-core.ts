@@ -48,11 +48,19 @@ export function createTransferCore(deps: TransferDeps, options: TransferOptions 
   const onFinal: ((taskId: string) => Promise<void>)[] = [];
 
   /** Moves the task; a lost race (already final) is not an error for the data plane. */
-  async function move(taskId: string, to: TaskState, reason?: string): Promise<TaskRow | null> {
+  async function move(
+    taskId: string,
+    to: TaskState,
+    reason?: string,
+    imageVersionId?: string,
+  ): Promise<TaskRow | null> {
     const final = to === 'COMPLETE' || to === 'FAILED' || to === 'CANCELLED';
     try {
       if (final) await hub.finish(taskId);
-      const row = await deps.tasks.transition(taskId, to, reason ? { reason } : {});
+      const row = await deps.tasks.transition(taskId, to, {
+        ...(reason ? { reason } : {}),
+        ...(imageVersionId ? { imageVersionId } : {}),
+      });
       if (final) for (const hook of onFinal) await hook(taskId).catch(() => undefined);
       return row;
     } catch (err) {

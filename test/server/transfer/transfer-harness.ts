@@ -247,7 +247,7 @@ export async function setProtected(a: ApiTarget, imageId: string, value: boolean
 
 /** One raw data-plane call. */
 export async function call(
-  a: TransferApp,
+  a: Pick<ApiTarget, 'base'>,
   method: string,
   route: string,
   options: {
@@ -278,7 +278,7 @@ export async function call(
   return { status: res.status, body, headers: res.headers };
 }
 
-export async function checkIn(a: TransferApp, mac: string) {
+export async function checkIn(a: Pick<ApiTarget, 'base'>, mac: string) {
   const r = await call(a, 'POST', '/v1/checkin', { json: { mac } });
   return r.body as {
     host: { state: string };
