@@ -1,48 +1,32 @@
-/**
- * GET /multicast/ticket over a real socket: the MULTICAST task's token gets the session ticket
- * (the first request launches the session's sender on loopback); the same host gets the same
- * receiver id again (resume); other task kinds are refused; a cancelled session ends the task.
- */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
   checkIn,
   createHost,
   createImage,
-  randomDisk,
   rawId,
-  seedImage,
   startDeploy,
-  startTransferApp,
   type TransferApp,
   until,
 } from '../transfer/transfer-harness.ts';
+import {
+  type MulticastApp,
+  startMulticastApp,
+  startSession as startSessionFor,
+} from './multicast-harness.ts';
 
+let m: MulticastApp;
 let a: TransferApp;
 let image: { id: string; name: string };
 let blockCount = 0;
 
 beforeAll(async () => {
-  a = await startTransferApp({ BRUME_MULTICAST_PORT_MIN: '47600', BRUME_MULTICAST_PORT_MAX: '47609' });
-  image = await createImage(a);
-  const disk = path.join(a.work, 'source.img');
-  randomDisk(disk, 4);
-  const manifest = await seedImage(a, image.id, image.name, disk);
-  blockCount = manifest.preserved.length + manifest.blocks.length;
+  m = await startMulticastApp(47600, 47609, 4);
+  ({ a, image, blockCount } = m);
 }, 60_000);
 afterAll(() => a?.close());
 
-async function startSession(hostIds: string[]) {
-  const res = await a.gql<{ startMulticast: { session: { id: string }; tasks: { id: string }[] } }>(
-    `mutation($i: StartMulticastInput!) { startMulticast(input: $i) { ... on StartMulticastSuccess { session { id } tasks { id } } } }`,
-    {
-      token: a.operator,
-      variables: { i: { hostIds, imageId: image.id, minReceivers: 1, maxWaitSeconds: 600 } },
-    },
-  );
-  return res.data!.startMulticast;
-}
+const startSession = (hostIds: string[]) => startSessionFor(m, hostIds);
 
 describe('GET /multicast/ticket', () => {
   it('Given a checked-in MULTICAST task, then its ticket names the session slot, the blocks and the host as receiver; asked again, the same receiver id', async () => {

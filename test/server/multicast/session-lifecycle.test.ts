@@ -1,39 +1,21 @@
-/**
- * Session ends that free what they hold and a restart that fails what it orphaned, over real
- * sockets and real sender processes on loopback. The port range holds ONE slot (group + port
- * pair), so a session whose end did not release it would leave the next one without a ticket.
- */
-import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../server/src/app/app.ts';
 import { multicastReceivers, multicastSessions } from '../../../server/src/multicast/multicast-table.ts';
+import { call, checkIn, createHost, type TransferApp, until } from '../transfer/transfer-harness.ts';
 import {
-  call,
-  checkIn,
-  createHost,
-  createImage,
-  randomDisk,
-  rawId,
-  seedImage,
-  startTransferApp,
-  type TransferApp,
-  until,
-} from '../transfer/transfer-harness.ts';
+  type MulticastApp,
+  startMulticastApp,
+  startSession as startSessionFor,
+} from './multicast-harness.ts';
 
 const PORT = 47620;
+let m: MulticastApp;
 let a: TransferApp;
-let image: { id: string; name: string };
 
 beforeAll(async () => {
-  a = await startTransferApp({
-    BRUME_MULTICAST_PORT_MIN: String(PORT),
-    BRUME_MULTICAST_PORT_MAX: String(PORT + 1),
-  });
-  image = await createImage(a);
-  const disk = path.join(a.work, 'source.img');
-  randomDisk(disk, 2);
-  await seedImage(a, image.id, image.name, disk);
+  m = await startMulticastApp(PORT, PORT + 1);
+  a = m.a;
 }, 60_000);
 afterAll(() => a?.close());
 
@@ -41,14 +23,8 @@ const mc = () => a.t.app.services.multicast;
 const db = () => a.t.app.database.db;
 const taskOf = (id: string) => a.t.app.services.tasks.getTask(id);
 
-async function startSession(hostIds: string[], maxWaitSeconds: number) {
-  const res = await a.gql<{ startMulticast: { session: { id: string }; tasks: { id: string }[] } }>(
-    `mutation($i: StartMulticastInput!) { startMulticast(input: $i) { ... on StartMulticastSuccess { session { id } tasks { id } } } }`,
-    { token: a.operator, variables: { i: { hostIds, imageId: image.id, minReceivers: 1, maxWaitSeconds } } },
-  );
-  const out = res.data!.startMulticast;
-  return { sessionId: rawId(out.session.id), taskIds: out.tasks.map((t) => rawId(t.id)) };
-}
+const startSession = (hostIds: string[], maxWaitSeconds: number) =>
+  startSessionFor(m, hostIds, maxWaitSeconds);
 
 /** One host in its own session, checked in, asking its ticket (which launches the sender). */
 async function hostAskingTicket(maxWaitSeconds: number) {

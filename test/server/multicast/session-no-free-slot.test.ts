@@ -14,30 +14,24 @@ import {
   call,
   checkIn,
   createHost,
-  createImage,
-  randomDisk,
-  rawId,
-  seedImage,
-  startTransferApp,
   type TransferApp,
   until,
 } from '../transfer/transfer-harness.ts';
+import {
+  type MulticastApp,
+  startMulticastApp,
+  startSession as startSessionFor,
+} from './multicast-harness.ts';
 
 const PORT = 47644;
 const FULL = 'no free multicast slot: all 1 in use (BRUME_MULTICAST_PORT_MIN/MAX)';
+let m: MulticastApp;
 let a: TransferApp;
-let image: { id: string; name: string };
 let source: string;
 
 beforeAll(async () => {
-  a = await startTransferApp({
-    BRUME_MULTICAST_PORT_MIN: String(PORT),
-    BRUME_MULTICAST_PORT_MAX: String(PORT + 1),
-  });
-  image = await createImage(a);
-  source = path.join(a.work, 'source.img');
-  randomDisk(source, 2);
-  await seedImage(a, image.id, image.name, source);
+  m = await startMulticastApp(PORT, PORT + 1);
+  ({ a, source } = m);
 }, 60_000);
 afterAll(async () => {
   a?.t.app.services.multicast.stop();
@@ -48,14 +42,8 @@ const mc = () => a.t.app.services.multicast;
 const taskOf = (id: string) => a.t.app.services.tasks.getTask(id);
 const seconds = (from: Date, s: number) => new Date(from.getTime() + s * 1000);
 
-async function startSession(hostIds: string[], maxWaitSeconds: number) {
-  const res = await a.gql<{ startMulticast: { session: { id: string }; tasks: { id: string }[] } }>(
-    `mutation($i: StartMulticastInput!) { startMulticast(input: $i) { ... on StartMulticastSuccess { session { id } tasks { id } } } }`,
-    { token: a.operator, variables: { i: { hostIds, imageId: image.id, minReceivers: 1, maxWaitSeconds } } },
-  );
-  const out = res.data!.startMulticast;
-  return { sessionId: rawId(out.session.id), taskIds: out.tasks.map((t) => rawId(t.id)) };
-}
+const startSession = (hostIds: string[], maxWaitSeconds: number) =>
+  startSessionFor(m, hostIds, maxWaitSeconds);
 
 describe('a session whose receivers found every slot taken', () => {
   it('Given the only slot held by a running session, when another session\'s client gives up on BUSY, then its task fails with "no free multicast slot: all 1 in use", and the sweep fails that session saying so', async () => {
