@@ -206,13 +206,16 @@ async function compare(
   const ours = await brume(image, receivers, loss, o);
   log(`${name}: udpcast, ${receivers} receivers, loss ${loss} %`);
   const anchor = await udpcast(anchorFile, receivers, loss, o.linkRate);
+  // A udpcast run that did not deliver (a receiver hung until the timeout) has no time to compare:
+  // its ratio would only say how long the bench waited.
+  const versus = (seconds: number) => (anchor.verified ? round3(seconds / anchor.wall_s) : null);
   return {
     bench: name,
     ours_s: round3(ours.seconds),
     anchor_s: round3(anchor.wall_s),
-    ratio: round3(ours.seconds / anchor.wall_s),
+    ratio: versus(ours.seconds),
     ours_session_s: round3(ours.sessionSeconds),
-    session_ratio: round3(ours.sessionSeconds / anchor.wall_s),
+    session_ratio: versus(ours.sessionSeconds),
     wire_ratio: round3(ours.wire / image.storedBytes),
     receivers,
     loss_pct: loss,
