@@ -11,7 +11,7 @@ import type { TasksService } from '../tasks/tasks-service.ts';
 import { createEnrolment } from './multicast-enrolment.ts';
 import { MulticastSessionFinishedError } from './multicast-errors.ts';
 import { sessionById, sessionQueries } from './multicast-session-store.ts';
-import { OPEN_SESSION_STATES } from './multicast-states.ts';
+import { ACTIVE_RECEIVER_STATES, OPEN_SESSION_STATES } from './multicast-states.ts';
 import { type MulticastSessionRow, multicastReceivers, multicastSessions } from './multicast-table.ts';
 import { progressOfRows, watchSessionProgress } from './runner/session-progress.ts';
 import { createSessionReaper, startSessionSweeps } from './runner/session-reaper.ts';
@@ -48,7 +48,7 @@ export function createMulticastService(deps: ServiceDeps, others: { tasks: Tasks
           .where(
             and(
               eq(multicastReceivers.sessionId, id),
-              inArray(multicastReceivers.state, ['EXPECTED', 'JOINED', 'RECEIVING']),
+              inArray(multicastReceivers.state, [...ACTIVE_RECEIVER_STATES]),
             ),
           );
         return sessionById(tx, id);

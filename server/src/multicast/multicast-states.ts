@@ -13,3 +13,6 @@ export const RECEIVER_STATES = [
   'CANCELLED',
 ] as const;
 export type ReceiverState = (typeof RECEIVER_STATES)[number];
+
+/** A receiver in these states has not ended: a session's end or a cancel moves it on. */
+export const ACTIVE_RECEIVER_STATES: readonly ReceiverState[] = ['EXPECTED', 'JOINED', 'RECEIVING'];

@@ -3,6 +3,7 @@
  * Rows are written when a receiver's state changes or its counters are 2 s old; task moves are
  * idempotent (a task already final stays as it is).
  */
+
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/database.ts';
@@ -10,6 +11,7 @@ import { BrumeError } from '../../graphql/brume-error.ts';
 import type { TaskState } from '../../tasks/task-state-machine.ts';
 import type { TasksService } from '../../tasks/tasks-service.ts';
 import type { ReceiverState } from '../multicast-states.ts';
+import { ACTIVE_RECEIVER_STATES } from '../multicast-states.ts';
 import { multicastReceivers } from '../multicast-table.ts';
 import type { ReceiverProgress } from '../sender/ports.ts';
 
@@ -114,7 +116,7 @@ export class ReceiverTracker {
         and(
           eq(multicastReceivers.sessionId, this.sessionId),
           eq(multicastReceivers.hostId, row.hostId),
-          inArray(multicastReceivers.state, ['EXPECTED', 'JOINED', 'RECEIVING']),
+          inArray(multicastReceivers.state, [...ACTIVE_RECEIVER_STATES]),
         ),
       );
   }
@@ -184,7 +186,7 @@ export class ReceiverTracker {
           and(
             eq(multicastReceivers.sessionId, this.sessionId),
             eq(multicastReceivers.hostId, r.hostId),
-            inArray(multicastReceivers.state, ['EXPECTED', 'JOINED', 'RECEIVING']),
+            inArray(multicastReceivers.state, [...ACTIVE_RECEIVER_STATES]),
           ),
         );
     }

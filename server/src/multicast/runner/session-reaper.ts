@@ -7,8 +7,9 @@
  *   during the session". One never launched is left alone: it can still start.
  * Either way its receivers' active tasks fail with the reason; a receiver already COMPLETE keeps
  * its task (its agent completes it). A swept session whose ticket requests were answered BUSY
- * (every slot held) says so instead: nobody came because the server was full. Each session is claimed by one conditional UPDATE, so a
- * ticket request racing the sweep either launches the sender or finds the session failed.
+ * (every slot held) says so instead: nobody came because the server was full. Each session is
+ * claimed by one conditional UPDATE, so a ticket request racing the sweep either launches the
+ * sender or finds the session failed.
  */
 import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -25,7 +26,7 @@ import {
   noReceiverWaitSeconds,
   SERVER_RESTARTED_REASON,
 } from '../multicast-rules.ts';
-import { OPEN_SESSION_STATES } from '../multicast-states.ts';
+import { ACTIVE_RECEIVER_STATES, OPEN_SESSION_STATES } from '../multicast-states.ts';
 import { type MulticastSessionRow, multicastReceivers, multicastSessions } from '../multicast-table.ts';
 import { progressOfRows } from './session-progress.ts';
 import type { SlotRefusals } from './slot-refusals.ts';
@@ -51,8 +52,6 @@ export const LOST_REASONS = {
   session: SERVER_RESTARTED_REASON,
   task: 'the server restarted during the multicast session',
 } as const;
-
-const ACTIVE_RECEIVER_STATES = ['EXPECTED', 'JOINED', 'RECEIVING'] as const;
 
 export function createSessionReaper(deps: ReaperDeps) {
   const { db, tasks, pubsub, log } = deps;
