@@ -1,5 +1,7 @@
+import { write as fsWrite } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import type { DiskIdentity, DiskWriter } from '../layout-types.ts';
+import { type DirectTarget, openDirect } from './direct-io.ts';
 import { DiskAccessError } from './disk-errors.ts';
 import { readSysfsBlockInfo, SYSFS_BLOCK_ROOT } from './sysfs-identity.ts';
 
@@ -8,6 +10,11 @@ export const IMAGE_FILE_SECTOR_SIZE = 512;
 
 export interface OpenDiskOptions {
   readonly write?: boolean;
+  /**
+   * Writes that fit O_DIRECT's alignment bypass the page cache (default: on when writing;
+   * direct-io.ts says why). Off, or where the file system refuses it, every write is buffered.
+   */
+  readonly direct?: boolean;
   /** Overrides `/sys/class/block` (tests). */
   readonly sysfsRoot?: string;
 }
@@ -82,8 +89,16 @@ async function readFully(fh: FileHandle, path: string, buffer: Uint8Array, offse
   }
 }
 
-async function writeFully(fh: FileHandle, path: string, buffer: Uint8Array, offset: number, length: number) {
-  let done = 0;
+/** Writes all of `buffer[0..length)` at `offset`, starting at byte `from` (after a short direct write). */
+async function writeFully(
+  fh: FileHandle,
+  path: string,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  from = 0,
+) {
+  let done = from;
   while (done < length) {
     const { bytesWritten } = await fh.write(buffer, done, length - done, offset + done);
     if (bytesWritten === 0) {
@@ -101,6 +116,30 @@ export async function openDisk(path: string, opts: OpenDiskOptions = {}): Promis
   const desc = await describeDisk(path, opts.sysfsRoot === undefined ? {} : { sysfsRoot: opts.sysfsRoot });
   const fh = await open(path, opts.write ? 'r+' : 'r');
   const { size, sectorSize } = desc;
+  let direct: DirectTarget | null = null;
+  if (opts.write && (opts.direct ?? true)) {
+    try {
+      direct = openDirect(path, desc.isBlockDevice, sectorSize);
+    } catch (error) {
+      await fh.close();
+      throw error;
+    }
+  }
+  /** Direct when the buffer, offset and length allow it; what a direct write left undone, buffered. */
+  async function write(buffer: Uint8Array, offset: number, length: number) {
+    let done = 0;
+    if (direct?.accepts(buffer, offset, length)) {
+      try {
+        done = await directWrite(direct.fd, buffer, offset, length);
+      } catch (error) {
+        // Refused after all (a file system that changed its mind): buffered from now on.
+        if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+        direct.close();
+        direct = null;
+      }
+    }
+    await writeFully(fh, path, buffer, offset, length, done);
+  }
   return {
     path,
     size,
@@ -114,11 +153,24 @@ export async function openDisk(path: string, opts: OpenDiskOptions = {}): Promis
     async writeAt(buffer, offset, length = buffer.length) {
       if (!opts.write) throw new DiskAccessError('READ_ONLY', path, 'disk opened read-only');
       checkRange(path, size, buffer, offset, length);
-      await writeFully(fh, path, buffer, offset, length);
+      await write(buffer, offset, length);
     },
+    alignedBytes: (n) => direct?.alignedBytes(n) ?? null,
     async sync() {
+      // fsync is per file: it covers the direct descriptor's writes and their allocations too.
       if (opts.write) await fh.sync();
     },
-    close: () => fh.close(),
+    async close() {
+      direct?.close();
+      direct = null;
+      await fh.close();
+    },
   };
+}
+
+/** One pwrite on the direct descriptor (libuv's pool, like FileHandle); the bytes it wrote. */
+function directWrite(fd: number, buffer: Uint8Array, offset: number, length: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fsWrite(fd, buffer, 0, length, offset, (error, written) => (error ? reject(error) : resolve(written)));
+  });
 }

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { DiskWriter } from '../layout-types.ts';
 import { encodeChunk } from '../store/chunk-codec.ts';
 import { sha256Hex } from '../store/chunk-hash.ts';
 import { CorruptChunkError } from '../store/chunk-store.ts';
@@ -24,7 +25,13 @@ export interface Slot {
   readonly bytes: Uint8Array;
 }
 
-export function allocSlot(size: number): Slot {
+/**
+ * A block buffer; given a disk, one the disk can write directly (O_DIRECT) when it can, which
+ * starts a little way into its shared buffer: `bytes.byteOffset` is where the block is.
+ */
+export function allocSlot(size: number, disk?: Pick<DiskWriter, 'alignedBytes'>): Slot {
+  const aligned = disk?.alignedBytes?.(size);
+  if (aligned) return { buffer: aligned.buffer as SharedArrayBuffer, bytes: aligned };
   const buffer = new SharedArrayBuffer(size);
   return { buffer, bytes: new Uint8Array(buffer) };
 }
@@ -146,23 +153,24 @@ export class WorkerCodec implements ChunkCodec {
     });
   }
 
+  // A slot's bytes may start inside its shared buffer (a window of a deploy's multi-block target
+  // read, an O_DIRECT-aligned block): the worker is told where, as offset and capacity.
   async digest(slot: Slot, length: number): Promise<string> {
-    // A slot may be a window of a larger shared buffer (a deploy's multi-block target read).
-    const offset = slot.bytes.byteOffset;
-    return (await this.run('digest', { slot: slot.buffer, offset, length })).hash as string;
+    return (await this.run('digest', { ...at(slot), length })).hash as string;
   }
 
   async compress(slot: Slot, length: number, level: number): Promise<Uint8Array> {
-    return (await this.run('compress', { slot: slot.buffer, length, level })).compressed as Uint8Array;
+    return (await this.run('compress', { ...at(slot), length, level })).compressed as Uint8Array;
   }
 
   async compressInto(slot: Slot, length: number, level: number, out: Slot): Promise<number> {
-    return (await this.run('compressInto', { slot: slot.buffer, length, level, out: out.buffer }))
-      .length as number;
+    const o = at(out);
+    const task = { ...at(slot), length, level, out: o.slot, outOffset: o.offset, outCapacity: o.capacity };
+    return (await this.run('compressInto', task)).length as number;
   }
 
   async decode(hash: string, compressed: Uint8Array, slot: Slot): Promise<number> {
-    const result = await this.run('decode', { hash, compressed, slot: slot.buffer });
+    const result = await this.run('decode', { hash, compressed, ...at(slot) });
     if (result.corrupt !== undefined) throw new CorruptChunkError(hash, result.corrupt);
     return result.length as number;
   }
@@ -172,6 +180,11 @@ export class WorkerCodec implements ChunkCodec {
     for (const p of this.pending.values()) p.reject(new WorkerPoolError('pool closed'));
     this.pending.clear();
   }
+}
+
+/** Where a slot's bytes are in its shared buffer, as the worker's tasks name them. */
+function at(slot: Slot) {
+  return { slot: slot.buffer, offset: slot.bytes.byteOffset, capacity: slot.bytes.length };
 }
 
 /**

@@ -26,24 +26,27 @@ function sha256(view) {
   return createHash('sha256').update(view).digest('hex');
 }
 
+/** The task's bytes: `length` of them (default: its capacity) from `offset` in the shared slot. */
+function bytesOf(task, length = task.capacity) {
+  return new Uint8Array(task.slot, task.offset, length);
+}
+
 function run(task) {
   switch (task.op) {
     case 'digest':
-      return { result: { hash: sha256(new Uint8Array(task.slot, task.offset ?? 0, task.length)) } };
+      return { result: { hash: sha256(bytesOf(task, task.length)) } };
     case 'compress': {
-      const out = compressFrame(new Uint8Array(task.slot, 0, task.length), task.level);
+      const out = compressFrame(bytesOf(task, task.length), task.level);
       // Moved, not cloned, to the main thread (a clone would copy every compressed byte once more):
       // `out` owns its whole ArrayBuffer (slice copies into a fresh one).
       return { result: { compressed: out }, transfer: [out.buffer] };
     }
     case 'compressInto': {
-      const out = new Uint8Array(task.out);
-      return {
-        result: { length: cctx.compress(out, new Uint8Array(task.slot, 0, task.length), task.level) },
-      };
+      const out = new Uint8Array(task.out, task.outOffset, task.outCapacity);
+      return { result: { length: cctx.compress(out, bytesOf(task, task.length), task.level) } };
     }
     case 'decode': {
-      const slot = new Uint8Array(task.slot);
+      const slot = bytesOf(task);
       let length;
       try {
         length = dctx.decompress(slot, task.compressed);

@@ -5,6 +5,7 @@
  * holds the image) reading and hashing the target is the whole cost: 8 MiB sequential reads, three
  * in flight, keep the disk streaming while the workers hash the previous ones.
  */
+import type { DiskWriter } from '../layout-types.ts';
 import type { Manifest } from '../manifest/manifest-schema.ts';
 import { boundedRun } from './bounded-run.ts';
 import { allocCompressedSlot, allocSlot, type Slot } from './chunk-codec-pool.ts';
@@ -56,11 +57,12 @@ export interface GroupSlots {
   readonly lanes: readonly { readonly data: Slot; readonly compressed: Slot }[];
 }
 
-export function allocGroupSlots(groupBytes: number, blockSize: number): GroupSlots {
+/** The lanes' data slots are the ones written to `disk`: aligned for its direct writes. */
+export function allocGroupSlots(groupBytes: number, blockSize: number, disk?: DiskWriter): GroupSlots {
   return {
     target: allocSlot(groupBytes),
     lanes: Array.from({ length: LANES_PER_GROUP }, () => ({
-      data: allocSlot(blockSize),
+      data: allocSlot(blockSize, disk),
       compressed: allocCompressedSlot(blockSize),
     })),
   };

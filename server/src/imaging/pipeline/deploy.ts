@@ -225,7 +225,7 @@ async function deployGrouped(r: BlocksRun): Promise<void> {
     Math.max(1, Math.ceil(r.depth / LANES_PER_GROUP)),
     async (g, runner) => {
       const group = groups[g] as BlockGroup;
-      slots[runner] ??= allocGroupSlots(groupBytes, blockSize);
+      slots[runner] ??= allocGroupSlots(groupBytes, blockSize, r.ctx.disk);
       try {
         await deployGroup(r.ctx, r.blocks, group, slots[runner] as GroupSlots, r.record);
       } catch (error) {
@@ -248,7 +248,7 @@ async function deployEach(r: BlocksRun): Promise<void> {
     async (k, runner) => {
       const index = r.todo[k] as number;
       slots[runner] ??= {
-        data: allocSlot(blockSize),
+        data: allocSlot(blockSize, r.ctx.disk),
         target: allocSlot(blockSize),
         compressed: allocCompressedSlot(blockSize),
       };

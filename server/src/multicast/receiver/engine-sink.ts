@@ -21,7 +21,7 @@ export function engineBlockSink(
 ): BlockSink {
   const maxLength = blocks.reduce((m, b) => Math.max(m, b.length), 1);
   // Blocks are verified one at a time (the receiver's intake is sequential): one slot suffices.
-  const slot = allocSlot(maxLength);
+  const slot = allocSlot(maxLength, disk);
   const ref = (i: number): ManifestChunkRef => {
     const b = blocks[i];
     if (!b) throw new RangeError(`block ${i} of ${blocks.length}`);
