@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ManifestChunkRef, openLocalStore } from '../../server/src/imaging/index.ts';
+import { nodeArgsFor } from '../../server/src/multicast/runner/process-bundle.ts';
 import {
   issueTicket,
   newSessionSecrets,
@@ -77,7 +78,15 @@ export class Topology {
   spawnNode(host: string, entry: string, configFile: string, nodeArgs: string[] = []): Proc {
     const child = spawn(
       'ip',
-      ['netns', 'exec', this.ns(host), process.execPath, ...nodeArgs, '--import', 'tsx', entry, configFile],
+      [
+        'netns',
+        'exec',
+        this.ns(host),
+        process.execPath,
+        ...nodeArgs,
+        ...nodeArgsFor(join(REPO, entry)),
+        configFile,
+      ],
       {
         cwd: REPO,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 /**
- * The sender as a child process (the existing entry, multicast-sender-process.ts): a session's
+ * The sender as a child process (multicast-sender-process.ts, run from its bundle): a session's
  * paced UDP loop and block reads stay off the API's event loop, and a sender crash fails one
  * session instead of the server. Its stdout is JSON lines: progress snapshots, then a report.
  */
@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { SenderSnapshot } from '../sender/ports.ts';
 import type { SessionReport } from '../sender/sender.ts';
+import { nodeArgsFor } from './process-bundle.ts';
 
 const ENTRY = fileURLToPath(new URL('../multicast-sender-process.ts', import.meta.url));
 
@@ -56,7 +57,7 @@ export function spawnSender(
   netns: string | null = null,
 ): SenderChild {
   installExitHook();
-  const node = [process.execPath, '--import', 'tsx', ENTRY, configFile];
+  const node = [process.execPath, ...nodeArgsFor(ENTRY), configFile];
   // `ip netns exec` execs node in place: the child's pid (and its signals) stay the sender's.
   const [command, ...args] = netns ? ['ip', 'netns', 'exec', netns, ...node] : node;
   const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
