@@ -2,13 +2,14 @@
  * `npm run bench -- multicast`: Brume's multicast against udpcast (FOG's engine) in the topology of
  * /work/shared/bench/udpcast-multicast.sh (a bridge in a hub namespace, one namespace per host,
  * LINK_RATE=1gbit tbf on every port). Brume sends the bench fixture's NTFS partition as captured
- * by the engine (4 MiB blocks, zstd -3) and every receiver verifies each block by hash before it
+ * by the engine (1 MiB blocks, zstd -3) and every receiver verifies each block by hash before it
  * writes it to its target disk; udpcast sends the partclone+zstd image of the same partition
  * (transfer alone). Prints `multicast` (3 receivers), `multicast-6`, `multicast-loss5` and
  * `multicast-unicast` (Brume's unicast deploy to the same 3 targets at once, multicast-unicast.ts).
  * Targets: ratio <= 1.0, wire_ratio <= 1.1. `ours_s` runs from the sender process's spawn (Node
  * start-up included, as the server spawns one per session) to the last receiver's exit;
- * `ours_session_s` from the session start (every receiver joined) to the same end.
+ * `ours_session_s` from the session start (every receiver joined) to the same end. Each variant
+ * runs `--rounds` (default 3) interleaved pairs, Brume then udpcast, and reports medians.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,7 @@ interface Options {
   readonly dataMac: boolean;
   readonly linkRate: string;
   readonly workers: number;
+  readonly rounds: number;
 }
 
 function parse(args: readonly string[]): Options {
@@ -46,6 +48,7 @@ function parse(args: readonly string[]): Options {
       'data-mac': { type: 'string', default: 'off' },
       'link-rate': { type: 'string', default: '1gbit' },
       workers: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '3' },
     },
     strict: false,
   });
@@ -54,6 +57,7 @@ function parse(args: readonly string[]): Options {
     dataMac: values['data-mac'] !== 'off',
     linkRate: String(values['link-rate']),
     workers: Number(values.workers),
+    rounds: Math.max(1, Number(values.rounds)),
   };
 }
 
@@ -219,6 +223,19 @@ function cpuSeconds(cpu: unknown): number {
   return round3(((c?.user ?? 0) + (c?.system ?? 0)) / 1e6);
 }
 
+type BrumeRun = Awaited<ReturnType<typeof brume>>;
+type AnchorRun = Awaited<ReturnType<typeof udpcast>>;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/**
+ * `rounds` interleaved pairs (Brume, then udpcast) and their medians: this machine's speed drifts
+ * by tens of percent over minutes, so one run of each, minutes apart, compares the drift.
+ */
 async function compare(
   name: string,
   receivers: number,
@@ -230,30 +247,48 @@ async function compare(
   const image = await ensureBrumeImage();
   const anchorFile = await ensureAnchorImage();
   await run('dd', [`if=${anchorFile}`, 'of=/dev/null', 'bs=4M', 'status=none']);
-  log(`${name}: brume, ${receivers} receivers, loss ${loss} %`);
-  const ours = await brume(image, receivers, loss, o);
-  const { anchor, failedRuns } = await verifiedUdpcast(name, anchorFile, receivers, loss, o.linkRate);
-  // A udpcast run that did not deliver (a receiver hung until the timeout) has no time to compare:
-  // its ratio would only say how long the bench waited.
-  const versus = (seconds: number) => (anchor.verified ? round3(seconds / anchor.wall_s) : null);
+  const ours: BrumeRun[] = [];
+  const anchors: AnchorRun[] = [];
+  let failedRuns = 0;
+  for (let r = 1; r <= o.rounds; r++) {
+    log(`${name} round ${r}/${o.rounds}: brume, ${receivers} receivers, loss ${loss} %`);
+    ours.push(await brume(image, receivers, loss, o));
+    const a = await verifiedUdpcast(name, anchorFile, receivers, loss, o.linkRate);
+    anchors.push(a.anchor);
+    failedRuns += a.failedRuns;
+    log(`${name} round ${r}: brume ${round3(ours.at(-1)?.seconds ?? 0)} s, udpcast ${a.anchor.wall_s} s`);
+  }
+  // A udpcast run that did not deliver has no time to compare: its ratio would only say how long
+  // the bench waited. The medians are over the rounds where both delivered.
+  const both = ours
+    .map((b, i) => ({ b, a: anchors[i] as AnchorRun }))
+    .filter((x) => x.a.verified && x.b.verified);
+  const oursS = median(ours.map((b) => b.seconds));
+  const sessionS = median(ours.map((b) => b.sessionSeconds));
+  const anchorS = both.length > 0 ? median(both.map((x) => x.a.wall_s)) : null;
+  const versus = (seconds: number) => (anchorS === null ? null : round3(seconds / anchorS));
+  const mid = ours.find((b) => b.seconds === oursS) ?? (ours[0] as BrumeRun);
   return {
     bench: name,
-    ours_s: round3(ours.seconds),
-    anchor_s: round3(anchor.wall_s),
-    ratio: versus(ours.seconds),
-    ours_session_s: round3(ours.sessionSeconds),
-    session_ratio: versus(ours.sessionSeconds),
-    wire_ratio: round3(ours.wire / image.storedBytes),
+    ours_s: round3(oursS),
+    anchor_s: anchorS === null ? null : round3(anchorS),
+    ratio: versus(oursS),
+    ours_session_s: round3(sessionS),
+    session_ratio: versus(sessionS),
+    wire_ratio: round3(median(ours.map((b) => b.wire)) / image.storedBytes),
     receivers,
     loss_pct: loss,
-    verified: ours.verified,
-    anchor_verified: anchor.verified,
+    verified: ours.every((b) => b.verified),
+    anchor_verified: anchors.every((a) => a.verified),
     anchor_failed_runs: failedRuns,
+    rounds: o.rounds,
+    rounds_ours_s: ours.map((b) => round3(b.seconds)),
+    rounds_anchor_s: anchors.map((a) => (a.verified ? round3(a.wall_s) : null)),
     image_bytes: image.storedBytes,
-    anchor_bytes: anchor.bytes,
-    repair_pct: round3(ours.repairPct),
-    sender_cpu_s: ours.senderCpuS,
-    receiver_cpu_s: ours.receiverCpuS,
+    anchor_bytes: anchors[0]?.bytes,
+    repair_pct: round3(median(ours.map((b) => b.repairPct))),
+    sender_cpu_s: mid.senderCpuS,
+    receiver_cpu_s: mid.receiverCpuS,
     data_mac: o.dataMac,
     rate_mbit: o.rateMbit,
     link_rate: o.linkRate,
@@ -304,7 +339,7 @@ const unicastVariant = (o: Options) =>
       bench: 'multicast-unicast',
       ours_s: round3(u.seconds),
       anchor_s: main.anchor_s,
-      ratio: round3(u.seconds / Number(main.anchor_s)),
+      ratio: main.anchor_s === null ? null : round3(u.seconds / Number(main.anchor_s)),
       wire_ratio: round3(u.wire / image.storedBytes),
       receivers: 3,
       verified: u.verified,
