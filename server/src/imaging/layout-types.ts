@@ -16,16 +16,16 @@ export interface DiskReader {
   readonly sectorSize: number;
   /** Reads exactly `length` bytes at `offset` into `buffer[0..length)`; past the end is a typed error. */
   readAt(buffer: Uint8Array, offset: number, length?: number): Promise<void>;
+  /**
+   * A fresh shared buffer view of `size` bytes that this disk can read or write without the page
+   * cache (O_DIRECT's address alignment), or null: any buffer works, this one only faster.
+   */
+  alignedBytes?(size: number): Uint8Array | null;
 }
 
 export interface DiskWriter extends DiskReader {
   writeAt(buffer: Uint8Array, offset: number, length?: number): Promise<void>;
   sync(): Promise<void>;
-  /**
-   * A fresh shared buffer view of `size` bytes that this disk can write without the page cache
-   * (O_DIRECT's address alignment), or null: any buffer is written, this one only faster.
-   */
-  alignedBytes?(size: number): Uint8Array | null;
 }
 
 /** What the OS tells about a disk; every field optional because image files tell nothing. */

@@ -85,34 +85,50 @@ export class ByteBudget {
  * server's peak grew 50-60 MiB with an 8 MiB budget). Callers budget `sizeFor(length)` bytes.
  */
 export class SharedBuffers {
-  private readonly free: SharedArrayBuffer[] = [];
+  /** Idle buffers, each as its whole usable view (it may start inside its shared buffer). */
+  private readonly free: Uint8Array[] = [];
   private idleBytes = 0;
   private readonly keepBytes: number;
+  /** Where new buffers come from: the chunk store's aligned ones (O_DIRECT writes) when set. */
+  private alloc: (size: number) => Uint8Array | null = () => null;
   constructor(keepBytes: number) {
     this.keepBytes = keepBytes;
+  }
+  /**
+   * New buffers from `alloc` (a chunk store's `alignedBytes`: its files are then written from
+   * them without the page cache); plain shared buffers where it gives none.
+   */
+  allocateWith(alloc: (size: number) => Uint8Array | null): void {
+    this.alloc = alloc;
   }
   /** The buffer size a body of `size` bytes takes. */
   sizeFor(size: number): number {
     return size <= BODY_CLASS ? BODY_CLASS : Math.ceil(size / ROUND) * ROUND;
   }
-  /** A view of exactly `size` bytes (contents undefined). */
+  /** A view of exactly `size` bytes (contents undefined), the start of a `sizeFor(size)` buffer. */
   take(size: number): Uint8Array {
     const want = this.sizeFor(size);
-    const i = this.free.findIndex((b) => b.byteLength === want);
-    if (i < 0) return new Uint8Array(new SharedArrayBuffer(want), 0, size);
-    const buffer = this.free.splice(i, 1)[0] as SharedArrayBuffer;
-    this.idleBytes -= buffer.byteLength;
-    return new Uint8Array(buffer, 0, size);
+    const i = this.free.findIndex((b) => b.length === want);
+    if (i >= 0) {
+      const whole = this.free.splice(i, 1)[0] as Uint8Array;
+      this.idleBytes -= whole.length;
+      return whole.subarray(0, size);
+    }
+    const whole = this.alloc(want) ?? new Uint8Array(new SharedArrayBuffer(want));
+    wholeViews.set(whole.buffer, whole);
+    return whole.subarray(0, size);
   }
   /** Returns a view's buffer once nothing uses it any more. */
   give(view: Uint8Array): void {
-    const buffer = view.buffer;
-    if (!(buffer instanceof SharedArrayBuffer)) return;
-    if (this.idleBytes + buffer.byteLength > this.keepBytes) return;
-    this.free.push(buffer);
-    this.idleBytes += buffer.byteLength;
+    const whole = wholeViews.get(view.buffer);
+    if (whole === undefined || this.idleBytes + whole.length > this.keepBytes) return;
+    this.free.push(whole);
+    this.idleBytes += whole.length;
   }
 }
+
+/** The whole usable view of every buffer SharedBuffers made, by its backing buffer. */
+const wholeViews = new WeakMap<ArrayBufferLike, Uint8Array>();
 
 /** Larger bodies (blocks over 1 MiB) get buffers in 64 KiB steps. */
 const ROUND = 64 * 1024;

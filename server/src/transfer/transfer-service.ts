@@ -47,6 +47,8 @@ function table(core: TransferCore, store: TransferStore): Record<string, Handler
 export function createTransferService(deps: TransferDeps, options: TransferOptions = {}) {
   const core = createTransferCore(deps, options);
   const store = new TransferStore(deps.imagesDir);
+  // Upload bodies go to chunk files as they are: in buffers the store writes with O_DIRECT.
+  core.bodyBuffers.allocateWith((size) => store.alignedBytes(size));
   core.onFinal.push((taskId) => store.release(taskId));
   const handlers = table(core, store);
   // Tasks whose client lease ran out while the server was down fail now, with a reason.

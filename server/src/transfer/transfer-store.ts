@@ -34,6 +34,11 @@ export class TransferStore {
     return this.reader.chunks.has(hash);
   }
 
+  /** A buffer the store's chunk files are written from without the page cache, or null. */
+  alignedBytes(size: number): Uint8Array | null {
+    return this.reader.chunks.alignedBytes(size);
+  }
+
   writer(taskId: string): LocalImageStore {
     let store = this.writers.get(taskId);
     if (!store) {

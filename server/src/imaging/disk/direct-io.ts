@@ -13,6 +13,8 @@
  * once beside an image file). Whatever does not fit (a table's few bytes, a buffer nobody probed)
  * goes through the page cache on a second descriptor, which the kernel keeps coherent.
  */
+
+import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -29,16 +31,27 @@ const alignedStart = new WeakMap<ArrayBufferLike, number>();
 /** One direct I/O of `view` (at offset 0) on the probe; false when the kernel says EINVAL. */
 type ProbeIo = (view: Uint8Array) => boolean;
 
-export interface DirectTarget {
-  /** The O_DIRECT descriptor writes go through. */
-  readonly fd: number;
-  /** Offsets and lengths of direct writes are multiples of this. */
+/** Buffers whose address O_DIRECT accepts, learnt by probing (see the top of this file). */
+export interface DirectAligner {
+  /** Offsets and lengths of direct transfers are multiples of this. */
   readonly align: number;
-  /** A view of `size` bytes whose address direct writes accept; null if the probe found none. */
+  /** A view of `size` bytes whose address direct transfers accept; null if the probe found none. */
   alignedBytes(size: number): Uint8Array | null;
-  /** True when a write of `length` bytes of `buffer` at `offset` can go direct. */
-  accepts(buffer: Uint8Array, offset: number, length: number): boolean;
+  /** True when `buffer` starts at an address direct transfers accept. */
+  aligned(buffer: Uint8Array): boolean;
   close(): void;
+}
+
+export interface DirectTarget extends DirectAligner {
+  /** The O_DIRECT descriptor direct transfers go through. */
+  readonly fd: number;
+  /** True when a transfer of `length` bytes of `buffer` at `offset` can go direct. */
+  accepts(buffer: Uint8Array, offset: number, length: number): boolean;
+}
+
+/** `n` rounded up to a multiple of `align`. */
+export function roundUp(n: number, align: number): number {
+  return Math.ceil(n / align) * align;
 }
 
 function isEinval(error: unknown): boolean {
@@ -66,9 +79,8 @@ function findAlignedStart(buffer: SharedArrayBuffer, probe: ProbeIo, length: num
   return null;
 }
 
-function directTarget(fd: number, align: number, probe: ProbeIo, release: () => void): DirectTarget {
+function aligner(align: number, probe: ProbeIo, release: () => void): DirectAligner {
   return {
-    fd,
     align,
     alignedBytes(size) {
       // The probe transfers one `align` unit; the slack holds every candidate start.
@@ -78,49 +90,74 @@ function directTarget(fd: number, align: number, probe: ProbeIo, release: () => 
       alignedStart.set(buffer, at);
       return new Uint8Array(buffer, at, size);
     },
-    accepts(buffer, offset, length) {
+    aligned(buffer) {
       const start = alignedStart.get(buffer.buffer);
-      if (start === undefined || offset % align !== 0 || length % align !== 0) return false;
-      return (buffer.byteOffset - start) % ADDRESS_ALIGN === 0;
+      return start !== undefined && (buffer.byteOffset - start) % ADDRESS_ALIGN === 0;
     },
+    close: release,
+  };
+}
+
+function directTarget(fd: number, a: DirectAligner): DirectTarget {
+  return {
+    ...a,
+    fd,
+    accepts: (buffer, offset, length) =>
+      offset % a.align === 0 && length % a.align === 0 && a.aligned(buffer),
     close() {
-      release();
+      a.close();
       closeSync(fd);
     },
   };
 }
 
 /**
- * A direct descriptor for a disk opened for writing, or null where the file system refuses
- * O_DIRECT (the caller then writes through the page cache only).
+ * A direct descriptor for a disk, or null where the file system refuses O_DIRECT (the caller
+ * then goes through the page cache only).
  */
-export function openDirect(path: string, isBlockDevice: boolean, sectorSize: number): DirectTarget | null {
+export function openDirect(
+  path: string,
+  isBlockDevice: boolean,
+  sectorSize: number,
+  writable: boolean,
+): DirectTarget | null {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDWR | constants.O_DIRECT);
+    fd = openSync(path, (writable ? constants.O_RDWR : constants.O_RDONLY) | constants.O_DIRECT);
   } catch (error) {
     if (isEinval(error)) return null;
     throw error;
   }
   if (isBlockDevice) {
     // Reading the first sector of a device is always a real transfer: it checks alignment.
-    return directTarget(fd, Math.max(sectorSize, ADDRESS_ALIGN), probeOn(fd, 'read'), () => undefined);
+    const a = aligner(Math.max(sectorSize, ADDRESS_ALIGN), probeOn(fd, 'read'), () => undefined);
+    return directTarget(fd, a);
   }
-  const probeFd = openProbeFile(path);
-  if (probeFd === null) {
+  const a = directAlignerIn(dirname(path), basename(path));
+  if (a === null) {
     closeSync(fd);
     return null;
   }
-  return directTarget(fd, FILE_DIRECT_ALIGN, probeOn(probeFd, 'write'), () => closeSync(probeFd));
+  return directTarget(fd, a);
 }
 
 /**
- * A scratch file beside an image file (same file system, so the same alignment rules), unlinked
+ * An aligner for files in `dir` (a chunk store writes its files there with O_DIRECT), or null
+ * where that file system refuses O_DIRECT or the directory cannot be written.
+ */
+export function directAlignerIn(dir: string, label = 'brume'): DirectAligner | null {
+  const probeFd = openProbeFile(dir, label);
+  if (probeFd === null) return null;
+  return aligner(FILE_DIRECT_ALIGN, probeOn(probeFd, 'write'), () => closeSync(probeFd));
+}
+
+/**
+ * A scratch file in the directory of the files to write (same file system, so the same alignment rules), unlinked
  * as soon as it is open so nothing is left behind. A read of an image file could not probe:
  * reading a hole checks nothing.
  */
-function openProbeFile(imagePath: string): number | null {
-  const probePath = join(dirname(imagePath), `.${basename(imagePath)}.${process.pid}.dio-probe`);
+function openProbeFile(dir: string, label: string): number | null {
+  const probePath = join(dir, `.${label}.${process.pid}.${randomBytes(4).toString('hex')}.dio-probe`);
   try {
     const fd = openSync(
       probePath,

@@ -1,4 +1,4 @@
-import { write as fsWrite } from 'node:fs';
+import { read as fsRead, write as fsWrite } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import type { DiskIdentity, DiskWriter } from '../layout-types.ts';
 import { type DirectTarget, openDirect } from './direct-io.ts';
@@ -11,8 +11,9 @@ export const IMAGE_FILE_SECTOR_SIZE = 512;
 export interface OpenDiskOptions {
   readonly write?: boolean;
   /**
-   * Writes that fit O_DIRECT's alignment bypass the page cache (default: on when writing;
-   * direct-io.ts says why). Off, or where the file system refuses it, every write is buffered.
+   * Transfers that fit O_DIRECT's alignment (buffers from `alignedBytes`) bypass the page cache
+   * (direct-io.ts says why). Default: on when writing, off for a read-only disk. Off, or where
+   * the file system refuses it, everything goes through the page cache.
    */
   readonly direct?: boolean;
   /** Overrides `/sys/class/block` (tests). */
@@ -74,8 +75,16 @@ function checkRange(path: string, size: number, buffer: Uint8Array, offset: numb
   }
 }
 
-async function readFully(fh: FileHandle, path: string, buffer: Uint8Array, offset: number, length: number) {
-  let done = 0;
+/** Reads all of `buffer[0..length)` from `offset`, starting at byte `from` (after a short direct read). */
+async function readFully(
+  fh: FileHandle,
+  path: string,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  from = 0,
+) {
+  let done = from;
   while (done < length) {
     const { bytesRead } = await fh.read(buffer, done, length - done, offset + done);
     if (bytesRead === 0) {
@@ -117,28 +126,29 @@ export async function openDisk(path: string, opts: OpenDiskOptions = {}): Promis
   const fh = await open(path, opts.write ? 'r+' : 'r');
   const { size, sectorSize } = desc;
   let direct: DirectTarget | null = null;
-  if (opts.write && (opts.direct ?? true)) {
+  if (opts.direct ?? opts.write === true) {
     try {
-      direct = openDirect(path, desc.isBlockDevice, sectorSize);
+      direct = openDirect(path, desc.isBlockDevice, sectorSize, opts.write === true);
     } catch (error) {
       await fh.close();
       throw error;
     }
   }
-  /** Direct when the buffer, offset and length allow it; what a direct write left undone, buffered. */
-  async function write(buffer: Uint8Array, offset: number, length: number) {
-    let done = 0;
-    if (direct?.accepts(buffer, offset, length)) {
-      try {
-        done = await directWrite(direct.fd, buffer, offset, length);
-      } catch (error) {
-        // Refused after all (a file system that changed its mind): buffered from now on.
-        if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
-        direct.close();
-        direct = null;
-      }
+  /**
+   * One direct transfer when the buffer, offset and length allow it: the bytes it moved (the
+   * caller finishes through the page cache), 0 when it could not go direct.
+   */
+  async function tryDirect(op: 'read' | 'write', buffer: Uint8Array, offset: number, length: number) {
+    if (!direct?.accepts(buffer, offset, length)) return 0;
+    try {
+      return await directIo(op, direct.fd, buffer, offset, length);
+    } catch (error) {
+      // Refused after all (a file system that changed its mind): buffered from now on.
+      if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+      direct.close();
+      direct = null;
+      return 0;
     }
-    await writeFully(fh, path, buffer, offset, length, done);
   }
   return {
     path,
@@ -148,12 +158,14 @@ export async function openDisk(path: string, opts: OpenDiskOptions = {}): Promis
     isBlockDevice: desc.isBlockDevice,
     async readAt(buffer, offset, length = buffer.length) {
       checkRange(path, size, buffer, offset, length);
-      await readFully(fh, path, buffer, offset, length);
+      const done = await tryDirect('read', buffer, offset, length);
+      await readFully(fh, path, buffer, offset, length, done);
     },
     async writeAt(buffer, offset, length = buffer.length) {
       if (!opts.write) throw new DiskAccessError('READ_ONLY', path, 'disk opened read-only');
       checkRange(path, size, buffer, offset, length);
-      await write(buffer, offset, length);
+      const done = await tryDirect('write', buffer, offset, length);
+      await writeFully(fh, path, buffer, offset, length, done);
     },
     alignedBytes: (n) => direct?.alignedBytes(n) ?? null,
     async sync() {
@@ -168,9 +180,12 @@ export async function openDisk(path: string, opts: OpenDiskOptions = {}): Promis
   };
 }
 
-/** One pwrite on the direct descriptor (libuv's pool, like FileHandle); the bytes it wrote. */
-function directWrite(fd: number, buffer: Uint8Array, offset: number, length: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    fsWrite(fd, buffer, 0, length, offset, (error, written) => (error ? reject(error) : resolve(written)));
+/** One pread or pwrite on the direct descriptor (libuv's pool, like FileHandle); the bytes moved. */
+function directIo(op: 'read' | 'write', fd: number, buffer: Uint8Array, offset: number, length: number) {
+  return new Promise<number>((resolve, reject) => {
+    const done = (error: NodeJS.ErrnoException | null, moved: number) =>
+      error ? reject(error) : resolve(moved);
+    if (op === 'read') fsRead(fd, buffer, 0, length, offset, done);
+    else fsWrite(fd, buffer, 0, length, offset, done);
   });
 }

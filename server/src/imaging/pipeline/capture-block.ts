@@ -9,7 +9,7 @@ import type { DiskReader } from '../layout-types.ts';
 import type { ChunkWriter, PutResult } from '../store/chunk-store.ts';
 import type { ChunkCodec, Slot } from './chunk-codec-pool.ts';
 
-export type ChunkSink = Pick<ChunkWriter, 'keep' | 'putEncoded' | 'sharedBytesOk'>;
+export type ChunkSink = Pick<ChunkWriter, 'keep' | 'putEncoded' | 'sharedBytesOk' | 'alignedBytes'>;
 
 export type CapturedBlock =
   | { readonly state: 'skipped' }

@@ -156,8 +156,10 @@ async function captureBlocks(
     depth,
     async (index, runner) => {
       const block = plan[index] as PlannedBlock;
-      slots[runner] ??= allocSlot(blockSize);
-      outs[runner] ??= allocCompressedSlot(blockSize);
+      // Read straight into the slot where the disk allows it (O_DIRECT, when opened `direct`).
+      slots[runner] ??= allocSlot(blockSize, ctx.disk);
+      // Compressed into a buffer the store can write without the page cache (when it can).
+      outs[runner] ??= allocCompressedSlot(blockSize, ctx.sink);
       try {
         captured[index] = await captureBlock(ctx, block, slots[runner] as Slot, outs[runner]);
       } catch (error) {

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { DiskWriter } from '../layout-types.ts';
+import type { DiskReader } from '../layout-types.ts';
 import { encodeChunk } from '../store/chunk-codec.ts';
 import { sha256Hex } from '../store/chunk-hash.ts';
 import { CorruptChunkError } from '../store/chunk-store.ts';
@@ -29,16 +29,19 @@ export interface Slot {
  * A block buffer; given a disk, one the disk can write directly (O_DIRECT) when it can, which
  * starts a little way into its shared buffer: `bytes.byteOffset` is where the block is.
  */
-export function allocSlot(size: number, disk?: Pick<DiskWriter, 'alignedBytes'>): Slot {
+export function allocSlot(size: number, disk?: Pick<DiskReader, 'alignedBytes'>): Slot {
   const aligned = disk?.alignedBytes?.(size);
   if (aligned) return { buffer: aligned.buffer as SharedArrayBuffer, bytes: aligned };
   const buffer = new SharedArrayBuffer(size);
   return { buffer, bytes: new Uint8Array(buffer) };
 }
 
-/** A slot big enough for any zstd frame of a `blockSize` block (a deploy reads chunks into it). */
-export function allocCompressedSlot(blockSize: number): Slot {
-  return allocSlot(ZstdBinding.compressBound(blockSize));
+/**
+ * A slot big enough for any zstd frame of a `blockSize` block (a deploy reads chunks into it, a
+ * capture compresses into it); given a store that writes chunk files directly, one it accepts.
+ */
+export function allocCompressedSlot(blockSize: number, store?: Pick<DiskReader, 'alignedBytes'>): Slot {
+  return allocSlot(ZstdBinding.compressBound(blockSize), store);
 }
 
 export interface ChunkCodec {

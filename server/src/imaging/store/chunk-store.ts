@@ -45,6 +45,11 @@ export interface ChunkWriter {
    * once its promise settles (the capture then reuses one buffer per block in flight).
    */
   readonly sharedBytesOk?: boolean;
+  /**
+   * Optional: a shared buffer view of `size` bytes that putEncoded writes without the page cache
+   * (O_DIRECT), or null. Any buffer is accepted; this one is only cheaper to store.
+   */
+  alignedBytes?(size: number): Uint8Array | null;
   /** Stores compressed bytes from elsewhere (a client upload): decoded and verified first. */
   putCompressed(hash: string, compressed: Uint8Array): Promise<PutResult>;
   /**

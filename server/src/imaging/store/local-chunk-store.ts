@@ -3,8 +3,9 @@
  * Writes are atomic (temp → fsync → rename); directory fsyncs are batched until `flush()`, which a
  * capture calls before it publishes the manifest that makes the chunks reachable.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { type DirectAligner, directAlignerIn, roundUp } from '../disk/direct-io.ts';
 import { boundedRun } from '../pipeline/bounded-run.ts';
 import { DEFAULT_ZSTD_LEVEL, decodeChunk, encodeChunk } from './chunk-codec.ts';
 import { assertChunkHash, isChunkHash } from './chunk-hash.ts';
@@ -36,6 +37,21 @@ const MAX_SEEN_ABSENT = 4096;
 const DIR_SYNCS = 4;
 const FAN_OUT = /^[0-9a-f]{2}$/;
 
+/**
+ * One aligner per store root for the process (its probe keeps a descriptor open): store objects
+ * come and go, one per capture, the root stays. Null where the root refuses O_DIRECT.
+ */
+const aligners = new Map<string, DirectAligner | null>();
+
+function alignerFor(root: string): DirectAligner | null {
+  let a = aligners.get(root);
+  if (a === undefined) {
+    a = directAlignerIn(root);
+    aligners.set(root, a);
+  }
+  return a;
+}
+
 export interface LocalChunkStoreOptions {
   /** zstd level for `put` (uncompressed input). */
   readonly level?: number;
@@ -64,6 +80,25 @@ export class LocalChunkStore implements ChunkStore {
   private readonly seenAbsent = new Set<string>();
   private rootMade = false;
   private failure: unknown;
+
+  /** The aligner for chunk files, once the root exists (nothing to probe in before). */
+  private aligner(): DirectAligner | null {
+    return this.rootMade ? alignerFor(this.root) : null;
+  }
+
+  /**
+   * A shared buffer view of `size` bytes that chunk files are written from without the page
+   * cache, with room to pad the last write; null where that is not possible (any buffer works).
+   */
+  alignedBytes(size: number): Uint8Array | null {
+    if (!this.rootMade) {
+      mkdirSync(this.root, { recursive: true });
+      this.rootMade = true;
+    }
+    const a = this.aligner();
+    const bytes = a?.alignedBytes(roundUp(size, a.align));
+    return bytes ? bytes.subarray(0, size) : null;
+  }
 
   constructor(root: string, options: LocalChunkStoreOptions = {}) {
     this.root = root;
@@ -191,7 +226,7 @@ export class LocalChunkStore implements ChunkStore {
     const dir = (await this.dirOf(chunk.hash, true)) as string;
     // Backpressure: at most MAX_PENDING files wait for their commit (each holds a descriptor).
     while (this.committer.size >= MAX_PENDING) await this.committer.batchDone();
-    const staged = await writeTemp(dir, chunk.hash + SUFFIX, chunk.compressed);
+    const staged = await writeTemp(dir, chunk.hash + SUFFIX, chunk.compressed, this.aligner());
     // Directories made for this chunk are synced in its batch, after its leaf directory.
     const parents = [...this.parentsToSync];
     this.parentsToSync.clear();

@@ -1,0 +1,69 @@
+/**
+ * Chunk files are written with O_DIRECT when the bytes come from a buffer the store handed out
+ * (`alignedBytes`): padded to the alignment, cut back to the chunk's length, never in the page
+ * cache. Bytes from any other buffer are stored the ordinary way. Checked with util-linux `fincore`.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeChunk } from '../../../../server/src/imaging/store/chunk-codec.ts';
+import { LocalChunkStore } from '../../../../server/src/imaging/store/local-chunk-store.ts';
+import { tempDir } from '../pipeline/support/engine-fixtures.ts';
+import { requireTools, seededBytes } from '../readers/support/tools.ts';
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+
+function chunkFile(root: string, hash: string): string {
+  return join(root, 'chunks', hash.slice(0, 2), hash.slice(2, 4), `${hash}.zst`);
+}
+
+function cachedBytes(path: string): number {
+  return Number(
+    execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path]).toString().trim(),
+  );
+}
+
+describe('chunk files written without the page cache', () => {
+  it('Given compressed bytes in a buffer from alignedBytes, when stored, then the file holds exactly them and none of it is cached; from a plain buffer, it is', async () => {
+    requireTools('fincore');
+    const root = join(tmp.dir, 'store');
+    const store = new LocalChunkStore(root);
+    // 100 003 bytes: not a multiple of 4096, so the direct write is padded and cut back.
+    const direct = encodeChunk(seededBytes(11, 100_003), 1);
+    const view = store.alignedBytes(direct.compressed.length);
+    expect(view).not.toBeNull();
+    view?.set(direct.compressed);
+    await store.putEncoded({ ...direct, compressed: view as Uint8Array });
+    const plain = encodeChunk(seededBytes(12, 100_003), 1);
+    await store.putEncoded(plain);
+    await store.flush();
+
+    const directFile = chunkFile(root, direct.hash);
+    expect(statSync(directFile).size).toBe(direct.compressed.length);
+    expect(readFileSync(directFile).equals(Buffer.from(direct.compressed))).toBe(true);
+    expect(Buffer.from(await store.get(direct.hash)).equals(seededBytes(11, 100_003))).toBe(true);
+    const plainFile = chunkFile(root, plain.hash);
+    expect(readFileSync(plainFile).equals(Buffer.from(plain.compressed))).toBe(true);
+    // readFileSync above read both files back into the cache: drop it, write again, measure.
+    execFileSync('sh', [
+      '-c',
+      `dd if=/dev/null of=${directFile} oflag=nocache conv=notrunc,fdatasync count=0 status=none`,
+    ]);
+    const again = encodeChunk(seededBytes(13, 200_001), 1);
+    const view2 = store.alignedBytes(again.compressed.length) as Uint8Array;
+    view2.set(again.compressed);
+    await store.putEncoded({ ...again, compressed: view2 });
+    const plain2 = encodeChunk(seededBytes(14, 200_001), 1);
+    await store.putEncoded(plain2);
+    await store.flush();
+    expect(cachedBytes(chunkFile(root, again.hash))).toBe(0);
+    expect(cachedBytes(chunkFile(root, plain2.hash))).toBeGreaterThan(0);
+    // No probe file and no temp file left behind.
+    const leftovers = readdirSync(root, { recursive: true })
+      .map(String)
+      .filter((n) => /dio-probe|\.tmp$/.test(n));
+    expect(leftovers).toEqual([]);
+  });
+});
