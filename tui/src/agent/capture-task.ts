@@ -52,7 +52,9 @@ export interface CaptureTaskResult {
 type Ctx = Omit<CaptureBlockContext, 'sink'> & { readonly remote: RemoteChunkSink };
 
 export async function runCapture(o: CaptureTaskOptions): Promise<CaptureTaskResult> {
-  const disk = await openDisk(o.diskPath);
+  // Blocks are read straight into the capture's buffers (O_DIRECT where the disk allows it): a
+  // capture reads the whole used disk once, and the page cache would only hold it for nothing.
+  const disk = await openDisk(o.diskPath, { direct: true });
   const codec = createCodec(o.workers ?? 2);
   const remote = new RemoteChunkSink(o.client, o.signal);
   try {
@@ -127,7 +129,7 @@ async function captureBlocks(
     o.queueDepth ?? NETWORK_QUEUE_DEPTH,
     async (index, runner) => {
       const block = plan[index] as PlannedBlock;
-      slots[runner] ??= allocSlot(size);
+      slots[runner] ??= allocSlot(size, ctx.disk);
       outs[runner] ??= allocCompressedSlot(size);
       const result = await captureBlock(
         { ...ctx, sink: ctx.remote.forBlock(index) },

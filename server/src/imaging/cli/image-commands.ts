@@ -22,7 +22,8 @@ function print(io: CliIo, json: boolean, data: unknown, human: string): void {
 }
 
 async function withDisk<T>(path: string, write: boolean, fn: (disk: OpenedDisk) => Promise<T>): Promise<T> {
-  const disk = await openDisk(path, { write });
+  // Direct transfers where the disk allows (direct-io.ts): a capture or deploy streams the disk once.
+  const disk = await openDisk(path, { write, direct: true });
   try {
     return await fn(disk);
   } finally {
