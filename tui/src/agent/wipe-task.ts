@@ -44,7 +44,9 @@ export async function runWipe(o: WipeTaskOptions): Promise<{ bytesWritten: numbe
   o.reporter.totals(regions * passes.length, span * passes.length);
   await o.start(regions * passes.length, span * passes.length);
   const disk = await openDisk(o.diskPath, { write: true });
-  const buffer = new Uint8Array(REGION);
+  // A full wipe writes the whole disk once per pass: from a buffer the disk writes with O_DIRECT,
+  // so the page cache does not copy (and then evict) every byte of it.
+  const buffer = disk.alignedBytes?.(REGION) ?? new Uint8Array(REGION);
   let written = 0;
   try {
     for (const [p, pass] of passes.entries()) {
