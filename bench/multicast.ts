@@ -121,25 +121,40 @@ async function ensureAnchorImage(): Promise<string> {
   return out;
 }
 
-async function udpcast(file: string, receivers: number, loss: number, linkRate: string) {
-  const { stdout } = await run(
-    'bash',
-    [join(ANCHORS, 'udpcast-multicast.sh'), file, String(receivers), String(loss)],
-    {
-      env: { ...process.env, LINK_RATE: linkRate },
-      maxBuffer: 1 << 24,
-    },
-  );
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
-    wall_s: number;
-    verified: boolean;
-    bytes: number;
-  };
+/**
+ * A udpcast run that has not ended after this long has hung (a receiver waiting forever for a
+ * slice: it happens with loss); the script's own limit is 900 s, which rounds would multiply.
+ * Its EXIT trap removes its namespaces when it is stopped.
+ */
+const ANCHOR_HUNG_S = 180;
+
+interface AnchorRun {
+  readonly wall_s: number;
+  readonly verified: boolean;
+  readonly bytes: number;
+  readonly hung?: boolean;
+}
+
+async function udpcast(file: string, receivers: number, loss: number, linkRate: string): Promise<AnchorRun> {
+  try {
+    const { stdout } = await run(
+      'bash',
+      [join(ANCHORS, 'udpcast-multicast.sh'), file, String(receivers), String(loss)],
+      {
+        env: { ...process.env, LINK_RATE: linkRate },
+        maxBuffer: 1 << 24,
+        timeout: ANCHOR_HUNG_S * 1000,
+      },
+    );
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as AnchorRun;
+  } catch (error) {
+    if (!(error as { killed?: boolean }).killed) throw error;
+    return { wall_s: ANCHOR_HUNG_S, verified: false, bytes: statSync(file).size, hung: true };
+  }
 }
 
 /** udpcast runs that delivered a wrong or short file are no time to compare with. */
 const ANCHOR_TRIES = 3;
-const ANCHOR_HUNG_S = 600;
 
 /**
  * The anchor's run, again (up to ANCHOR_TRIES) while a receiver's file fails its sha256: udpcast
@@ -156,9 +171,8 @@ async function verifiedUdpcast(
   for (;;) {
     log(`${name}: udpcast, ${receivers} receivers, loss ${loss} %`);
     const anchor = await udpcast(file, receivers, loss, linkRate);
-    // A run that hung until the script's timeout (900 s) is not tried again: it would hang again.
-    const hung = anchor.wall_s >= ANCHOR_HUNG_S;
-    if (anchor.verified || hung || failedRuns + 1 >= ANCHOR_TRIES)
+    // A run that hung is not tried again: it would likely hang again (and cost ANCHOR_HUNG_S).
+    if (anchor.verified || anchor.hung || failedRuns + 1 >= ANCHOR_TRIES)
       return { anchor, failedRuns: failedRuns + (anchor.verified ? 0 : 1) };
     failedRuns++;
     log(`${name}: udpcast run ${failedRuns} did not deliver every file intact (${anchor.wall_s} s); again`);
@@ -224,7 +238,6 @@ function cpuSeconds(cpu: unknown): number {
 }
 
 type BrumeRun = Awaited<ReturnType<typeof brume>>;
-type AnchorRun = Awaited<ReturnType<typeof udpcast>>;
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
