@@ -75,45 +75,35 @@ function checkRange(path: string, size: number, buffer: Uint8Array, offset: numb
   }
 }
 
-/** Reads all of `buffer[0..length)` from `offset`, starting at byte `from` (after a short direct read). */
-async function readFully(
+/**
+ * Moves all of `buffer[0..length)` from or to `offset` through the page cache, starting at byte
+ * `from` (what a direct transfer left). A read that reaches the end of the file, or a write that
+ * makes no progress, is a typed error.
+ */
+async function transferFully(
+  op: 'read' | 'write',
   fh: FileHandle,
   path: string,
   buffer: Uint8Array,
   offset: number,
   length: number,
-  from = 0,
+  from: number,
 ) {
-  let done = from;
-  while (done < length) {
-    const { bytesRead } = await fh.read(buffer, done, length - done, offset + done);
-    if (bytesRead === 0) {
+  for (let done = from; done < length; ) {
+    const moved =
+      op === 'read'
+        ? (await fh.read(buffer, done, length - done, offset + done)).bytesRead
+        : (await fh.write(buffer, done, length - done, offset + done)).bytesWritten;
+    if (moved === 0 && op === 'read') {
       throw new DiskAccessError(
         'SHORT_READ',
         path,
         `end of file at ${offset + done}, wanted ${offset + length}`,
       );
     }
-    done += bytesRead;
-  }
-}
-
-/** Writes all of `buffer[0..length)` at `offset`, starting at byte `from` (after a short direct write). */
-async function writeFully(
-  fh: FileHandle,
-  path: string,
-  buffer: Uint8Array,
-  offset: number,
-  length: number,
-  from = 0,
-) {
-  let done = from;
-  while (done < length) {
-    const { bytesWritten } = await fh.write(buffer, done, length - done, offset + done);
-    if (bytesWritten === 0) {
+    if (moved === 0)
       throw new DiskAccessError('SHORT_WRITE', path, `no progress writing at ${offset + done}`);
-    }
-    done += bytesWritten;
+    done += moved;
   }
 }
 
@@ -159,13 +149,13 @@ export async function openDisk(path: string, opts: OpenDiskOptions = {}): Promis
     async readAt(buffer, offset, length = buffer.length) {
       checkRange(path, size, buffer, offset, length);
       const done = await tryDirect('read', buffer, offset, length);
-      await readFully(fh, path, buffer, offset, length, done);
+      await transferFully('read', fh, path, buffer, offset, length, done);
     },
     async writeAt(buffer, offset, length = buffer.length) {
       if (!opts.write) throw new DiskAccessError('READ_ONLY', path, 'disk opened read-only');
       checkRange(path, size, buffer, offset, length);
       const done = await tryDirect('write', buffer, offset, length);
-      await writeFully(fh, path, buffer, offset, length, done);
+      await transferFully('write', fh, path, buffer, offset, length, done);
     },
     alignedBytes: (n) => direct?.alignedBytes(n) ?? null,
     async sync() {

@@ -3,7 +3,6 @@
  * (direct-io.ts): the bytes land where they should whatever the mix of direct and buffered
  * writes, and direct ones leave nothing in the page cache (checked with util-linux `fincore`).
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import { openDisk } from '../../../../server/src/imaging/disk/open-disk.ts';
 import { allocSlot, WorkerCodec } from '../../../../server/src/imaging/pipeline/chunk-codec-pool.ts';
 import { encodeChunk } from '../../../../server/src/imaging/store/chunk-codec.ts';
 import { sha256Hex } from '../../../../server/src/imaging/store/chunk-hash.ts';
-import { makeTempDir, requireTools, seededBytes } from './support/tools.ts';
+import { makeTempDir, pageCacheBytes, requireTools, seededBytes } from './support/tools.ts';
 
 const MIB = 1024 * 1024;
 const tmp = makeTempDir();
@@ -22,13 +21,6 @@ function blankImage(name: string, size: number): string {
   writeFileSync(path, '');
   truncateSync(path, size);
   return path;
-}
-
-/** Bytes of `path` resident in the page cache. */
-function cachedBytes(path: string): number {
-  return Number(
-    execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path]).toString().trim(),
-  );
 }
 
 describe('direct writes to an image file', () => {
@@ -50,7 +42,7 @@ describe('direct writes to an image file', () => {
         slot.bytes.set(data);
         await disk.writeAt(slot.bytes, 2 * MIB);
         await disk.sync();
-        written[String(direct)] = cachedBytes(path);
+        written[String(direct)] = pageCacheBytes(path);
       } finally {
         await disk.close();
       }

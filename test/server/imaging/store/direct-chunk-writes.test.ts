@@ -10,19 +10,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodeChunk } from '../../../../server/src/imaging/store/chunk-codec.ts';
 import { LocalChunkStore } from '../../../../server/src/imaging/store/local-chunk-store.ts';
 import { tempDir } from '../pipeline/support/engine-fixtures.ts';
-import { requireTools, seededBytes } from '../readers/support/tools.ts';
+import { pageCacheBytes, requireTools, seededBytes } from '../readers/support/tools.ts';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
 
 function chunkFile(root: string, hash: string): string {
   return join(root, 'chunks', hash.slice(0, 2), hash.slice(2, 4), `${hash}.zst`);
-}
-
-function cachedBytes(path: string): number {
-  return Number(
-    execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path]).toString().trim(),
-  );
 }
 
 describe('chunk files written without the page cache', () => {
@@ -58,8 +52,8 @@ describe('chunk files written without the page cache', () => {
     const plain2 = encodeChunk(seededBytes(14, 200_001), 1);
     await store.putEncoded(plain2);
     await store.flush();
-    expect(cachedBytes(chunkFile(root, again.hash))).toBe(0);
-    expect(cachedBytes(chunkFile(root, plain2.hash))).toBeGreaterThan(0);
+    expect(pageCacheBytes(chunkFile(root, again.hash))).toBe(0);
+    expect(pageCacheBytes(chunkFile(root, plain2.hash))).toBeGreaterThan(0);
     // No probe file and no temp file left behind.
     const leftovers = readdirSync(root, { recursive: true })
       .map(String)

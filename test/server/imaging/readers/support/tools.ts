@@ -80,3 +80,10 @@ export function seededBytes(seed: number, length: number): Buffer {
   }
   return out;
 }
+
+/** Bytes of `path` resident in the page cache (util-linux `fincore`). */
+export function pageCacheBytes(path: string): number {
+  return Number(
+    execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path]).toString().trim(),
+  );
+}
