@@ -116,6 +116,7 @@ export async function openDisk(path: string, opts: OpenDiskOptions = {}): Promis
   const fh = await open(path, opts.write ? 'r+' : 'r');
   const { size, sectorSize } = desc;
   let direct: DirectTarget | null = null;
+  let retired: DirectTarget | null = null;
   if (opts.direct ?? opts.write === true) {
     try {
       direct = openDirect(path, desc.isBlockDevice, sectorSize, opts.write === true);
@@ -133,9 +134,10 @@ export async function openDisk(path: string, opts: OpenDiskOptions = {}): Promis
     try {
       return await directIo(op, direct.fd, buffer, offset, length);
     } catch (error) {
-      // Refused after all (a file system that changed its mind): buffered from now on.
+      // Refused after all (a file system that changed its mind): buffered from now on. The
+      // descriptor is closed with the disk, not now: other transfers may still be using it.
       if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
-      direct.close();
+      retired = direct;
       direct = null;
       return 0;
     }
@@ -164,7 +166,9 @@ export async function openDisk(path: string, opts: OpenDiskOptions = {}): Promis
     },
     async close() {
       direct?.close();
+      retired?.close();
       direct = null;
+      retired = null;
       await fh.close();
     },
   };
