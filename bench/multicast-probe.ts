@@ -109,6 +109,7 @@ async function main(): Promise<void> {
         ctx: [r.report?.voluntaryCtx, r.report?.involuntaryCtx],
         datagrams: r.report?.datagrams,
         nacked: r.report?.nackedFragments,
+        drained: r.report?.drainedDatagrams,
         bad: badBlocksOnDisk(s.disks[i] ?? '', blocks).length,
         udp: udpCounters(topo.ns(`r${i + 1}`)),
       })),

