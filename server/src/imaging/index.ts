@@ -3,6 +3,7 @@
  * free of printing and process state: progress goes through sinks, errors are typed.
  */
 export * from './blocks/index.ts';
+export * from './copy-bytes.ts';
 export { describeDisk, type OpenedDisk, openDisk } from './disk/open-disk.ts';
 export { analyzePartition } from './filesystems/analyze-partition.ts';
 export * from './layout-types.ts';

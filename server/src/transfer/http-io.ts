@@ -1,6 +1,7 @@
 /** Body reading with limits and JSON/error responses for the data plane's Node handlers. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { copyBytes } from '../imaging/copy-bytes.ts';
 import type { SharedBuffers } from './limits.ts';
 import { TransferError } from './transfer-errors.ts';
 
@@ -66,7 +67,7 @@ export async function readSharedBody(
   if (!Number.isSafeInteger(declared)) {
     const whole = await readBody(req, limit);
     const out = buffers.take(whole.length);
-    out.set(whole);
+    copyBytes(out, 0, whole);
     return out;
   }
   const out = buffers.take(declared);
@@ -75,7 +76,7 @@ export async function readSharedBody(
     for await (const chunk of req as AsyncIterable<Buffer>) {
       if (at + chunk.length > declared)
         throw new TransferError('INVALID_REQUEST', 'body longer than declared');
-      out.set(chunk, at);
+      copyBytes(out, at, chunk);
       at += chunk.length;
     }
     if (at !== declared) throw new TransferError('INVALID_REQUEST', 'body shorter than declared');

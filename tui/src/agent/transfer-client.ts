@@ -10,6 +10,7 @@ import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { copyBytes } from '@brume/server/imaging';
 
 export class TransferClientError extends Error {
   readonly code: string;
@@ -244,7 +245,7 @@ async function readAll(res: http.IncomingMessage, into?: Uint8Array): Promise<Ui
   let at = 0;
   for await (const chunk of res as AsyncIterable<Buffer>) {
     if (at + chunk.length > declared) throw new Error('response longer than its Content-Length');
-    out.set(chunk, at);
+    copyBytes(out, at, chunk);
     at += chunk.length;
   }
   if (at !== declared) throw new Error(`response ended after ${at} of ${declared} bytes`);

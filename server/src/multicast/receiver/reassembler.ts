@@ -7,22 +7,14 @@
  * not allocate ~120 MB/s of fresh external memory (measured: GC and postMessage were a third of
  * a receiver's main-thread time). `release` gives a block's buffer back once it is written.
  */
+import { copyBytes } from '../../imaging/copy-bytes.ts';
+
 export interface PartialBlock {
   readonly buf: Buffer;
   readonly bits: Uint8Array;
   readonly fragCount: number;
   received: number;
   lastTouched: number;
-}
-
-/**
- * `src[srcOffset, +length)` into the shared `dst` at `dstOffset`. Not `Buffer.copy`: into a
- * SharedArrayBuffer that is V8's TypedArray `set`, a relaxed-atomic byte copy that perf found at
- * the top of a receiver's main thread; `fill` with a Buffer value is Node's own memcpy (6x less
- * CPU for a DATA fragment, measured).
- */
-function copyToShared(dst: Buffer, dstOffset: number, src: Buffer, srcOffset: number, length: number): void {
-  if (length > 0) dst.fill(src.subarray(srcOffset, srcOffset + length), dstOffset, dstOffset + length);
 }
 
 /** Buffers kept for reuse beyond the partial blocks: the blocks queued for verification. */
@@ -94,7 +86,7 @@ export class Reassembler {
     const byte = p.bits[fragIndex >> 3] ?? 0;
     if ((byte & mask) !== 0) return null;
     p.bits[fragIndex >> 3] = byte | mask;
-    copyToShared(p.buf, fragIndex * this.fragmentSize, src, srcOffset, length);
+    copyBytes(p.buf, fragIndex * this.fragmentSize, src.subarray(srcOffset, srcOffset + length));
     p.received++;
     if (p.received < p.fragCount) return null;
     this.delete(index, false);
