@@ -57,10 +57,14 @@ export interface GroupSlots {
   readonly lanes: readonly { readonly data: Slot; readonly compressed: Slot }[];
 }
 
-/** The lanes' data slots are the ones written to `disk`: aligned for its direct writes. */
+/**
+ * The target slot is read from `disk` and the lanes' data slots are written to it: all aligned for
+ * its direct I/O (a redeploy's cold read of the target runs at 3-4 GB/s direct with several
+ * reads in flight, against 2 GB/s through the page cache).
+ */
 export function allocGroupSlots(groupBytes: number, blockSize: number, disk?: DiskWriter): GroupSlots {
   return {
-    target: allocSlot(groupBytes),
+    target: allocSlot(groupBytes, disk),
     lanes: Array.from({ length: LANES_PER_GROUP }, () => ({
       data: allocSlot(blockSize, disk),
       compressed: allocCompressedSlot(blockSize),

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   closeSync,
@@ -24,6 +25,7 @@ import {
   openLocalStore,
   TargetTooSmallError,
 } from '../../../../server/src/imaging/index.ts';
+import { pageCacheBytes, requireTools } from '../readers/support/tools.ts';
 import { blankDisk, diskFiles, SMALL_DIR, smallFixture, tempDir } from './support/engine-fixtures.ts';
 
 const tmp = tempDir('brume-deployfail-');
@@ -185,5 +187,30 @@ describe('deploy refusals and recovery', () => {
     const error = await deploy(tight).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TargetTooSmallError);
     expect(target.fingerprint()).toBe(before);
+  });
+});
+
+describe('redeploy reads', () => {
+  it('Given a target that already holds the image and a dropped page cache, when deployed again, then every block is skipped and the target was read past the page cache', async () => {
+    requireTools('fincore', 'dd');
+    const target = join(tmp.dir, 'redeploy-reads.img');
+    blankDisk(target, image.manifest.disk.size);
+    await deploy(target);
+    // GNU dd's nocache drops what the first deploy left of the file in the page cache.
+    execFileSync('dd', [
+      'if=/dev/null',
+      `of=${target}`,
+      'oflag=nocache',
+      'conv=notrunc,fdatasync',
+      'count=0',
+      'status=none',
+    ]);
+    const before = pageCacheBytes(target);
+    const result = await deploy(target);
+    expect(result.blocksWritten).toBe(0);
+    expect(result.blocksSkipped).toBe(image.manifest.blocks.length);
+    const usedBytes = image.manifest.blocks.reduce((n, b) => n + b.length, 0);
+    // Buffered, the check would leave all the used bytes it read in the cache.
+    expect(pageCacheBytes(target) - before).toBeLessThan(usedBytes / 10);
   });
 });
