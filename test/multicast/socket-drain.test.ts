@@ -1,12 +1,17 @@
 /**
- * The receiver's socket drain (loopback only): datagrams are read from the descriptor, not
- * delivered by `dgram`, in order and intact, including a backlog larger than one tick's budget
- * that piled up while the event loop was blocked; closing the socket stops the drain.
+ * The receiver's socket drain (loopback only): datagrams are read from the descriptor, in order
+ * and intact, including a backlog larger than one read's budget that piled up while the event loop
+ * was blocked; on a timer (nothing from `dgram`) where the receive buffer is large for the arrival
+ * rate, after `dgram`'s wake-ups where it is small; closing the socket stops the timer.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Reassembler } from '../../server/src/multicast/receiver/reassembler.ts';
 import { drainSocket, socketFd } from '../../server/src/multicast/receiver/socket-drain.ts';
+
+/** Arrival rates that make a 4 MiB receive buffer large (seconds of traffic) or small (microseconds). */
+const SLOW = { arrivalBytesPerSecond: 1_000_000 };
+const FAST = { arrivalBytesPerSecond: 1e13 };
 
 const sockets: Socket[] = [];
 afterEach(() => {
@@ -51,7 +56,8 @@ describe('socket drain', () => {
     expect(socketFd(socket)).toBeGreaterThanOrEqual(0);
     const got: Buffer[] = [];
     // The drain's buffer is reused: the consumer copies, as the receiver's intake does.
-    const stats = drainSocket(socket, (d) => got.push(Buffer.from(d)));
+    const stats = drainSocket(socket, (d) => got.push(Buffer.from(d)), SLOW);
+    expect(stats.mode).toBe('timer');
     await sendAll(port, 200, 8872);
     await until(() => got.length === 200);
     expect(stats.drained).toBe(200);
@@ -59,10 +65,8 @@ describe('socket drain', () => {
     for (const [i, d] of got.entries()) expect(d.equals(datagram(i, 8872))).toBe(true);
   });
 
-  it('takes a backlog beyond one tick while the event loop was blocked, and stops on close', async () => {
-    const { socket, port } = await bound();
-    const got: number[] = [];
-    const stats = drainSocket(socket, (d) => got.push(d.readUInt32BE(0)));
+  /** Sends 600 datagrams while the event loop is blocked; resolves once all 600 arrived. */
+  async function backlog(port: number, got: number[]): Promise<void> {
     const { socket: tx } = await bound();
     // Sent synchronously: nothing is read until this loop gives the event loop back.
     for (let i = 0; i < 600; i++) tx.send(datagram(i, 1200), port, '127.0.0.1');
@@ -72,11 +76,32 @@ describe('socket drain', () => {
     }
     await until(() => got.length === 600);
     expect(got).toEqual(Array.from({ length: 600 }, (_, i) => i));
+  }
+
+  it('on a timer, takes a backlog beyond one read budget, and stops on close', async () => {
+    const { socket, port } = await bound();
+    const got: number[] = [];
+    const stats = drainSocket(socket, (d) => got.push(d.readUInt32BE(0)), SLOW);
+    const { socket: tx } = await bound();
+    await backlog(port, got);
+    expect(stats.delivered).toBe(0);
     socket.close();
     sockets.splice(sockets.indexOf(socket), 1);
     tx.send(datagram(600, 1200), port, '127.0.0.1');
     await new Promise((r) => setTimeout(r, 50));
     expect(stats.drained).toBe(600);
+  });
+
+  it('with a buffer too small for a timer, drains after each dgram wake-up', async () => {
+    const { socket, port } = await bound();
+    const got: number[] = [];
+    const stats = drainSocket(socket, (d) => got.push(d.readUInt32BE(0)), FAST);
+    expect(stats.mode).toBe('event');
+    await backlog(port, got);
+    expect(stats.delivered).toBeGreaterThan(0);
+    // One wake-up found the whole backlog: most of it came from the descriptor.
+    expect(stats.drained).toBeGreaterThan(300);
+    expect(stats.delivered + stats.drained).toBe(600);
   });
 });
 

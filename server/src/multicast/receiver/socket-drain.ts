@@ -1,5 +1,5 @@
 /**
- * Reads a bound UDP socket straight from its descriptor into one reused buffer, on a timer.
+ * Reads a bound UDP socket straight from its descriptor into one reused buffer.
  *
  * Node's `dgram` hands every datagram over as a fresh 64 KiB allocation (zeroed, then shrunk),
  * wrapped in a Buffer with an rinfo object and an event, after one epoll wake-up per burst of two
@@ -8,11 +8,15 @@
  * and marking). Node 20 has no recvmmsg (nodejs/node#59126 is open), but a datagram socket's
  * descriptor can be read(2) like a file: one datagram per call, into memory we own.
  *
- * So libuv stops watching the socket and a timer drains it: every millisecond while datagrams
- * flow, backing off to 16 ms when idle. The kernel keeps what arrives in between: 16 ms at
- * 1 Gbit/s is 2 MB, inside the receive buffer the receiver asks for (8 MiB, the kernel's
- * rmem_max permitting). The drain ends on EAGAIN, which Node reports by throwing: once per tick
- * instead of once per wake-up.
+ * Two ways to know when to read:
+ * - `timer` (where the socket's receive buffer holds at least 4 ms of traffic at the arrival rate):
+ *   libuv stops watching the socket and a timer drains it, every millisecond while datagrams flow,
+ *   backing off when idle to at most a quarter of what the buffer holds (16 ms at most). No
+ *   wake-up per burst, no allocation at all.
+ * - `event` (a small buffer: Debian's default `net.core.rmem_max` of 208 KiB holds under 2 ms at
+ *   1 Gbit/s): `dgram` still delivers the first datagram of each wake-up, as promptly as before,
+ *   and the drain takes the rest of the backlog.
+ * The drain ends on EAGAIN, which Node reports by throwing: once per tick or wake-up.
  */
 import type { Socket } from 'node:dgram';
 import { readSync } from 'node:fs';
@@ -23,9 +27,20 @@ const MAX_DATAGRAM = 65_536;
 const DRAIN_BUDGET = 256;
 const MIN_DELAY_MS = 1;
 const MAX_DELAY_MS = 16;
+/** Default arrival rate the buffer must absorb: 1 Gbit/s (the sender's default cap is below it). */
+const LINE_RATE_BYTES_PER_SECOND = 125_000_000;
+
+export type DrainMode = 'timer' | 'event' | 'dgram';
+
+export interface DrainOptions {
+  /** Fastest arrival the socket's receive buffer must absorb between reads (bytes per second). */
+  readonly arrivalBytesPerSecond?: number;
+}
 
 export interface SocketDrainStats {
-  /** Datagrams `dgram` delivered (all of them where the descriptor is not reachable). */
+  /** `dgram`: plain events, the descriptor was not reachable (or a read failed). */
+  mode: DrainMode;
+  /** Datagrams `dgram` delivered (all of them in mode `dgram`). */
   delivered: number;
   /** Datagrams read from the descriptor by the drain. */
   drained: number;
@@ -53,28 +68,27 @@ export function socketFd(socket: Socket): number {
   return typeof fd === 'number' && fd >= 0 ? fd : -1;
 }
 
+/** How many milliseconds of arrivals the socket's receive buffer holds (the kernel's size, doubled). */
+function bufferedMs(socket: Socket, arrivalBytesPerSecond: number): number {
+  return socket.getRecvBufferSize() / (arrivalBytesPerSecond / 1000);
+}
+
 /**
  * Calls `onDatagram` for every datagram the bound socket receives. The buffer passed is valid
  * only during the call (drained datagrams share one buffer): a consumer that keeps bytes copies
  * them. Where the descriptor or libuv's recvStop is not reachable, or a read fails otherwise than
- * EAGAIN, `dgram` events deliver instead.
+ * EAGAIN, `dgram` events deliver everything.
  */
-export function drainSocket(socket: Socket, onDatagram: (datagram: Buffer) => void): SocketDrainStats {
-  const stats: SocketDrainStats = { delivered: 0, drained: 0 };
-  socket.on('message', (msg) => {
-    stats.delivered++;
-    onDatagram(msg);
-  });
+export function drainSocket(
+  socket: Socket,
+  onDatagram: (datagram: Buffer) => void,
+  options: DrainOptions = {},
+): SocketDrainStats {
+  const stats: SocketDrainStats = { mode: 'dgram', delivered: 0, drained: 0 };
   const handle = udpHandle(socket);
   let fd = socketFd(socket);
-  if (fd < 0 || !handle?.recvStop || !handle.recvStart) return stats;
-  handle.recvStop();
-
   const scratch = Buffer.allocUnsafe(MAX_DATAGRAM);
-  let timer: NodeJS.Timeout | null = null;
-  let immediate: NodeJS.Immediate | null = null;
-  let delay = MIN_DELAY_MS;
-  /** Datagrams read this tick; -1 once the descriptor failed. */
+  /** Datagrams read; -1 once the descriptor failed (`dgram` takes over). */
   const readBatch = (): number => {
     // EAGAIN ends every drain: a stack trace for it would cost more than the reads.
     const stackLimit = Error.stackTraceLimit;
@@ -95,21 +109,46 @@ export function drainSocket(socket: Socket, onDatagram: (datagram: Buffer) => vo
       Error.stackTraceLimit = stackLimit;
     }
   };
+  const fallBack = (): void => {
+    fd = -1;
+    stats.mode = 'dgram';
+    handle?.recvStart?.();
+  };
+
+  socket.on('message', (msg) => {
+    stats.delivered++;
+    onDatagram(msg);
+    // Event mode: the rest of this wake-up's backlog (a full budget leaves the socket readable,
+    // so libuv comes back for more after the other callbacks).
+    if (stats.mode === 'event' && readBatch() < 0) fallBack();
+  });
+  if (fd < 0 || !handle?.recvStop || !handle.recvStart) return stats;
+  const held = bufferedMs(socket, options.arrivalBytesPerSecond ?? LINE_RATE_BYTES_PER_SECOND);
+  if (held < 4 * MIN_DELAY_MS) {
+    stats.mode = 'event';
+    return stats;
+  }
+
+  stats.mode = 'timer';
+  handle.recvStop();
+  const maxDelay = Math.max(MIN_DELAY_MS, Math.min(MAX_DELAY_MS, Math.floor(held / 4)));
+  let timer: NodeJS.Timeout | null = null;
+  let immediate: NodeJS.Immediate | null = null;
+  let delay = MIN_DELAY_MS;
   const tick = (): void => {
     timer = null;
     immediate = null;
     if (fd < 0) return;
     const count = readBatch();
     if (count < 0) {
-      fd = -1;
-      handle.recvStart?.();
+      fallBack();
       return;
     }
     if (count === DRAIN_BUDGET) {
       immediate = setImmediate(tick);
       return;
     }
-    delay = count > 0 ? MIN_DELAY_MS : Math.min(MAX_DELAY_MS, delay * 2);
+    delay = count > 0 ? MIN_DELAY_MS : Math.min(maxDelay, delay * 2);
     timer = setTimeout(tick, delay);
   };
   socket.once('close', () => {
