@@ -45,6 +45,15 @@ export function bootstrapScript(baseUrl: string): string {
   ]);
 }
 
+/**
+ * Set by the kernel at boot (Linux >= 5.8 applies `sysctl.*` command-line words): a multicast
+ * receiver's socket may then hold 8 MiB (Debian's default `rmem_max`, 208 KiB, is under 2 ms at
+ * 1 Gbit/s), which lets it drain the socket on a timer instead of per wake-up and absorb a stall
+ * (PROTOCOL.md, "Implementation notes"). The operator's BRUME_BOOT_KERNEL_ARGS come after: a
+ * later word for the same sysctl wins.
+ */
+const IMAGING_SYSCTLS = 'sysctl.net.core.rmem_max=8388608';
+
 /** The imaging environment's kernel, initrd and boot, with the server and mode on the command line. */
 function imagingBoot(ctx: BootScriptContext, params: readonly string[], onFailure: string): string[] {
   const { kernelUrl, initrdUrl, kernelArgs } = ctx.boot;
@@ -60,6 +69,7 @@ function imagingBoot(ctx: BootScriptContext, params: readonly string[], onFailur
     `brume.server=${ctx.baseUrl}`,
     `brume.mac=${ctx.mac}`,
     ...params,
+    IMAGING_SYSCTLS,
     ...kernelArgs,
   ];
   return [

@@ -188,6 +188,7 @@ describe('GET /boot.ipxe', () => {
       `brume.mac=${WITH_TASK}`,
       'brume.task=task-77',
       'brume.kind=deploy',
+      'sysctl.net.core.rmem_max=8388608',
       'quiet',
       'console=ttyS0,115200',
     ]);
