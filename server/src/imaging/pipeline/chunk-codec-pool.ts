@@ -110,7 +110,15 @@ export class WorkerCodec implements ChunkCodec {
   }
 
   private spawn(): void {
-    const worker = new Worker(new URL('./chunk-worker.mjs', import.meta.url), { execArgv: workerExecArgv() });
+    const url = new URL('./chunk-worker.mjs', import.meta.url);
+    let worker: Worker;
+    try {
+      worker = new Worker(url, { execArgv: workerExecArgv() });
+    } catch (error) {
+      // A flag the filter below does not know yet: the worker needs none of them.
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+      worker = new Worker(url, { execArgv: [] });
+    }
     worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
     worker.on('error', (error) => this.fail(worker, error));
     this.all.push(worker);
@@ -191,17 +199,24 @@ function at(slot: Slot) {
 }
 
 /**
- * The worker is plain JavaScript: it does not need the parent's TypeScript loader, which costs
- * each worker about 9 MiB and its start-up time. Other flags (--cpu-prof, ...) are kept.
+ * What a codec worker takes from its parent's flags: profiling and warnings. It is plain
+ * JavaScript: the parent's TypeScript loader would cost each worker about 9 MiB and its start-up
+ * time, flags for the main script (`--input-type`, `-e`) break it, and V8's own flags are refused
+ * outright (ERR_WORKER_INVALID_EXEC_ARGV): an operator's `node --max-old-space-size=...` made
+ * every worker, hence every verification or decode on one, fail.
  */
-function workerExecArgv(): string[] {
+const WORKER_FLAG =
+  /^--(cpu-prof|heap-prof|enable-source-maps|no-warnings|trace-warnings|trace-uncaught|trace-deprecation|pending-deprecation|throw-deprecation|no-deprecation)/;
+/** Those of them that may take their value as the next word. */
+const FLAG_WITH_VALUE = /^--(cpu|heap)-prof-(dir|name|interval)$/;
+
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   const kept: string[] = [];
-  const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    const loader = arg === '--import' || arg === '--require' || arg === '--loader';
-    if (loader && /tsx/.test(argv[i + 1] ?? '')) i++;
-    else if (!/^--(import|require|loader)=.*tsx/.test(arg)) kept.push(arg);
+    if (!WORKER_FLAG.test(arg)) continue;
+    kept.push(arg);
+    if (FLAG_WITH_VALUE.test(arg) && i + 1 < argv.length) kept.push(argv[++i] as string);
   }
   return kept;
 }
