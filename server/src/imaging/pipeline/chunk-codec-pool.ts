@@ -110,15 +110,7 @@ export class WorkerCodec implements ChunkCodec {
   }
 
   private spawn(): void {
-    const url = new URL('./chunk-worker.mjs', import.meta.url);
-    let worker: Worker;
-    try {
-      worker = new Worker(url, { execArgv: workerExecArgv() });
-    } catch (error) {
-      // A flag the filter below does not know yet: the worker needs none of them.
-      if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
-      worker = new Worker(url, { execArgv: [] });
-    }
+    const worker = new Worker(new URL('./chunk-worker.mjs', import.meta.url), { execArgv: workerExecArgv() });
     worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
     worker.on('error', (error) => this.fail(worker, error));
     this.all.push(worker);
