@@ -11,6 +11,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { copyBytes } from '@brume/server/imaging';
+import { BlockReader, NoResponseError, UnsupportedResponseError } from './block-reader.ts';
 
 export class TransferClientError extends Error {
   readonly code: string;
@@ -76,6 +77,10 @@ export class TransferClient {
   private readonly onBlockBytes: ((bytes: number) => void) | undefined;
   private readonly url: URL;
   private readonly agent: http.Agent;
+  /** Block bodies on connections that read into a reused buffer (plain HTTP only; see block-reader.ts). */
+  private readonly reader: BlockReader | null;
+  /** The reader, until a response it does not handle sends every block through node:http. */
+  private blocks: BlockReader | null;
 
   constructor(options: TransferClientOptions) {
     this.base = options.server.replace(/\/+$/, '');
@@ -86,6 +91,13 @@ export class TransferClient {
     const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS, scheduling: 'lifo' as const };
     this.agent =
       this.url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.reader = this.url.protocol === 'http:' ? new BlockReader(this.url, MAX_SOCKETS) : null;
+    this.blocks = this.reader;
+  }
+
+  /** Block reader connections opened so far (0 when blocks go through node:http). */
+  get blockConnections(): number {
+    return this.reader?.opened ?? 0;
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -119,7 +131,10 @@ export class TransferClient {
       let res: RawResponse | null = null;
       let failure: unknown = null;
       try {
-        res = await this.once(path, method, headers, payload, options.signal, into);
+        res =
+          into && method === 'GET' && this.blocks
+            ? await this.readInto(this.blocks, path, headers, into, options.signal)
+            : await this.once(path, method, headers, payload, options.signal, into);
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason ?? error;
         if (error instanceof StaleSocketError && !resent) {
@@ -141,6 +156,32 @@ export class TransferClient {
       }
       await sleep(delay, undefined, options.signal ? { signal: options.signal } : {});
       delay = Math.min(delay * 2, 3000);
+    }
+  }
+
+  /**
+   * A GET whose body goes into `into`, through the block reader; a response it does not handle
+   * is asked again through node:http, which then serves this client's blocks from then on.
+   */
+  private async readInto(
+    blocks: BlockReader,
+    path: string,
+    headers: Record<string, string>,
+    into: Uint8Array,
+    signal: AbortSignal | undefined,
+  ): Promise<RawResponse> {
+    try {
+      return await blocks.get(path, headers, into, signal);
+    } catch (error) {
+      if (error instanceof UnsupportedResponseError) {
+        this.blocks = null;
+        blocks.close();
+        return this.once(path, 'GET', headers, undefined, signal, into);
+      }
+      // The same race as on the agent's sockets (see once()): nothing came back on a reused connection.
+      if (error instanceof NoResponseError && error.reused) throw new StaleSocketError(error);
+      if (error instanceof NoResponseError && error.cause instanceof Error) throw error.cause;
+      throw error;
     }
   }
 
@@ -226,6 +267,7 @@ export class TransferClient {
   /** Closes the kept-alive connections (they never hold the process open: idle sockets are unref'd). */
   close(): void {
     this.agent.destroy();
+    this.reader?.close();
   }
 }
 
@@ -238,7 +280,11 @@ async function readAll(res: http.IncomingMessage, into?: Uint8Array): Promise<Ui
   if (!Number.isSafeInteger(declared) || declared < 0) {
     const parts: Buffer[] = [];
     for await (const chunk of res as AsyncIterable<Buffer>) parts.push(chunk);
-    return Buffer.concat(parts);
+    const whole = Buffer.concat(parts);
+    // Chunked (a proxy in between): the caller still gets its bytes in `into` when they fit.
+    if (into === undefined || whole.length > into.length) return whole;
+    copyBytes(into, 0, whole);
+    return into.subarray(0, whole.length);
   }
   const out =
     into !== undefined && declared <= into.length ? into.subarray(0, declared) : Buffer.allocUnsafe(declared);
