@@ -120,9 +120,20 @@ class Connection {
     this.socket.on('close', () => this.end());
   }
 
-  send(request: string, exchange: Exchange): void {
+  send(
+    request: string,
+    idleMs: number,
+    onIdle: ((ms: number) => Error) | undefined,
+    exchange: Exchange,
+  ): void {
     this.current = exchange;
     this.socket.ref();
+    this.socket.setTimeout(idleMs);
+    if (idleMs > 0)
+      this.socket.once('timeout', () => {
+        if (this.current === exchange)
+          this.fail(onIdle?.(idleMs) ?? new Error(`no data from the server for ${idleMs} ms`));
+      });
     this.socket.write(request);
   }
 
@@ -200,6 +211,8 @@ class Connection {
     if (ex.at < head.length) return;
     this.current = null;
     this.served++;
+    this.socket.setTimeout(0);
+    this.socket.removeAllListeners('timeout');
     if (head.keepAlive) {
       this.socket.unref();
       this.onIdle(this);
@@ -231,13 +244,17 @@ export class BlockReader {
     this.maxConnections = maxConnections;
   }
 
-  /** GET `path` with `headers`; a 2xx body that fits `into` is read into it. */
+  /**
+   * GET `path` with `headers`; a 2xx body that fits `into` is read into it. With `idleMs`, the
+   * exchange fails with `onIdle()`'s error when that long passes without a byte.
+   */
   async get(
     path: string,
     headers: Record<string, string>,
     into: Uint8Array,
-    signal?: AbortSignal,
+    options: { signal?: AbortSignal; idleMs?: number; onIdle?: (ms: number) => Error } = {},
   ): Promise<BlockResponse> {
+    const { signal, idleMs = 0 } = options;
     signal?.throwIfAborted();
     const request = requestHead(path, this.hostHeader, headers);
     const connection = await this.take();
@@ -250,7 +267,7 @@ export class BlockReader {
       const onAbort = () => connection.abort(signal?.reason ?? new Error('aborted'));
       const settle = () => signal?.removeEventListener('abort', onAbort);
       signal?.addEventListener('abort', onAbort, { once: true });
-      connection.send(request, {
+      connection.send(request, idleMs, options.onIdle, {
         into,
         head: [],
         headBytes: 0,

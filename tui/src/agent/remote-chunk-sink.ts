@@ -66,10 +66,9 @@ export class RemoteChunkSink {
   }
 
   async put(chunk: EncodedChunk, index: number): Promise<PutResult> {
-    const res = await this.client.json<{ storedSize: number; added: boolean }>(
+    const res = await this.client.putBlock<{ storedSize: number; added: boolean }>(
       `/v1/capture/blocks/${chunk.hash}`,
       {
-        method: 'PUT',
         body: chunk.compressed,
         headers: { 'brume-block': String(index), 'brume-block-bytes': String(chunk.size) },
         ...(this.signal ? { signal: this.signal } : {}),

@@ -50,6 +50,20 @@ export interface TransferClientOptions {
   readonly retryWindowMs?: number;
   /** Counts compressed bytes received for blocks (tests and benchmarks read it). */
   readonly onBlockBytes?: (bytes: number) => void;
+  /**
+   * A block request that gets no byte for this long is dropped and sent again (default 60 s): a
+   * pulled cable or a dead router gives no reset, and TCP alone would wait a quarter of an hour.
+   */
+  readonly blockIdleMs?: number;
+}
+
+/** No byte from the server for `ms` milliseconds during one attempt. */
+export class IdleTimeoutError extends Error {
+  readonly code = 'IDLE_TIMEOUT';
+  constructor(ms: number) {
+    super(`no data from the server for ${ms} ms`);
+    this.name = 'IdleTimeoutError';
+  }
 }
 
 export interface RequestOptions {
@@ -60,6 +74,8 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** Do not retry (a commit whose outcome would be ambiguous on a retry is still retried: it is idempotent until it succeeds). */
   readonly noRetry?: boolean;
+  /** Give up an attempt when this long passes without a byte from the server (it is then retried). */
+  readonly idleMs?: number;
 }
 
 /** A response read whole: status, headers, body bytes. */
@@ -74,6 +90,8 @@ export class TransferClient {
   readonly mac: string;
   token: string | null = null;
   private readonly retryWindowMs: number;
+  /** Idle limit of block requests (blockRequest()). */
+  readonly blockIdleMs: number;
   private readonly onBlockBytes: ((bytes: number) => void) | undefined;
   private readonly url: URL;
   private readonly agent: http.Agent;
@@ -86,6 +104,7 @@ export class TransferClient {
     this.base = options.server.replace(/\/+$/, '');
     this.mac = options.mac;
     this.retryWindowMs = options.retryWindowMs ?? 120_000;
+    this.blockIdleMs = options.blockIdleMs ?? 60_000;
     this.onBlockBytes = options.onBlockBytes;
     this.url = new URL(this.base);
     const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS, scheduling: 'lifo' as const };
@@ -133,8 +152,8 @@ export class TransferClient {
       try {
         res =
           into && method === 'GET' && this.blocks
-            ? await this.readInto(this.blocks, path, headers, into, options.signal)
-            : await this.once(path, method, headers, payload, options.signal, into);
+            ? await this.readInto(this.blocks, path, headers, into, options)
+            : await this.once(path, method, headers, payload, options, into);
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason ?? error;
         if (error instanceof StaleSocketError && !resent) {
@@ -168,15 +187,19 @@ export class TransferClient {
     path: string,
     headers: Record<string, string>,
     into: Uint8Array,
-    signal: AbortSignal | undefined,
+    options: RequestOptions,
   ): Promise<RawResponse> {
     try {
-      return await blocks.get(path, headers, into, signal);
+      return await blocks.get(path, headers, into, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        idleMs: options.idleMs ?? 0,
+        onIdle: (ms) => new IdleTimeoutError(ms),
+      });
     } catch (error) {
       if (error instanceof UnsupportedResponseError) {
         this.blocks = null;
         blocks.close();
-        return this.once(path, 'GET', headers, undefined, signal, into);
+        return this.once(path, 'GET', headers, undefined, options, into);
       }
       // The same race as on the agent's sockets (see once()): nothing came back on a reused connection.
       if (error instanceof NoResponseError && error.reused) throw new StaleSocketError(error);
@@ -191,9 +214,10 @@ export class TransferClient {
     method: string,
     headers: Record<string, string>,
     payload: Buffer | undefined,
-    signal: AbortSignal | undefined,
+    options: RequestOptions,
     into?: Uint8Array,
   ): Promise<RawResponse> {
+    const { signal, idleMs } = options;
     const lib = this.url.protocol === 'https:' ? https : http;
     return new Promise<RawResponse>((resolve, reject) => {
       const req = lib.request(
@@ -212,6 +236,7 @@ export class TransferClient {
           );
         },
       );
+      if (idleMs) req.setTimeout(idleMs, () => req.destroy(new IdleTimeoutError(idleMs)));
       req.on('error', (error: NodeJS.ErrnoException) => {
         // The server closes a kept-alive socket after its idle timeout; a request written onto it
         // just as it closes dies with ECONNRESET/EPIPE before the server reads it (Node's docs name
@@ -248,7 +273,7 @@ export class TransferClient {
    * the worker's heap is next collected.
    */
   async getBlock(hash: string, signal?: AbortSignal): Promise<Uint8Array> {
-    const raw = await this.exchange(`/v1/deploy/blocks/${hash}`, signal ? { signal } : {});
+    const raw = await this.exchange(`/v1/deploy/blocks/${hash}`, this.blockOptions({}, signal));
     this.onBlockBytes?.(raw.body.length);
     return raw.body;
   }
@@ -259,9 +284,18 @@ export class TransferClient {
    * Returns its length, or -1 when it does not fit (the engine then falls back to getBlock).
    */
   async getBlockInto(hash: string, into: Uint8Array, signal?: AbortSignal): Promise<number> {
-    const raw = await this.exchange(`/v1/deploy/blocks/${hash}`, signal ? { signal } : {}, into);
+    const raw = await this.exchange(`/v1/deploy/blocks/${hash}`, this.blockOptions({}, signal), into);
     this.onBlockBytes?.(raw.body.length);
     return raw.body.buffer === into.buffer ? raw.body.length : -1;
+  }
+
+  /** A block upload (PUT `path`), under the block requests' idle limit. */
+  async putBlock<T>(path: string, options: RequestOptions): Promise<T> {
+    return this.json<T>(path, this.blockOptions({ ...options, method: 'PUT' }, options.signal));
+  }
+
+  private blockOptions(options: RequestOptions, signal: AbortSignal | undefined): RequestOptions {
+    return { ...options, idleMs: this.blockIdleMs, ...(signal ? { signal } : {}) };
   }
 
   /** Closes the kept-alive connections (they never hold the process open: idle sockets are unref'd). */
