@@ -90,7 +90,7 @@ export class TransferClient {
   readonly mac: string;
   token: string | null = null;
   private readonly retryWindowMs: number;
-  /** Idle limit of block requests (blockRequest()). */
+  /** Idle limit of block requests (getBlock, getBlockInto, putBlock). */
   readonly blockIdleMs: number;
   private readonly onBlockBytes: ((bytes: number) => void) | undefined;
   private readonly url: URL;
