@@ -181,14 +181,16 @@ class Connection {
 
   /** Collects the head; returns the bytes after it once it is whole, else null. */
   private headPart(ex: Exchange, chunk: Uint8Array): Uint8Array | null {
-    // The head is copied out of the reused read buffer (it is small); the body never is.
-    ex.head.push(Buffer.from(chunk));
-    ex.headBytes += chunk.length;
-    const all = ex.head.length === 1 ? (ex.head[0] as Buffer) : Buffer.concat(ex.head, ex.headBytes);
+    // Most heads come whole in their first read: parsed in place. Only a head split across reads
+    // is copied out of the reused read buffer (heads are small; the body never is copied here).
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const all =
+      ex.head.length === 0 ? bytes : Buffer.concat([...ex.head, bytes], ex.headBytes + bytes.length);
     const end = all.indexOf(HEAD_END);
     if (end < 0) {
-      if (ex.headBytes > MAX_HEAD) throw new UnsupportedResponseError('a head over 16 KiB');
-      ex.head = [all];
+      if (all.length > MAX_HEAD) throw new UnsupportedResponseError('a head over 16 KiB');
+      ex.head = [Buffer.from(all)];
+      ex.headBytes = all.length;
       return null;
     }
     const head = parseHead(all.toString('latin1', 0, end));
@@ -199,6 +201,7 @@ class Connection {
       ok && head.length <= ex.into.length
         ? ex.into.subarray(0, head.length)
         : Buffer.allocUnsafe(head.length);
+    // The bytes after the head are all in this read (the head's end was not in the earlier ones).
     return chunk.subarray(chunk.length - (all.length - end - HEAD_END.length));
   }
 
