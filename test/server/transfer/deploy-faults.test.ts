@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Manifest } from '../../../server/src/imaging/index.ts';
 import { preflightProblem } from '../../../tui/src/agent/preflight.ts';
+import { type SlowRelay, startSlowRelay } from './slow-relay.ts';
 import {
   blankFile,
   blockHashes,
@@ -25,6 +26,8 @@ import {
 } from './transfer-harness.ts';
 
 let a: TransferApp;
+/** The client's way to the server for the tests that act mid-deploy: 8 MB/s, ~17 s for the image. */
+let slow: SlowRelay;
 let image: { id: string; name: string };
 let manifest: Manifest;
 const MIB = 1 << 20;
@@ -35,12 +38,16 @@ beforeAll(async () => {
   randomDisk(source, 128);
   image = await createImage(a);
   manifest = await seedImage(a, image.id, image.name, source);
+  slow = await startSlowRelay(a.base, 8_000_000);
 });
-afterAll(() => a?.close());
+afterAll(async () => {
+  await slow?.close();
+  await a?.close();
+});
 
-const args = (disk: string, mac: string) => [
+const args = (disk: string, mac: string, server = a.base) => [
   '--server',
-  a.base,
+  server,
   '--disk',
   disk,
   '--mac',
@@ -105,7 +112,7 @@ it('Given a deploy killed mid-way (SIGKILL), when the client runs again, then it
   const task = await startDeploy(a, host.id, image.id);
   const disk = path.join(a.work, 'resume.img');
   blankFile(disk, manifest.disk.size);
-  const first = runClient(args(disk, host.mac));
+  const first = runClient(args(disk, host.mac, slow.base));
   await until(
     () => (a.t.app.services.transfer.core.hub.counters(task.rawId)?.blocksDone ?? 0) >= 2,
     60_000,
@@ -128,7 +135,7 @@ it('Given a running deploy, when an operator cancels it, then the client stops w
   const task = await startDeploy(a, host.id, image.id);
   const disk = path.join(a.work, 'cancel.img');
   blankFile(disk, manifest.disk.size);
-  const run = runClient(args(disk, host.mac));
+  const run = runClient(args(disk, host.mac, slow.base));
   await until(
     () => (a.t.app.services.transfer.core.hub.counters(task.rawId)?.blocksDone ?? 0) >= 1,
     60_000,
