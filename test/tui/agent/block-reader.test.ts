@@ -4,45 +4,12 @@
  * the way a network delivers them (split anywhere), close idle connections, stall, speak chunked.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseHead, UnsupportedResponseError } from '../../../tui/src/agent/block-reader.ts';
 import { TransferClient, TransferClientError } from '../../../tui/src/agent/transfer-client.ts';
-
-type Respond = (socket: net.Socket, path: string) => void | Promise<void>;
-
-/** A raw HTTP server: `respond` writes the whole answer to each request on the socket. */
-async function rawServer(respond: Respond) {
-  let connections = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let pending = '';
-    socket.on('data', (d) => {
-      pending += d.toString('latin1');
-      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
-        const head = pending.slice(0, end);
-        pending = pending.slice(end + 4);
-        void respond(socket, head.split(' ')[1] ?? '');
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    connections: () => connections,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
+import { rawServer } from './raw-http-server.ts';
 
 function okHead(length: number, extra = ''): string {
   return `HTTP/1.1 200 OK\r\ncontent-type: application/zstd\r\ncontent-length: ${length}\r\n${extra}\r\n`;

@@ -3,38 +3,10 @@
  * dead router: no reset ever comes) and retry within the client's window; a server that is slow
  * but keeps sending is waited for.
  */
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransferClient, TransferClientError } from '../../../tui/src/agent/transfer-client.ts';
-
-/** A server that reads requests and answers each with `answer` (or never, when it returns null). */
-async function server(answer: (socket: net.Socket) => void | Promise<void>) {
-  let requests = 0;
-  const sockets = new Set<net.Socket>();
-  const s = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    let seen = '';
-    socket.on('data', (d) => {
-      seen += d.toString('latin1');
-      if (!seen.includes('\r\n\r\n')) return;
-      seen = '';
-      requests++;
-      void answer(socket);
-    });
-  });
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as net.AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests: () => requests,
-    close: () => {
-      for (const c of sockets) c.destroy();
-      s.close();
-    },
-  };
-}
+import { rawServer } from './raw-http-server.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -60,7 +32,7 @@ async function failureOf(p: Promise<unknown>) {
 describe('block requests on a silent server', () => {
   it('Given a server that takes a block request and never answers, when the block is fetched, then the attempt is dropped after the idle limit with a typed error', async () => {
     // Given
-    const s = await server(() => undefined);
+    const s = await rawServer(() => undefined);
     cleanups.push(s.close);
     const client = clientOf(s.url, 150);
 
@@ -75,7 +47,7 @@ describe('block requests on a silent server', () => {
 
   it('Given a server that reads an upload and never answers, when the block is uploaded, then the attempt is dropped after the idle limit with a typed error', async () => {
     // Given
-    const s = await server(() => undefined);
+    const s = await rawServer(() => undefined);
     cleanups.push(s.close);
     const client = clientOf(s.url, 150);
 
@@ -93,7 +65,7 @@ describe('block requests on a silent server', () => {
   it('Given a server that sends a block slowly but never pauses past the limit, when it is fetched, then it arrives whole', async () => {
     // Given: 8 pieces 60 ms apart (480 ms in all) against a 200 ms idle limit
     const body = Buffer.alloc(8 * 100, 7);
-    const s = await server(async (socket) => {
+    const s = await rawServer(async (socket) => {
       socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n`);
       for (let i = 0; i < 8; i++) {
         await sleep(60);
