@@ -216,10 +216,8 @@ class Connection {
     this.served++;
     this.socket.setTimeout(0);
     this.socket.removeAllListeners('timeout');
-    if (head.keepAlive) {
-      this.socket.unref();
-      this.onIdle(this);
-    } else this.socket.destroy();
+    if (head.keepAlive) this.onIdle(this);
+    else this.socket.destroy();
     ex.resolve({ status: head.status, headers: head.headers, body });
   }
 }
@@ -310,9 +308,16 @@ export class BlockReader {
   }
 
   private release(c: Connection): void {
+    if (this.closedAll) {
+      c.socket.destroy();
+      return;
+    }
     const next = this.waiting.shift();
     if (next) next(c);
-    else this.idle.push(c);
+    else {
+      c.socket.unref();
+      this.idle.push(c);
+    }
   }
 
   private gone(c: Connection): void {
@@ -324,7 +329,7 @@ export class BlockReader {
     if (next) next(this.closedAll ? null : this.connect());
   }
 
-  /** Closes every connection (requests in flight fail). */
+  /** Closes the idle connections now and the busy ones as their exchange ends; no new requests. */
   close(): void {
     this.closedAll = true;
     for (const c of [...this.idle]) c.socket.destroy();
