@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RemoteChunkSink } from '../../../tui/src/agent/remote-chunk-sink.ts';
 import { TransferClient, TransferClientError } from '../../../tui/src/agent/transfer-client.ts';
 import { rawServer } from './raw-http-server.ts';
 
@@ -55,6 +56,21 @@ describe('block requests on a silent server', () => {
     const { failure, ms } = await failureOf(
       client.putBlock('/v1/capture/blocks/aa', { body: new Uint8Array(1000) }),
     );
+
+    // Then
+    expect(failure).toBeInstanceOf(TransferClientError);
+    expect((failure as TransferClientError).message).toContain('no data from the server for 150 ms');
+    expect(ms).toBeLessThan(5000);
+  }, 10_000);
+
+  it('Given a server that takes a capture look-up and never answers, when a chunk is asked about, then the look-up is dropped after the idle limit with a typed error', async () => {
+    // Given
+    const s = await rawServer(() => undefined);
+    cleanups.push(s.close);
+    const sink = new RemoteChunkSink(clientOf(s.url, 150));
+
+    // When
+    const { failure, ms } = await failureOf(sink.keep('ab'.repeat(32)));
 
     // Then
     expect(failure).toBeInstanceOf(TransferClientError);

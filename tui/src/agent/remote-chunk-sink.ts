@@ -40,6 +40,8 @@ export class RemoteChunkSink {
     this.client
       .json<{ present: Record<string, number> }>('/v1/capture/missing', {
         json: { hashes },
+        // Blocks wait on this answer as on their uploads: the same limit on a silent server.
+        idleMs: this.client.blockIdleMs,
         ...(this.signal ? { signal: this.signal } : {}),
       })
       .then(({ present }) => {
