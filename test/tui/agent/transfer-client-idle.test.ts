@@ -31,52 +31,36 @@ async function failureOf(p: Promise<unknown>) {
 }
 
 describe('block requests on a silent server', () => {
-  it('Given a server that takes a block request and never answers, when the block is fetched, then the attempt is dropped after the idle limit with a typed error', async () => {
-    // Given
-    const s = await rawServer(() => undefined);
-    cleanups.push(s.close);
-    const client = clientOf(s.url, 150);
+  const silent: [string, (client: TransferClient) => Promise<unknown>][] = [
+    ['a block is fetched', (client) => client.getBlockInto('aa', new Uint8Array(64))],
+    [
+      'a block is uploaded',
+      (client) => client.putBlock('/v1/capture/blocks/aa', { body: new Uint8Array(1000) }),
+    ],
+    [
+      'a capture asks whether the server holds a chunk',
+      (client) => new RemoteChunkSink(client).keep('ab'.repeat(32)),
+    ],
+  ];
 
-    // When
-    const { failure, ms } = await failureOf(client.getBlockInto('aa', new Uint8Array(64)));
+  it.each(silent)(
+    'Given a server that takes the request and never answers, when %s, then the attempt is dropped after the idle limit with a typed error',
+    async (_what, request) => {
+      // Given
+      const s = await rawServer(() => undefined);
+      cleanups.push(s.close);
+      const client = clientOf(s.url, 150);
 
-    // Then
-    expect(failure).toBeInstanceOf(TransferClientError);
-    expect((failure as TransferClientError).message).toContain('no data from the server for 150 ms');
-    expect(ms).toBeLessThan(5000);
-  }, 10_000);
+      // When
+      const { failure, ms } = await failureOf(request(client));
 
-  it('Given a server that reads an upload and never answers, when the block is uploaded, then the attempt is dropped after the idle limit with a typed error', async () => {
-    // Given
-    const s = await rawServer(() => undefined);
-    cleanups.push(s.close);
-    const client = clientOf(s.url, 150);
-
-    // When
-    const { failure, ms } = await failureOf(
-      client.putBlock('/v1/capture/blocks/aa', { body: new Uint8Array(1000) }),
-    );
-
-    // Then
-    expect(failure).toBeInstanceOf(TransferClientError);
-    expect((failure as TransferClientError).message).toContain('no data from the server for 150 ms');
-    expect(ms).toBeLessThan(5000);
-  }, 10_000);
-
-  it('Given a server that takes a capture look-up and never answers, when a chunk is asked about, then the look-up is dropped after the idle limit with a typed error', async () => {
-    // Given
-    const s = await rawServer(() => undefined);
-    cleanups.push(s.close);
-    const sink = new RemoteChunkSink(clientOf(s.url, 150));
-
-    // When
-    const { failure, ms } = await failureOf(sink.keep('ab'.repeat(32)));
-
-    // Then
-    expect(failure).toBeInstanceOf(TransferClientError);
-    expect((failure as TransferClientError).message).toContain('no data from the server for 150 ms');
-    expect(ms).toBeLessThan(5000);
-  }, 10_000);
+      // Then
+      expect(failure).toBeInstanceOf(TransferClientError);
+      expect((failure as TransferClientError).message).toContain('no data from the server for 150 ms');
+      expect(ms).toBeLessThan(5000);
+    },
+    10_000,
+  );
 
   it('Given a server that sends a block slowly but never pauses past the limit, when it is fetched, then it arrives whole', async () => {
     // Given: 8 pieces 60 ms apart (480 ms in all) against a 200 ms idle limit
