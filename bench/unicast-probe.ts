@@ -14,7 +14,7 @@ import { RemoteChunkSink } from '../tui/src/agent/remote-chunk-sink.ts';
 import { TransferClient } from '../tui/src/agent/transfer-client.ts';
 import { FIXTURE_DISK, loadAverage, log, WORK, warm } from './imaging-common.ts';
 import { freePort, throughServer } from './unicast.ts';
-import { startBenchServer } from './unicast-server.ts';
+import { SETTLE_S, settle, startBenchServer } from './unicast-server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     database: { type: 'string', default: 'postgres' },
     /** Extra node flags for the server (repeatable), e.g. --server-arg=--trace-gc. */
     'server-arg': { type: 'string', multiple: true, default: [] },
+    /** Seconds the server is left idle before the capture (see SETTLE_S). */
+    settle: { type: 'string', default: String(SETTLE_S) },
   },
 });
 
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
   const database = values.database === 'pglite' ? 'pglite' : 'postgres';
   const server = await startBenchServer(dir, await freePort(), database, await freePort(), nodeArgs);
   const serverPid = Number(readFileSync(join(dir, 'server.pid'), 'utf8').trim());
+  await settle(Number(values.settle));
   log(`load ${await loadAverage()}`);
   const loop = monitorEventLoopDelay({ resolution: 5 });
   const marks: {

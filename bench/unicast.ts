@@ -4,7 +4,8 @@
  * and back, on the bench fixture's NTFS partition. Prints `unicast-capture` and `unicast-deploy`
  * with the engine benchmarks' keys. Rounds are interleaved (ours, anchor, ours, anchor, ...; `--rounds N`)
  * and medians reported; `ours_rss_mib` is the server's peak RSS (the highest of the rounds),
- * `pglite_rss_mib` the server's peak in one more round on embedded PGlite.
+ * `pglite_rss_mib` the server's peak in one more round on embedded PGlite. Each server is left
+ * idle for SETTLE_S before its capture, as a lab's long-running server would be.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -28,7 +29,7 @@ import {
   warm,
 } from './imaging-common.ts';
 import type { Bench } from './main.ts';
-import { type BenchServer, queueTask, startBenchServer } from './unicast-server.ts';
+import { type BenchServer, queueTask, settle, startBenchServer } from './unicast-server.ts';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -123,6 +124,7 @@ async function onServer(database: 'postgres' | 'pglite', partition: number, work
   mkdirSync(dir, { recursive: true });
   const server = await startBenchServer(dir, await freePort(), database, await freePort());
   try {
+    await settle();
     const round = await throughServer(server, partition, dir, workers);
     return { round, rss: server.peakRssMib() };
   } finally {

@@ -46,6 +46,7 @@ describe('codec workers and the process flags', () => {
       [
         '--max-old-space-size=512',
         '--max-semi-space-size=4',
+        '--initial-old-space-size=64',
         '--import',
         'tsx',
         '--input-type=module',
