@@ -13,14 +13,15 @@ import { runCapture } from '../tui/src/agent/capture-task.ts';
 import { ProgressReporter } from '../tui/src/agent/progress-reporter.ts';
 import { TransferClient } from '../tui/src/agent/transfer-client.ts';
 import { FIXTURE_DISK } from './imaging-common.ts';
-import { type BenchServer, queueTask, readyAdminClient } from './unicast-server.ts';
+import { type BenchServer, queueTask, readyAdminClient, startFlags } from './unicast-server.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 
 async function startServer(dir: string, port: number): Promise<{ server: BenchServer; child: ChildProcess }> {
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+  // The flags of `npm start`, so this unicast is the server as it is run.
+  const child = spawn(process.execPath, [...startFlags(), 'server/src/main.ts'], {
     cwd: REPO,
     env: {
       ...process.env,

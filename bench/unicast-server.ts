@@ -26,7 +26,7 @@ export interface BenchServer {
  * The node flags of `npm start` (root package.json: `node <flags> server/src/main.ts`), so the
  * benchmark measures the server exactly as it is started (heap flags included).
  */
-function startFlags(): string[] {
+export function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const m = /^node\s+(.*?)\s*server\/src\/main\.ts$/.exec(pkg.scripts.start.trim());
   if (!m) throw new Error(`npm start is not "node <flags> server/src/main.ts": ${pkg.scripts.start}`);
