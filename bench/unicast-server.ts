@@ -105,7 +105,7 @@ export async function startBenchServer(
  * up for hours when a capture comes in: V8's memory reducer has shrunk its heap after start-up
  * (it runs ~8 s after activity stops), so the capture meets the heap limits of an idle server,
  * not the generous ones start-up leaves behind. Measured at once, the benchmark missed a storm
- * of ~40 major GCs that an idle server met in every capture (3.5 CPU-s). 20 s covers the reducer.
+ * of ~40 major GCs that an idle server met in every capture (3.6 CPU-s on average). 20 s covers the reducer.
  */
 export const SETTLE_S = 20;
 
