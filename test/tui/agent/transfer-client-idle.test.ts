@@ -35,7 +35,7 @@ describe('block requests on a silent server', () => {
     ['a block is fetched', (client) => client.getBlockInto('aa', new Uint8Array(64))],
     [
       'a block is uploaded',
-      (client) => client.putBlock('/v1/capture/blocks/aa', { body: new Uint8Array(1000) }),
+      (client) => client.blockJson('/v1/capture/blocks/aa', { method: 'PUT', body: new Uint8Array(1000) }),
     ],
     [
       'a capture asks whether the server holds a chunk',

@@ -38,10 +38,9 @@ export class RemoteChunkSink {
     if (batch.length === 0) return;
     const hashes = [...new Set(batch.map((w) => w.hash))];
     this.client
-      .json<{ present: Record<string, number> }>('/v1/capture/missing', {
+      // Blocks wait on this answer as on their uploads: the same limit on a silent server.
+      .blockJson<{ present: Record<string, number> }>('/v1/capture/missing', {
         json: { hashes },
-        // Blocks wait on this answer as on their uploads: the same limit on a silent server.
-        idleMs: this.client.blockIdleMs,
         ...(this.signal ? { signal: this.signal } : {}),
       })
       .then(({ present }) => {
@@ -68,9 +67,10 @@ export class RemoteChunkSink {
   }
 
   async put(chunk: EncodedChunk, index: number): Promise<PutResult> {
-    const res = await this.client.putBlock<{ storedSize: number; added: boolean }>(
+    const res = await this.client.blockJson<{ storedSize: number; added: boolean }>(
       `/v1/capture/blocks/${chunk.hash}`,
       {
+        method: 'PUT',
         body: chunk.compressed,
         headers: { 'brume-block': String(index), 'brume-block-bytes': String(chunk.size) },
         ...(this.signal ? { signal: this.signal } : {}),

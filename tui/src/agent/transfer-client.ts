@@ -90,8 +90,8 @@ export class TransferClient {
   readonly mac: string;
   token: string | null = null;
   private readonly retryWindowMs: number;
-  /** Idle limit of block requests (getBlock, getBlockInto, putBlock). */
-  readonly blockIdleMs: number;
+  /** Idle limit of block requests (getBlock, getBlockInto, blockJson). */
+  private readonly blockIdleMs: number;
   private readonly onBlockBytes: ((bytes: number) => void) | undefined;
   private readonly url: URL;
   private readonly agent: http.Agent;
@@ -273,7 +273,7 @@ export class TransferClient {
    * the worker's heap is next collected.
    */
   async getBlock(hash: string, signal?: AbortSignal): Promise<Uint8Array> {
-    const raw = await this.exchange(`/v1/deploy/blocks/${hash}`, this.blockOptions({}, signal));
+    const raw = await this.exchange(`/v1/deploy/blocks/${hash}`, this.blockOptions(signal ? { signal } : {}));
     this.onBlockBytes?.(raw.body.length);
     return raw.body;
   }
@@ -284,18 +284,25 @@ export class TransferClient {
    * Returns its length, or -1 when it does not fit (the engine then falls back to getBlock).
    */
   async getBlockInto(hash: string, into: Uint8Array, signal?: AbortSignal): Promise<number> {
-    const raw = await this.exchange(`/v1/deploy/blocks/${hash}`, this.blockOptions({}, signal), into);
+    const raw = await this.exchange(
+      `/v1/deploy/blocks/${hash}`,
+      this.blockOptions(signal ? { signal } : {}),
+      into,
+    );
     this.onBlockBytes?.(raw.body.length);
     return raw.body.buffer === into.buffer ? raw.body.length : -1;
   }
 
-  /** A block upload (PUT `path`), under the block requests' idle limit. */
-  async putBlock<T>(path: string, options: RequestOptions): Promise<T> {
-    return this.json<T>(path, this.blockOptions({ ...options, method: 'PUT' }, options.signal));
+  /**
+   * A JSON exchange that blocks wait on (an upload, a `missing` look-up), under the block
+   * requests' idle limit.
+   */
+  async blockJson<T>(path: string, options: RequestOptions): Promise<T> {
+    return this.json<T>(path, this.blockOptions(options));
   }
 
-  private blockOptions(options: RequestOptions, signal: AbortSignal | undefined): RequestOptions {
-    return { ...options, idleMs: this.blockIdleMs, ...(signal ? { signal } : {}) };
+  private blockOptions(options: RequestOptions): RequestOptions {
+    return { ...options, idleMs: this.blockIdleMs };
   }
 
   /** Closes the kept-alive connections (they never hold the process open: idle sockets are unref'd). */
