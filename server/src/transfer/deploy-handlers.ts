@@ -37,7 +37,8 @@ export async function handleBlockGet(
   }
   const release = core.slots.take(task.id);
   try {
-    await sendPooled(res, core.readBuffers, (buffer) => readChunk(store, hash, buffer));
+    const direct = core.readers.readAlone(task.id);
+    await sendPooled(res, core.readBuffers, (buffer) => readChunk(store, hash, buffer, direct));
   } finally {
     release();
   }
@@ -72,9 +73,14 @@ export async function sendPooled(
 }
 
 /** The chunk's bytes: in `buffer` when they fit (the common case), else in a buffer of their own. */
-async function readChunk(store: TransferStore, hash: string, buffer: Buffer): Promise<Uint8Array> {
+async function readChunk(
+  store: TransferStore,
+  hash: string,
+  buffer: Buffer,
+  direct: boolean,
+): Promise<Uint8Array> {
   try {
-    const n = await store.readInto(hash, buffer);
+    const n = await store.readInto(hash, buffer, { direct });
     return n >= 0 ? buffer.subarray(0, n) : await store.read(hash);
   } catch (err) {
     if (err instanceof ChunkNotFoundError)

@@ -145,12 +145,23 @@ export class ReadBuffers {
   readonly size: number;
   private readonly keep: number;
   private readonly free: Buffer[] = [];
+  /** Where new buffers come from: the chunk store's aligned ones (O_DIRECT reads) when set. */
+  private alloc: (size: number) => Uint8Array | null = () => null;
   constructor(size: number, keep: number) {
     this.size = size;
     this.keep = keep;
   }
+  /** New buffers from `alloc` (a chunk store's `alignedBytes`); plain ones where it gives none. */
+  allocateWith(alloc: (size: number) => Uint8Array | null): void {
+    this.alloc = alloc;
+  }
   take(): Buffer {
-    return this.free.pop() ?? Buffer.allocUnsafeSlow(this.size);
+    const idle = this.free.pop();
+    if (idle) return idle;
+    const aligned = this.alloc(this.size);
+    return aligned
+      ? Buffer.from(aligned.buffer, aligned.byteOffset, aligned.length)
+      : Buffer.allocUnsafeSlow(this.size);
   }
   /** Only for a buffer nothing (no pending socket write) references any more. */
   give(buffer: Buffer): void {

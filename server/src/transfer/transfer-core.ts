@@ -2,6 +2,7 @@
 import type { TaskType } from '../tasks/task-kinds.ts';
 import type { TaskState } from '../tasks/task-state-machine.ts';
 import type { TaskRow } from '../tasks/tasks-table.ts';
+import { ActiveReaders } from './active-readers.ts';
 import { MIB } from './http-io.ts';
 import { ByteBudget, ReadBuffers, Semaphore, SharedBuffers, Slots } from './limits.ts';
 import { createProgressHub, type ProgressHub } from './progress-hub.ts';
@@ -35,6 +36,7 @@ export function createTransferCore(deps: TransferDeps, options: TransferOptions 
   // Chunk files served to deploys: a 1 MiB block's frame (zstd's bound plus headroom) fits; one
   // task's requests in flight are kept for reuse.
   const readBuffers = new ReadBuffers(MIB + 64 * 1024, maxBlockRequests);
+  const readers = new ActiveReaders();
   const verifier = new UploadVerifier({
     workers: options.verifyWorkers ?? 0,
     max: options.maxVerifications ?? 4,
@@ -45,7 +47,7 @@ export function createTransferCore(deps: TransferDeps, options: TransferOptions 
   // ever dropped while a worker may still reference it (it would live until the worker's next GC).
   const bodyBuffers = new SharedBuffers(uploadBytes);
 
-  const onFinal: ((taskId: string) => Promise<void>)[] = [];
+  const onFinal: ((taskId: string) => Promise<void>)[] = [async (taskId) => readers.forget(taskId)];
 
   /** Moves the task; a lost race (already final) is not an error for the data plane. */
   async function move(
@@ -94,6 +96,7 @@ export function createTransferCore(deps: TransferDeps, options: TransferOptions 
     uploadBudget,
     bodyBuffers,
     readBuffers,
+    readers,
     move,
     session,
     onFinal,

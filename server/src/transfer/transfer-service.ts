@@ -49,6 +49,8 @@ export function createTransferService(deps: TransferDeps, options: TransferOptio
   const store = new TransferStore(deps.imagesDir);
   // Upload bodies go to chunk files as they are: in buffers the store writes with O_DIRECT.
   core.bodyBuffers.allocateWith((size) => store.alignedBytes(size));
+  // Chunk files served to a lone deploy are read into them with O_DIRECT (active-readers.ts).
+  core.readBuffers.allocateWith((size) => store.alignedBytes(size));
   core.onFinal.push((taskId) => store.release(taskId));
   const handlers = table(core, store);
   // Tasks whose client lease ran out while the server was down fail now, with a reason.

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { type LocalImageStore, openLocalStore } from '../imaging/index.ts';
+import { type ChunkReadOptions, type LocalImageStore, openLocalStore } from '../imaging/index.ts';
 
 export const STAGING = 'staging';
 
@@ -26,8 +26,8 @@ export class TransferStore {
   }
 
   /** Reads the chunk into `into`: its length, -1 when it does not fit; ChunkNotFoundError if absent. */
-  readInto(hash: string, into: Uint8Array): Promise<number> {
-    return this.reader.chunks.getCompressedInto(hash, into);
+  readInto(hash: string, into: Uint8Array, options?: ChunkReadOptions): Promise<number> {
+    return this.reader.chunks.getCompressedInto(hash, into, options);
   }
 
   has(hash: string): Promise<boolean> {

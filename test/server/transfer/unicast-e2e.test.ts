@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../../server/src/imaging/index.ts';
+import { pageCacheBytes } from '../imaging/readers/support/tools.ts';
 import {
   blankFile,
   blockHashes,
@@ -102,5 +103,14 @@ describe.skipIf(!hasFixture)('unicast capture and deploy through the server', ()
     await deployWatch.close();
     expect(blockHashes(disk, manifest)).toEqual(manifest.blocks.map((b) => b.hash));
     expect(await diskFiles(disk)).toBe(fs.readFileSync(path.join(FIXTURE_DIR, 'files.sha256'), 'utf8'));
+    // The store's chunk files went around the page cache both ways: uploads were written with
+    // O_DIRECT, and a lone deploy reads them with O_DIRECT (active-readers.ts).
+    const chunkFiles = fs
+      .readdirSync(path.join(a.imagesDir, 'chunks'), { recursive: true })
+      .map(String)
+      .filter((name) => name.endsWith('.zst'));
+    expect(chunkFiles.length).toBeGreaterThan(0);
+    const cached = chunkFiles.map((name) => pageCacheBytes(path.join(a.imagesDir, 'chunks', name)));
+    expect(cached.reduce((sum, bytes) => sum + bytes, 0)).toBe(0);
   }, 300_000);
 });

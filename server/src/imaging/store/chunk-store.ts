@@ -14,7 +14,15 @@ export interface ChunkReader {
    * Optional: the stored compressed bytes read into `into` (a deploy's shared buffer: no
    * allocation, no copy to the worker); the byte count, or -1 when they do not fit `into`.
    */
-  getCompressedInto?(hash: string, into: Uint8Array): Promise<number>;
+  getCompressedInto?(hash: string, into: Uint8Array, options?: ChunkReadOptions): Promise<number>;
+}
+
+export interface ChunkReadOptions {
+  /**
+   * Read around the page cache where the store can (O_DIRECT into a buffer from its
+   * `alignedBytes`): for a lone reader of bytes nobody will read again soon.
+   */
+  readonly direct?: boolean;
 }
 
 export interface PutResult {

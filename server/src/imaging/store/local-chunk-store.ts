@@ -12,6 +12,7 @@ import { assertChunkHash, isChunkHash } from './chunk-hash.ts';
 import {
   type ChunkEntry,
   ChunkNotFoundError,
+  type ChunkReadOptions,
   type ChunkStore,
   type EncodedChunk,
   type PutResult,
@@ -156,10 +157,11 @@ export class LocalChunkStore implements ChunkStore {
   }
 
   /** Reads the stored bytes into `into`; -1 when they do not fit, ChunkNotFoundError if absent. */
-  async getCompressedInto(hash: string, into: Uint8Array): Promise<number> {
+  async getCompressedInto(hash: string, into: Uint8Array, options?: ChunkReadOptions): Promise<number> {
     await this.committing.get(hash);
     const parts = ['chunks', ...this.parts(hash)];
-    const n = await readInsideInto(await this.realRoot(), parts, hash + SUFFIX, into);
+    const direct = options?.direct === true ? this.aligner() : null;
+    const n = await readInsideInto(await this.realRoot(), parts, hash + SUFFIX, into, direct);
     if (n === null) throw new ChunkNotFoundError(hash);
     return n;
   }

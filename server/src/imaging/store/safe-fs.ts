@@ -181,26 +181,42 @@ export async function readInside(
 /**
  * Like readInside, into the caller's buffer (a deploy's shared block buffer: no allocation, no
  * copy to the worker). The byte count, -1 when the file does not fit, null when it does not exist.
+ *
+ * With `direct` (the aligner the store writes its files with) and `into` from its `alignedBytes`,
+ * a whole number of its units long, the file is read with O_DIRECT: the size rounded up to the
+ * unit, the kernel stopping at the end of the file. A file system that refuses (EINVAL) is read
+ * through the page cache instead.
  */
 export async function readInsideInto(
   realRoot: string,
   parts: readonly string[],
   name: string,
   into: Uint8Array,
+  direct?: DirectAligner | null,
 ): Promise<number | null> {
-  return withCheckedFile(realRoot, parts, name, async (handle, size) =>
-    size > into.length ? -1 : readUpTo(handle, into, size),
-  );
+  const unit = direct?.aligned(into) === true && into.length % direct.align === 0 ? direct.align : 0;
+  const read = async (handle: fs.FileHandle, size: number) =>
+    size > into.length ? -1 : readUpTo(handle, into, size, unit);
+  if (unit === 0) return withCheckedFile(realRoot, parts, name, read);
+  try {
+    return await withCheckedFile(realRoot, parts, name, read, O_DIRECT);
+  } catch (error) {
+    if (!isErrno(error, 'EINVAL')) throw error;
+    return withCheckedFile(realRoot, parts, name, read);
+  }
 }
 
-async function readUpTo(handle: fs.FileHandle, into: Uint8Array, size: number): Promise<number> {
+/** Reads `size` bytes from the start; with a direct `unit`, in requests rounded up to it. */
+async function readUpTo(handle: fs.FileHandle, into: Uint8Array, size: number, unit = 0): Promise<number> {
+  const end = unit > 0 ? roundUp(size, unit) : size;
   let done = 0;
   while (done < size) {
-    const { bytesRead } = await handle.read(into, done, size - done, done);
+    const { bytesRead } = await handle.read(into, done, end - done, done);
     if (bytesRead === 0) break;
     done += bytesRead;
   }
-  return done;
+  // A file that grew after its size was taken (never a chunk: they are written once) is cut.
+  return Math.min(done, size);
 }
 
 /** Opens root/parts.../name with the checks described at readInside and hands it to `use`. */
@@ -209,11 +225,12 @@ async function withCheckedFile<T>(
   parts: readonly string[],
   name: string,
   use: (handle: fs.FileHandle, size: number) => Promise<T>,
+  extraFlags = 0,
 ): Promise<T | null> {
   const expected = join(realRoot, ...parts, name);
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(expected, O_RDONLY | O_NOFOLLOW);
+    handle = await fs.open(expected, O_RDONLY | O_NOFOLLOW | extraFlags);
   } catch (error) {
     if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return null;
     if (isErrno(error, 'ELOOP')) throw new UnsafeStorePathError(expected, 'is a symlink');

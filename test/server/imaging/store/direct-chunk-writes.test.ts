@@ -61,3 +61,42 @@ describe('chunk files written without the page cache', () => {
     expect(leftovers).toEqual([]);
   });
 });
+
+describe('chunk files read without the page cache', () => {
+  it('Given a stored chunk out of the cache, when read with direct into an aligned buffer, then the bytes are exact and still uncached; without direct, or into any other buffer, they are read through the cache', async () => {
+    requireTools('fincore');
+    const root = join(tmp.dir, 'read-store');
+    const store = new LocalChunkStore(root);
+    // Sizes that are not multiples of 4096: the direct read asks for more and stops at the end.
+    const chunks = [encodeChunk(seededBytes(21, 300_007), 1), encodeChunk(seededBytes(22, 5_003), 1)];
+    for (const c of chunks) {
+      const view = store.alignedBytes(c.compressed.length) as Uint8Array;
+      view.set(c.compressed);
+      await store.putEncoded({ ...c, compressed: view });
+    }
+    await store.flush();
+    const into = store.alignedBytes(96 * 4096) as Uint8Array;
+    for (const c of chunks) {
+      const file = chunkFile(root, c.hash);
+      expect(pageCacheBytes(file)).toBe(0);
+      into.fill(0xee);
+      const n = await store.getCompressedInto(c.hash, into, { direct: true });
+      expect(n).toBe(c.compressed.length);
+      expect(Buffer.from(into.subarray(0, n)).equals(Buffer.from(c.compressed))).toBe(true);
+      expect(pageCacheBytes(file)).toBe(0);
+    }
+    // Not from alignedBytes: the same bytes, through the cache.
+    const [first, second] = chunks as [(typeof chunks)[0], (typeof chunks)[0]];
+    const plain = new Uint8Array(96 * 4096);
+    expect(await store.getCompressedInto(first.hash, plain, { direct: true })).toBe(first.compressed.length);
+    expect(
+      Buffer.from(plain.subarray(0, first.compressed.length)).equals(Buffer.from(first.compressed)),
+    ).toBe(true);
+    expect(pageCacheBytes(chunkFile(root, first.hash))).toBeGreaterThan(0);
+    // Aligned, but direct not asked for: through the cache.
+    expect(await store.getCompressedInto(second.hash, into)).toBe(second.compressed.length);
+    expect(pageCacheBytes(chunkFile(root, second.hash))).toBeGreaterThan(0);
+    // Too small a buffer still says so (-1), direct or not.
+    expect(await store.getCompressedInto(first.hash, into.subarray(0, 4096), { direct: true })).toBe(-1);
+  });
+});
