@@ -1,8 +1,10 @@
 /**
  * One capture + deploy through a brume-server child on PostgreSQL, for profiling (no anchor):
  * wall time, CPU seconds per process and per thread kind (server from /proc/<pid>/task, client
- * from /proc/self/task), the client's event-loop delay, and with `--prof DIR` CPU profiles of
- * both processes (and their worker threads).
+ * from /proc/self/task), context switches of each process, the client's event-loop delay, and
+ * with `--prof DIR` CPU profiles of both processes (and their worker threads). Phase boundaries
+ * are logged on the monotonic clock the profiles' timestamps use, so a profile can be cut to one
+ * phase.
  *
  *   node [--cpu-prof --cpu-prof-dir=DIR] --import tsx bench/unicast-probe.ts [--prof DIR] [--workers 2]
  */
@@ -92,6 +94,23 @@ function diff(a: Record<string, number>, b: Record<string, number>): Record<stri
   return out;
 }
 
+/** Context switches (voluntary, involuntary) summed over the threads of process `pid`. */
+function switches(pid: number | 'self'): [number, number] {
+  let v = 0;
+  let n = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    } catch {
+      continue;
+    }
+    v += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    n += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  }
+  return [v, n];
+}
+
 /** [user, system] CPU seconds of a process. */
 function userSys(pid: number | 'self'): [number, number] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -127,6 +146,8 @@ async function main(): Promise<void> {
     server: number;
     st: Record<string, number>;
     ct: Record<string, number>;
+    sw: [number, number];
+    cw: [number, number];
   }[] = [];
   const mark = () =>
     marks.push({
@@ -137,6 +158,8 @@ async function main(): Promise<void> {
       server: server.cpuSeconds?.() ?? 0,
       st: threadCpu(serverPid),
       ct: threadCpu('self'),
+      sw: switches(serverPid),
+      cw: switches('self'),
     });
   // The server's resident set, sampled: its peak per phase (VmHWM only gives the whole run's).
   let rssPeak = 0;
@@ -148,9 +171,11 @@ async function main(): Promise<void> {
   log(`server RSS after start ${Math.round(rssOf() / 1024)} MiB`);
   try {
     mark();
+    log(`phase start at ${process.hrtime.bigint() / 1000n} us (monotonic, as in cpuprofiles)`);
     loop.enable();
     await throughServer(server, 2, dir, Number(values.workers), (phase) => {
       mark();
+      log(`${phase} ended at ${process.hrtime.bigint() / 1000n} us (monotonic)`);
       log(`${phase}: server RSS peak in phase ${Math.round(rssPeak / 1024)} MiB`);
       rssPeak = 0;
       log(
@@ -171,6 +196,9 @@ async function main(): Promise<void> {
         `user ${(y[0] - x[0]).toFixed(2)} sys ${(y[1] - x[1]).toFixed(2)}`;
       log(`  server ${us(a.su, b.su)}; client ${us(a.cu, b.cu)}`);
       log(`  server threads ${JSON.stringify(diff(a.st, b.st))}`);
+      const sw = (x: [number, number], y: [number, number]) =>
+        `${y[0] - x[0]} voluntary, ${y[1] - x[1]} involuntary`;
+      log(`  context switches: server ${sw(a.sw, b.sw)}; client ${sw(a.cw, b.cw)}`);
       log(`  client threads ${JSON.stringify(diff(a.ct, b.ct))}`);
     }
     log(`server peak RSS ${server.peakRssMib()} MiB; load ${await loadAverage()}`);
