@@ -97,6 +97,27 @@ export class LocalManifestStore implements ManifestStore {
     }
   }
 
+  /**
+   * Removes a published version's manifest; its chunks stay until a garbage collection. When it was
+   * the current one, the newest version left becomes current; the image's directory goes with its
+   * last version.
+   */
+  async removeVersion(name: string, version: number): Promise<void> {
+    assertImageName(name);
+    const versionsDir = await existingDir(this.root, ['images', name, 'versions']);
+    if (versionsDir === null) return;
+    await fs.rm(join(versionsDir, String(version)), { recursive: true, force: true });
+    const imageDir = join(this.root, 'images', name);
+    const left = await this.listVersions(name);
+    const newest = left.at(-1);
+    if (newest === undefined) {
+      await fs.rm(imageDir, { recursive: true, force: true });
+      return;
+    }
+    if (!left.includes(await this.currentVersion(name)))
+      await writeFileAtomic(imageDir, 'current', Buffer.from(`${newest}\n`));
+  }
+
   private async listAllVersionDirs(dir: string): Promise<number[]> {
     const entries = await fs.readdir(dir);
     return entries

@@ -10,6 +10,7 @@ export interface ImageStore<C = ChunkReader & ChunkWriter> {
 
 export interface LocalImageStore extends ImageStore<ChunkStore> {
   readonly chunks: LocalChunkStore;
+  readonly manifests: LocalManifestStore;
   readonly root: string;
 }
 

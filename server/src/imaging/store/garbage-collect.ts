@@ -27,12 +27,17 @@ export interface GcOptions {
   readonly now?: number;
   /** Report only, remove nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Chunks to keep besides those the manifests reference: a server's database knows every version
+   * it published, whatever happened to the manifest files beside the chunks.
+   */
+  readonly alsoLive?: Iterable<string>;
 }
 
 export async function collectGarbage(options: GcOptions): Promise<GcStats> {
   const { chunks, manifests } = options;
   const cutoff = (options.now ?? Date.now()) - (options.graceMs ?? DEFAULT_GC_GRACE_MS);
-  const live = new Set<string>();
+  const live = new Set<string>(options.alsoLive ?? []);
   let manifestCount = 0;
   for (const name of await manifests.listImages()) {
     for (const version of await manifests.listVersions(name)) {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -70,6 +70,23 @@ describe('manifest store', () => {
     expect(await store.listImages()).toEqual(['lab-win11']);
     await expect(store.read('lab-win11', 3)).rejects.toBeInstanceOf(ImageNotFoundError);
     await expect(store.read('nope')).rejects.toBeInstanceOf(ImageNotFoundError);
+  });
+
+  it('Given three versions, when the current one and then the others are removed, then current moves to the newest left and the image goes with its last version', async () => {
+    const store = new LocalManifestStore(join(tmp.dir, 'rm'));
+    for (const hashes of [[H('a')], [H('b')], [H('c')]]) await store.publish(manifest('lab-rm', hashes));
+    await store.removeVersion('lab-rm', 3);
+    expect(await store.listVersions('lab-rm')).toEqual([1, 2]);
+    expect(await store.currentVersion('lab-rm')).toBe(2);
+    expect(readFileSync(join(tmp.dir, 'rm', 'images', 'lab-rm', 'current'), 'utf8').trim()).toBe('2');
+    await store.removeVersion('lab-rm', 1);
+    expect(await store.currentVersion('lab-rm')).toBe(2);
+    expect((await store.read('lab-rm')).blocks[0]?.hash).toBe(H('b'));
+    await store.removeVersion('lab-rm', 2);
+    expect(await store.listImages()).toEqual([]);
+    expect(existsSync(join(tmp.dir, 'rm', 'images', 'lab-rm'))).toBe(false);
+    await expect(store.removeVersion('lab-rm', 2)).resolves.toBeUndefined();
+    await expect(store.removeVersion('../x', 1)).rejects.toBeInstanceOf(InvalidImageNameError);
   });
 
   it('Given names that are paths or dots, then they are refused before touching the disk', async () => {
