@@ -102,6 +102,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
         // Senders are child processes: stop them with the API rather than leave them orphaned.
         services.multicast.stop();
         services.transfer.stop();
+        services.storage.gc.close();
         await ws.close();
         await closeServer(server, config.core.shutdownGraceMs);
         await yoga.dispose();

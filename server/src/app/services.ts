@@ -22,7 +22,8 @@ export function createServices(deps: ServiceDeps) {
   const auth = createAuthService(deps);
   const tasks = createTasksService(deps);
   const hosts = createHostsService(deps);
-  const images = createImagesService(deps);
+  const storage = createStorageService(deps);
+  const images = createImagesService(deps, { versionsDeleted: storage.gc.versionsDeleted });
   const multicast = createMulticastService(deps, { tasks });
   const pxeDirectory = createPxeDirectory({ hosts, tasks, images, auth, audit, multicast }, deps);
   return {
@@ -34,7 +35,7 @@ export function createServices(deps: ServiceDeps) {
     images,
     tasks,
     multicast,
-    storage: createStorageService(deps),
+    storage,
     // /boot.ipxe (PXE issue): routes mounted in http-routes.ts.
     pxe: {
       bootScript: createBootScriptHandler({

@@ -72,3 +72,13 @@ export class ImageVersionNotFoundError extends BrumeError {
     this.id = id;
   }
 }
+
+/** The version deploys use: another one has to be made current before it can go. */
+export class ImageVersionCurrentError extends BrumeError {
+  readonly code = 'IMAGE_VERSION_CURRENT';
+  readonly id: string;
+  constructor(id: string) {
+    super('This is the current version: make another version current first, or delete the image');
+    this.id = id;
+  }
+}

@@ -9,6 +9,7 @@ import {
   ImageInUseError,
   ImageNotFoundError,
   ImageProtectedError,
+  ImageVersionCurrentError,
   ImageVersionNotFoundError,
   InvalidImageNameError,
 } from './image-errors.ts';
@@ -99,6 +100,9 @@ defineErrorType(DuplicateImageNameError, 'DuplicateImageNameError', (t) => ({
 }));
 defineErrorType(ImageNotFoundError, 'ImageNotFoundError');
 defineErrorType(ImageVersionNotFoundError, 'ImageVersionNotFoundError');
+defineErrorType(ImageVersionCurrentError, 'ImageVersionCurrentError', (t) => ({
+  versionId: t.id({ resolve: (e) => encodeGlobalID('ImageVersion', e.id) }),
+}));
 for (const [cls, name] of [
   [ImageProtectedError, 'ImageProtectedError'],
   [ImageInUseError, 'ImageInUseError'],

@@ -1,11 +1,13 @@
 import { builder } from '../graphql/builder.ts';
 import { resolveCountedConnection } from '../graphql/connections.ts';
+import { encodeGlobalID } from '../graphql/global-id.ts';
 import { decodeUuidOf } from '../hosts/inventory-ids.ts';
 import {
   DuplicateImageNameError,
   ImageInUseError,
   ImageNotFoundError,
   ImageProtectedError,
+  ImageVersionCurrentError,
   ImageVersionNotFoundError,
   InvalidImageNameError,
 } from './image-errors.ts';
@@ -162,5 +164,38 @@ builder.subscriptionField('imageEvents', (t) =>
     authScopes: { viewer: true },
     subscribe: (_r, _a, ctx) => ctx.services.pubsub.subscribe('imageEvents'),
     resolve: (event) => event,
+  }),
+);
+
+const DeleteImageVersionInput = builder.inputType('DeleteImageVersionInput', {
+  fields: (t) => ({ versionId: t.id() }),
+});
+
+const DeleteImageVersionSuccess = builder
+  .objectRef<{ image: ImageRow; version: ImageVersionRow }>('DeleteImageVersionSuccess')
+  .implement({
+    authScopes: { viewer: true },
+    fields: (t) => ({
+      image: t.expose('image', { type: ImageRef }),
+      deletedVersionId: t.id({ resolve: (p) => encodeGlobalID('ImageVersion', p.version.id) }),
+      deletedVersionNumber: t.int({ resolve: (p) => p.version.number }),
+    }),
+  });
+
+builder.mutationField('deleteImageVersion', (t) =>
+  t.field({
+    type: DeleteImageVersionSuccess,
+    description:
+      'Deletes one version of an image; the chunks no other version uses are freed by the next store garbage collection (one runs by itself a minute later).',
+    authScopes: { operator: true },
+    errors: {
+      types: [ImageVersionNotFoundError, ImageVersionCurrentError, ImageProtectedError, ImageInUseError],
+    },
+    args: { input: t.arg({ type: DeleteImageVersionInput }) },
+    resolve: (_r, { input }, ctx) => {
+      const id = decodeUuidOf(input.versionId, 'ImageVersion');
+      if (!id) throw new ImageVersionNotFoundError(String(input.versionId).slice(0, 100));
+      return ctx.services.images.deleteImageVersion(id);
+    },
   }),
 );

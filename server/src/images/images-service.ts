@@ -12,6 +12,7 @@ import {
   ImageInUseError,
   ImageNotFoundError,
   ImageProtectedError,
+  ImageVersionCurrentError,
   ImageVersionNotFoundError,
   InvalidImageNameError,
 } from './image-errors.ts';
@@ -70,8 +71,38 @@ async function assertUnused(db: Executor, imageId: string): Promise<void> {
   if (task || session) throw new ImageInUseError(imageId);
 }
 
-export function createImagesService(deps: ServiceDeps) {
+export interface ImagesServiceHooks {
+  /**
+   * Versions were deleted (the digests of their manifests), after the transaction: the image
+   * store removes their manifest files and gets their chunks back.
+   */
+  readonly versionsDeleted?: (manifestDigests: readonly string[]) => Promise<void>;
+}
+
+/** Refused while an active task or an open multicast session is pinned to the version. */
+async function assertVersionUnused(db: Executor, imageId: string, versionId: string): Promise<void> {
+  const [task] = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.imageVersionId, versionId), inArray(tasks.state, [...ACTIVE_TASK_STATES])))
+    .limit(1);
+  const [session] = await db
+    .select({ id: multicastSessions.id })
+    .from(multicastSessions)
+    .where(
+      and(
+        eq(multicastSessions.imageVersionId, versionId),
+        inArray(multicastSessions.state, [...OPEN_SESSION_STATES]),
+      ),
+    )
+    .limit(1);
+  if (task || session) throw new ImageInUseError(imageId);
+}
+
+export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks = {}) {
   const { db, pubsub, now } = deps;
+  const versionsDeleted = (digests: readonly string[]) =>
+    digests.length > 0 ? hooks.versionsDeleted?.(digests) : undefined;
   const publish = (kind: ImageEventKind, image: ImageRow) => pubsub.publish('imageEvents', { kind, image });
 
   async function changeImage(id: string, change: (tx: Executor, image: ImageRow) => Promise<void>) {
@@ -131,15 +162,44 @@ export function createImagesService(deps: ServiceDeps) {
 
     /** Refused when protected or while an active task or open multicast session uses the image. */
     async deleteImage(id: string): Promise<ImageRow> {
-      const image = await db.transaction(async (tx) => {
+      const { image, digests } = await db.transaction(async (tx) => {
         const locked = await mustLock(tx, id);
         if (locked.protected) throw new ImageProtectedError(id);
         await assertUnused(tx, id);
+        const versions = await tx
+          .select({ digest: imageVersions.manifestHash })
+          .from(imageVersions)
+          .where(eq(imageVersions.imageId, id));
         await tx.delete(images).where(eq(images.id, id));
-        return locked;
+        return { image: locked, digests: versions.map((v) => v.digest) };
       });
       publish('DELETED', image);
+      await versionsDeleted(digests);
       return image;
+    },
+
+    /**
+     * Deletes one version (its chunks go with the next garbage collection, unless other versions
+     * share them). Refused for the current version (make another one current first), on a
+     * protected image, and while an active task or open multicast session is pinned to it.
+     */
+    async deleteImageVersion(versionId: string): Promise<{ image: ImageRow; version: ImageVersionRow }> {
+      const found = await store.selectVersion(db, versionId);
+      if (!found) throw new ImageVersionNotFoundError(versionId);
+      const result = await db.transaction(async (tx) => {
+        const locked = await mustLock(tx, found.imageId);
+        const version = await store.selectVersion(tx, versionId);
+        if (!version) throw new ImageVersionNotFoundError(versionId);
+        if (locked.protected) throw new ImageProtectedError(locked.id);
+        if (version.current) throw new ImageVersionCurrentError(versionId);
+        await assertVersionUnused(tx, locked.id, versionId);
+        await tx.delete(imageVersions).where(eq(imageVersions.id, versionId));
+        await tx.update(images).set({ updatedAt: now() }).where(eq(images.id, locked.id));
+        return { image: (await store.selectImage(tx, locked.id))!, version };
+      });
+      publish('UPDATED', result.image);
+      await versionsDeleted([result.version.manifestHash]);
+      return result;
     },
 
     setImageProtected(id: string, value: boolean): Promise<ImageRow> {

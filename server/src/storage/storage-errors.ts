@@ -35,3 +35,13 @@ export class StorageNodeNotFoundError extends BrumeError {
     this.id = id;
   }
 }
+
+/** A garbage collection waits for running captures: their chunks are not referenced yet. */
+export class StoreBusyError extends BrumeError {
+  readonly code = 'STORE_BUSY';
+  readonly activeCaptures: number;
+  constructor(activeCaptures: number) {
+    super(`${activeCaptures} capture(s) running: collect garbage once they have ended`);
+    this.activeCaptures = activeCaptures;
+  }
+}

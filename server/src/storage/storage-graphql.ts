@@ -9,6 +9,7 @@ import {
   InvalidStorageUrlError,
   StorageNodeNotFoundError,
 } from './storage-errors.ts';
+import './store-gc-graphql.ts';
 import './store-stats-graphql.ts';
 import { STORAGE_ROLES, type StorageNodeRow } from './storage-table.ts';
 

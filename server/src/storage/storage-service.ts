@@ -11,6 +11,7 @@ import {
 } from './storage-errors.ts';
 import { isValidMaxClients, isValidStorageNodeName, parseStorageUrl } from './storage-rules.ts';
 import { type StorageNodeRow, type StorageRole, storageNodes } from './storage-table.ts';
+import { createStoreGc } from './store-gc.ts';
 import { readStoreStats } from './store-stats.ts';
 
 export interface StorageNodeInput {
@@ -68,10 +69,12 @@ async function mustGet(db: Executor, id: string): Promise<StorageNodeRow> {
   return row;
 }
 
-export function createStorageService({ db, now, config }: ServiceDeps) {
+export function createStorageService({ db, now, config, log }: ServiceDeps) {
   return {
     /** Room on the store's filesystem, chunk files, and deduplication savings (dashboard). */
     storeStats: () => readStoreStats(db, config.core.imagesDir),
+    /** Chunks and manifests of deleted versions back to free space (store-gc.ts). */
+    gc: createStoreGc({ db, imagesDir: config.core.imagesDir, log }),
     async createStorageNode(input: StorageNodeInput): Promise<StorageNodeRow> {
       const fields = checkFields(input);
       try {

@@ -1,0 +1,156 @@
+/**
+ * Getting the image store's space back. Deleting an image or a version removes its database rows
+ * and, here, its manifest files beside the chunks; a garbage collection then removes every chunk
+ * no version references any more.
+ *
+ * What stays: every chunk a version in the database references (whatever happened to its manifest
+ * file), every chunk a manifest file in the store references (a local capture made with
+ * `brume image capture --store` into the same directory included), and every chunk younger than
+ * the grace period (a capture's chunks are not referenced until its commit). A collection is
+ * refused while a capture's client is at work (checked in or in progress; a queued capture has
+ * touched nothing): a capture reusing an unreferenced chunk refreshes its age, but not atomically
+ * with a sweep that has already listed it. A capture that checks in during a collection can still
+ * meet that; its commit then fails with MISSING_BLOCKS (the task says why) and nothing published
+ * is touched.
+ *
+ * After a deletion a collection runs by itself a little later (one for a burst of deletions); an
+ * admin can run one, or a dry run, with `collectStoreGarbage`.
+ */
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.ts';
+import { imageVersions } from '../images/images-table.ts';
+import { collectGarbage, type GcStats, manifestDigest, openLocalStore } from '../imaging/index.ts';
+import { tasks } from '../tasks/tasks-table.ts';
+import { StoreBusyError } from './storage-errors.ts';
+
+export interface StoreGcDeps {
+  readonly db: Database;
+  readonly imagesDir: string;
+  readonly log: Logger;
+  /** Delay between a deletion and the collection it schedules. */
+  readonly afterDeleteMs?: number;
+}
+
+/** Rows of a raw query: PGlite answers `{ rows }`, postgres.js an array. */
+function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+/** Every chunk hash the database's versions reference (blocks and preserved areas). */
+async function databaseHashes(db: Database): Promise<Set<string>> {
+  const rows = rowsOf<{ hash: string }>(
+    await db.execute(sql`
+      select distinct c->>'hash' as hash
+      from image_versions v
+      cross join lateral jsonb_array_elements(
+        coalesce(v.manifest->'blocks', '[]'::jsonb) || coalesce(v.manifest->'preserved', '[]'::jsonb)
+      ) c`),
+  );
+  return new Set(rows.map((r) => r.hash));
+}
+
+async function databaseDigests(db: Database, digests: readonly string[]): Promise<Set<string>> {
+  if (digests.length === 0) return new Set();
+  const rows = await db
+    .selectDistinct({ digest: imageVersions.manifestHash })
+    .from(imageVersions)
+    .where(inArray(imageVersions.manifestHash, [...digests]));
+  return new Set(rows.map((r) => r.digest));
+}
+
+async function activeCaptures(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(tasks)
+    .where(and(eq(tasks.type, 'CAPTURE'), inArray(tasks.state, ['CHECKED_IN', 'IN_PROGRESS'])));
+  return row?.n ?? 0;
+}
+
+export function createStoreGc(deps: StoreGcDeps) {
+  const store = openLocalStore(deps.imagesDir);
+  const afterDeleteMs = deps.afterDeleteMs ?? 60_000;
+  let running: Promise<GcStats> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+
+  async function sweep(dryRun: boolean): Promise<GcStats> {
+    const busy = await activeCaptures(deps.db);
+    if (busy > 0) throw new StoreBusyError(busy);
+    const stats = await collectGarbage({
+      chunks: store.chunks,
+      manifests: store.manifests,
+      alsoLive: await databaseHashes(deps.db),
+      dryRun,
+    });
+    deps.log.info({ ...stats, missing: stats.missing.length, dryRun }, 'image store garbage collection');
+    if (stats.missing.length > 0)
+      deps.log.error({ missing: stats.missing.slice(0, 20) }, 'chunks referenced by a version are missing');
+    return stats;
+  }
+
+  /** One collection at a time: a caller waits for the running one, then runs its own. */
+  async function collect(options: { dryRun?: boolean } = {}): Promise<GcStats> {
+    while (running) await running.catch(() => undefined);
+    const run = sweep(options.dryRun === true).finally(() => {
+      running = null;
+    });
+    running = run;
+    return run;
+  }
+
+  /**
+   * Removes the manifest files of deleted versions (by digest, under any image name: an image
+   * renamed after a capture has its older manifests under its old name), unless another version
+   * in the database has the very same manifest.
+   */
+  async function forgetManifests(digests: readonly string[]): Promise<number> {
+    const stillUsed = await databaseDigests(deps.db, digests);
+    const gone = new Set(digests.filter((d) => !stillUsed.has(d)));
+    if (gone.size === 0) return 0;
+    let removed = 0;
+    for (const name of await store.manifests.listImages()) {
+      for (const version of await store.manifests.listVersions(name)) {
+        const digest = await store.manifests.read(name, version).then(manifestDigest, () => null);
+        if (digest === null || !gone.has(digest)) continue;
+        await store.manifests.removeVersion(name, version);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  function schedule(): void {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      collect().catch((err: unknown) => {
+        if (err instanceof StoreBusyError) schedule();
+        else deps.log.error({ err }, 'image store garbage collection failed');
+      });
+    }, afterDeleteMs);
+    timer.unref();
+  }
+
+  return {
+    collect,
+    /**
+     * Versions were deleted (their manifests' digests): their manifest files go now, their chunks
+     * with the collection this schedules. Never throws: the rows are gone whatever happens here.
+     */
+    async versionsDeleted(digests: readonly string[]): Promise<void> {
+      try {
+        await forgetManifests(digests);
+      } catch (err) {
+        deps.log.error({ err }, 'removing the manifest files of deleted versions failed');
+      }
+      schedule();
+    },
+    close(): void {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
+export type StoreGc = ReturnType<typeof createStoreGc>;

@@ -1,0 +1,213 @@
+/**
+ * Getting the store's space back: deleting an image or a version, then a garbage collection,
+ * removes exactly the chunk files no remaining version references, and the manifest files of what
+ * was deleted; shared chunks, recent chunks and everything of the remaining versions stay.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../../server/src/imaging/index.ts';
+import {
+  createHost,
+  createImage,
+  randomDisk,
+  seedImage,
+  startCapture,
+  startTransferApp,
+  type TransferApp,
+} from '../transfer/transfer-harness.ts';
+
+let a: TransferApp;
+let admin: string;
+beforeAll(async () => {
+  a = await startTransferApp();
+  admin = (await a.t.createUser('ADMIN')).token;
+});
+afterAll(() => a?.close());
+
+const GC = `mutation($dry: Boolean) { collectStoreGarbage(input: { dryRun: $dry }) {
+  __typename ... on CollectStoreGarbageSuccess { dryRun referencedChunks keptChunks keptRecentChunks removedChunks removedBytes missingChunks }
+  ... on StoreBusyError { activeCaptures message } } }`;
+interface GcResult {
+  __typename: string;
+  dryRun?: boolean;
+  referencedChunks?: number;
+  keptChunks?: number;
+  keptRecentChunks?: number;
+  removedChunks?: number;
+  removedBytes?: number;
+  missingChunks?: number;
+  activeCaptures?: number;
+}
+
+async function collect(dryRun = false, token = admin) {
+  return a.gql<{ collectStoreGarbage: GcResult }>(GC, { token, variables: { dry: dryRun } });
+}
+
+/** Chunk files on disk: hash → bytes. */
+function chunkFiles(): Map<string, number> {
+  const files = fs
+    .readdirSync(path.join(a.imagesDir, 'chunks'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.zst'));
+  return new Map(
+    files.map((e) => [e.name.slice(0, 64), fs.statSync(path.join(e.parentPath, e.name)).size] as const),
+  );
+}
+
+/** Makes every chunk file look older than the 6 h grace period. */
+function ageChunks(): void {
+  const old = new Date(Date.now() - 7 * 3600_000);
+  for (const e of fs.readdirSync(path.join(a.imagesDir, 'chunks'), { recursive: true, withFileTypes: true }))
+    if (e.isFile()) fs.utimesSync(path.join(e.parentPath, e.name), old, old);
+}
+
+function hashesOf(...manifests: Manifest[]): Set<string> {
+  return new Set(manifests.flatMap((m) => [...m.blocks, ...m.preserved].map((c) => c.hash)));
+}
+
+function manifestDirs(): string[] {
+  const root = path.join(a.imagesDir, 'images');
+  return fs.existsSync(root)
+    ? fs
+        .readdirSync(root, { recursive: true })
+        .map(String)
+        .filter((p) => p.endsWith('manifest.json'))
+        .sort()
+    : [];
+}
+
+const DELETE_IMAGE = `mutation($id: ID!) { deleteImage(input: { id: $id }) { __typename } }`;
+const DELETE_VERSION = `mutation($id: ID!) { deleteImageVersion(input: { versionId: $id }) {
+  __typename ... on DeleteImageVersionSuccess { deletedVersionNumber image { versions { number current } } }
+  ... on Error { message } } }`;
+const VERSIONS = `query($id: ID!) { image(id: $id) { versions { id number current } } }`;
+
+describe('store garbage collection', () => {
+  it('Given two images sharing chunks, when one is deleted and the store collected, then only its own chunks and manifests go', async () => {
+    // Given: A from an 8 MiB disk, B from a 12 MiB disk that starts like it (shares 8 chunks)
+    const small = path.join(a.work, 'gc-small.img');
+    const large = path.join(a.work, 'gc-large.img');
+    randomDisk(small, 8, 7);
+    randomDisk(large, 12, 7);
+    const imageA = await createImage(a);
+    const imageB = await createImage(a);
+    const mA = await seedImage(a, imageA.id, imageA.name, small);
+    const mB = await seedImage(a, imageB.id, imageB.name, large);
+    const onlyB = [...hashesOf(mB)].filter((h) => !hashesOf(mA).has(h));
+    expect(onlyB.length).toBeGreaterThan(0);
+    const before = chunkFiles();
+    const manifestsBefore = manifestDirs();
+
+    // When: B is deleted, and the chunks are young
+    const del = await a.gql<{ deleteImage: { __typename: string } }>(DELETE_IMAGE, {
+      token: a.operator,
+      variables: { id: imageB.id },
+    });
+    expect(del.data?.deleteImage.__typename).toBe('DeleteImageSuccess');
+
+    // Then: its manifest file went at once, no chunk did
+    expect(manifestDirs()).toEqual(manifestsBefore.filter((p) => !p.startsWith(`${imageB.name}/`)));
+    const young = await collect();
+    expect(young.data?.collectStoreGarbage).toMatchObject({
+      removedChunks: 0,
+      keptRecentChunks: onlyB.length,
+    });
+    expect(chunkFiles()).toEqual(before);
+
+    // When: the same chunks are past the grace period; first a dry run, then for real
+    ageChunks();
+    const dry = await collect(true);
+    const bytes = onlyB.reduce((n, h) => n + (before.get(h) ?? 0), 0);
+    expect(dry.data?.collectStoreGarbage).toMatchObject({
+      dryRun: true,
+      removedChunks: onlyB.length,
+      removedBytes: bytes,
+    });
+    expect(chunkFiles()).toEqual(before);
+    const real = await collect();
+
+    // Then: exactly B's own chunks are gone; every chunk of A is still there
+    expect(real.data?.collectStoreGarbage).toMatchObject({
+      dryRun: false,
+      removedChunks: onlyB.length,
+      removedBytes: bytes,
+      keptChunks: hashesOf(mA).size,
+      missingChunks: 0,
+    });
+    const after = chunkFiles();
+    expect([...after.keys()].sort()).toEqual([...before.keys()].filter((h) => !onlyB.includes(h)).sort());
+    for (const h of hashesOf(mA)) expect(after.has(h)).toBe(true);
+
+    // And: with A's manifest files lost from the store, the database still keeps A's chunks
+    fs.rmSync(path.join(a.imagesDir, 'images', imageA.name), { recursive: true });
+    const again = await collect();
+    expect(again.data?.collectStoreGarbage).toMatchObject({
+      removedChunks: 0,
+      keptChunks: hashesOf(mA).size,
+    });
+    expect(chunkFiles()).toEqual(after);
+  });
+
+  it('Given an image with two versions, when the older one is deleted, then the current one cannot be, and the store keeps what the current one uses', async () => {
+    // Given: two versions of one image from different disks
+    const v1Disk = path.join(a.work, 'gc-v1.img');
+    const v2Disk = path.join(a.work, 'gc-v2.img');
+    randomDisk(v1Disk, 6, 21);
+    randomDisk(v2Disk, 6, 22);
+    const image = await createImage(a);
+    const m1 = await seedImage(a, image.id, image.name, v1Disk);
+    const m2 = await seedImage(a, image.id, image.name, v2Disk);
+    const versions = (
+      await a.gql<{ image: { versions: { id: string; number: number; current: boolean }[] } }>(VERSIONS, {
+        token: a.operator,
+        variables: { id: image.id },
+      })
+    ).data!.image.versions;
+    const current = versions.find((v) => v.current)!;
+    const older = versions.find((v) => !v.current)!;
+
+    // When / Then: the current version is refused, with nothing changed
+    const refused = await a.gql<{ deleteImageVersion: { __typename: string } }>(DELETE_VERSION, {
+      token: a.operator,
+      variables: { id: current.id },
+    });
+    expect(refused.data?.deleteImageVersion.__typename).toBe('ImageVersionCurrentError');
+    // a VIEWER may not delete at all
+    const viewer = await a.t.createUser('VIEWER');
+    const forbidden = await a.gql(DELETE_VERSION, { token: viewer.token, variables: { id: older.id } });
+    expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    // When: the older version is deleted and the store collected
+    const deleted = await a.gql<{ deleteImageVersion: { __typename: string; deletedVersionNumber: number } }>(
+      DELETE_VERSION,
+      { token: a.operator, variables: { id: older.id } },
+    );
+    expect(deleted.data?.deleteImageVersion).toMatchObject({
+      __typename: 'DeleteImageVersionSuccess',
+      deletedVersionNumber: older.number,
+      image: { versions: [{ number: current.number, current: true }] },
+    });
+    ageChunks();
+    const gc = await collect();
+    expect(gc.data?.collectStoreGarbage.__typename).toBe('CollectStoreGarbageSuccess');
+
+    // Then: v1's own chunks are gone, v2's are all there
+    const files = chunkFiles();
+    for (const h of hashesOf(m2)) expect(files.has(h)).toBe(true);
+    for (const h of hashesOf(m1)) if (!hashesOf(m2).has(h)) expect(files.has(h)).toBe(false);
+    expect(manifestDirs().filter((p) => p.startsWith(`${image.name}/`))).toHaveLength(1);
+  });
+
+  it('Given a capture at work, then a collection is refused with StoreBusyError and removes nothing; an OPERATOR may not collect', async () => {
+    const host = await createHost(a);
+    const image = await createImage(a);
+    const task = await startCapture(a, host.id, image.id);
+    await a.t.app.services.tasks.transition(task.rawId, 'CHECKED_IN');
+    const before = chunkFiles();
+    const busy = await collect();
+    expect(busy.data?.collectStoreGarbage).toMatchObject({ __typename: 'StoreBusyError', activeCaptures: 1 });
+    expect(chunkFiles()).toEqual(before);
+    const operator = await collect(false, a.operator);
+    expect(operator.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
