@@ -107,7 +107,18 @@ describe('console', () => {
         imageType: 'MULTIPLE_PARTITION_SINGLE_DISK',
         protected: false,
         enabled: true,
-        versions: [{ id: 'v1', createdAt: null, sizeBytes: 1, storedBytes: 1, blockCount: 1, current: true }],
+        versions: [
+          {
+            id: 'v1',
+            versionId: 'ver1',
+            number: 1,
+            createdAt: null,
+            sizeBytes: 1,
+            storedBytes: 1,
+            blockCount: 1,
+            current: true,
+          },
+        ],
       },
     ];
     const { stdin } = start(port);
@@ -203,6 +214,86 @@ describe('console: store and multicast', () => {
     stdin.write('i');
     await waitFor(() => frame().includes('win11'), 'images pane');
     expect(frame()).toContain('3 GiB (75%)');
+  });
+
+  it('versions from the images pane: v picks an older version and deletes it after a confirmation, u makes one current; g on the dashboard collects the store', async () => {
+    const port = new MemoryConsolePort();
+    const version = (n: number, current: boolean) => ({
+      id: `v${n}`,
+      versionId: `ver${n}`,
+      number: n,
+      createdAt: `2026-11-2${n}T10:00:00Z`,
+      sizeBytes: 1024 ** 3,
+      storedBytes: 512 * 1024 ** 2,
+      blockCount: 1024,
+      current,
+    });
+    port.images = [
+      {
+        id: 'img1',
+        name: 'win11',
+        osType: 'WINDOWS_11',
+        imageType: 'MULTIPLE_PARTITION_SINGLE_DISK',
+        protected: false,
+        enabled: true,
+        versions: [version(1, false), version(2, false), version(3, true)],
+      },
+      {
+        id: 'img2',
+        name: 'lonely',
+        osType: 'LINUX',
+        imageType: 'MULTIPLE_PARTITION_SINGLE_DISK',
+        protected: false,
+        enabled: true,
+        versions: [version(4, true)],
+      },
+    ];
+    const { stdin } = start(port);
+    await settle(50);
+    stdin.write('i');
+    await waitFor(() => frame().includes('win11'), 'images pane');
+
+    // v: the current version (v3) is not offered; pick v2, confirm
+    stdin.write('v');
+    await waitFor(() => frame().includes('Delete a version of win11'), 'version picker');
+    expect(frame()).toContain('v1  2026-11-21 10:00');
+    expect(frame()).not.toMatch(/v3\s+2026-11-23/);
+    stdin.write('j');
+    await settle(20);
+    stdin.write('\r');
+    await waitFor(() => frame().includes('Delete win11 v2?'), 'confirmation');
+    stdin.write('n');
+    await settle(30);
+    expect(port.calls).toEqual([]);
+    stdin.write('v');
+    await waitFor(() => frame().includes('Delete a version of win11'), 'version picker again');
+    stdin.write('\r');
+    await waitFor(() => frame().includes('Delete win11 v1?'), 'confirmation of v1');
+    stdin.write('y');
+    await waitFor(() => port.calls.includes('delete-version ver1'), 'delete call');
+
+    // u: pick, no confirmation (it can be undone)
+    stdin.write('u');
+    await waitFor(() => frame().includes('Make current in win11'), 'current picker');
+    stdin.write('j');
+    await settle(20);
+    stdin.write('\r');
+    await waitFor(() => port.calls.includes('use-version ver2'), 'set current call');
+
+    // an image with only its current version: nothing to pick, said in the status bar
+    stdin.write('j');
+    await settle(20);
+    stdin.write('v');
+    await waitFor(() => frame().includes('lonely has no version besides the current one'), 'status');
+
+    // g on the dashboard, after a confirmation
+    stdin.write('d');
+    await settle(20);
+    stdin.write('g');
+    await waitFor(() => frame().includes('Collect store garbage now?'), 'collect confirmation');
+    stdin.write('y');
+    await waitFor(() => port.calls.includes('collect'), 'collect call');
+    expect(port.calls).toEqual(['delete-version ver1', 'use-version ver2', 'collect']);
   });
 
   it('given a viewer (no store figures), the dashboard shows the store as unknown', async () => {

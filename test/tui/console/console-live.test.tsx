@@ -71,6 +71,31 @@ describe('console against a running server', () => {
     }
   });
 
+  it('store maintenance through the port: an ADMIN collects the store, an OPERATOR is refused; a version that does not exist is named', async () => {
+    const admin = await t.createUser('ADMIN');
+    const operator = await t.createUser('OPERATOR');
+    const asAdmin = createApiClient({ server, token: admin.token, transport: 'sse' });
+    const asOperator = createApiClient({ server, token: operator.token, transport: 'sse' });
+    try {
+      const collected = await createGraphqlConsolePort(asAdmin.client).collectStoreGarbage();
+      expect(collected).toEqual({
+        ok: true,
+        message: expect.stringMatching(/^store collected: 0 chunks removed/),
+      });
+      // The console shows the message of a refusal in its status bar (runPending catches it).
+      await expect(createGraphqlConsolePort(asOperator.client).collectStoreGarbage()).rejects.toThrow(
+        /not allowed for your role/i,
+      );
+      const missing = await createGraphqlConsolePort(asOperator.client).deleteImageVersion(
+        'SW1hZ2VWZXJzaW9uOjAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMA==',
+      );
+      expect(missing).toEqual({ ok: false, message: expect.stringMatching(/no such image version/i) });
+    } finally {
+      asAdmin.close();
+      asOperator.close();
+    }
+  });
+
   it('lists hosts and shows a new host live over graphql-ws', async () => {
     const admin = await t.createUser('ADMIN');
     await t.gql(CREATE_HOST, { token: admin.token, variables: { name: 'lab-01', mac: '52:54:00:aa:00:01' } });

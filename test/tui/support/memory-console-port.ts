@@ -106,4 +106,7 @@ export class MemoryConsolePort implements ConsolePort {
   cancelTask = (t: string) => this.record(`cancel ${t}`);
   setImageProtected = (i: string, p: boolean) => this.record(`protect ${i} ${p}`);
   deleteImage = (i: string) => this.record(`delete ${i}`);
+  deleteImageVersion = (v: string) => this.record(`delete-version ${v}`);
+  setCurrentImageVersion = (v: string) => this.record(`use-version ${v}`);
+  collectStoreGarbage = () => this.record('collect');
 }

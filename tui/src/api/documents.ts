@@ -324,6 +324,33 @@ export const DeleteImageDocument = gql<Result<'deleteImage', { image?: { name: s
   mutation DeleteImage($id: ID!) { deleteImage(input: { id: $id }) { ${ERR} ... on DeleteImageSuccess { image { name } } } }
 `;
 
+export const DeleteImageVersionDocument = gql<
+  Result<'deleteImageVersion', { deletedVersionNumber?: number; image?: { name: string } }>,
+  { versionId: string }
+>`
+  mutation DeleteImageVersion($versionId: ID!) {
+    deleteImageVersion(input: { versionId: $versionId }) { ${ERR} ... on DeleteImageVersionSuccess { deletedVersionNumber image { name } } }
+  }
+`;
+
+export const SetCurrentImageVersionDocument = gql<
+  Result<'setCurrentImageVersion', { image?: { name: string }; version?: { number: number } }>,
+  { versionId: string }
+>`
+  mutation SetCurrentImageVersion($versionId: ID!) {
+    setCurrentImageVersion(input: { versionId: $versionId }) { ${ERR} ... on SetCurrentImageVersionSuccess { image { name } version { number } } }
+  }
+`;
+
+export const CollectStoreGarbageDocument = gql<
+  Result<'collectStoreGarbage', { removedChunks?: number; removedBytes?: number; keptRecentChunks?: number }>,
+  Record<string, never>
+>`
+  mutation CollectStoreGarbage {
+    collectStoreGarbage(input: {}) { ${ERR} ... on CollectStoreGarbageSuccess { removedChunks removedBytes keptRecentChunks } }
+  }
+`;
+
 export const JoinMulticastSessionDocument = gql<
   Result<
     'joinMulticastSession',
@@ -367,5 +394,8 @@ export const ALL_DOCUMENTS = {
   CancelTaskDocument,
   SetImageProtectedDocument,
   DeleteImageDocument,
+  DeleteImageVersionDocument,
+  SetCurrentImageVersionDocument,
+  CollectStoreGarbageDocument,
   JoinMulticastSessionDocument,
 };

@@ -4,6 +4,7 @@
  */
 import type { AnyVariables, Client, TypedDocumentNode } from '@urql/core';
 import type { ConsolePort, Unsubscribe } from '../console/console-port.ts';
+import { formatBytes } from '../ui/format.ts';
 import * as D from './documents.ts';
 import type { ApiClient } from './graphql-client.ts';
 import {
@@ -185,6 +186,33 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
     async deleteImage(id) {
       const r = (await runMutation(client, D.DeleteImageDocument, { id })).deleteImage;
       return toCommandResult(r, 'DeleteImageSuccess', () => `${r.image?.name ?? 'image'} deleted`);
+    },
+    async deleteImageVersion(versionId) {
+      const r = (await runMutation(client, D.DeleteImageVersionDocument, { versionId })).deleteImageVersion;
+      return toCommandResult(
+        r,
+        'DeleteImageVersionSuccess',
+        () =>
+          `${r.image?.name ?? 'image'} v${r.deletedVersionNumber ?? '?'} deleted (its chunks go with the next collection)`,
+      );
+    },
+    async setCurrentImageVersion(versionId) {
+      const r = (await runMutation(client, D.SetCurrentImageVersionDocument, { versionId }))
+        .setCurrentImageVersion;
+      return toCommandResult(
+        r,
+        'SetCurrentImageVersionSuccess',
+        () => `${r.image?.name ?? 'image'} now deploys v${r.version?.number ?? '?'}`,
+      );
+    },
+    async collectStoreGarbage() {
+      const r = (await runMutation(client, D.CollectStoreGarbageDocument, {})).collectStoreGarbage;
+      return toCommandResult(
+        r,
+        'CollectStoreGarbageSuccess',
+        () =>
+          `store collected: ${r.removedChunks ?? 0} chunks removed (${formatBytes(r.removedBytes ?? 0)}), ${r.keptRecentChunks ?? 0} recent kept`,
+      );
     },
   };
 }

@@ -62,6 +62,8 @@ export function toImageRow(i: ImageFields): ImageRow {
     enabled: i.enabled,
     versions: i.versions.map((v) => ({
       id: `v${v.number}`,
+      versionId: v.id,
+      number: v.number,
       createdAt: v.createdAt,
       sizeBytes: v.sizeBytes,
       storedBytes: v.storedBytes,

@@ -25,7 +25,10 @@ export type ConsoleCommand =
   | 'wipe'
   | 'cancel'
   | 'protect'
-  | 'delete';
+  | 'delete'
+  | 'delete-version'
+  | 'use-version'
+  | 'collect';
 
 export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
   { keys: ['d'], command: 'pane-dashboard', help: 'dashboard', scope: 'global' },
@@ -49,5 +52,8 @@ export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
   { keys: ['x'], command: 'cancel', help: "cancel the host's active task", scope: 'hosts' },
   { keys: ['p'], command: 'protect', help: 'protect / unprotect the image', scope: 'images' },
   { keys: ['x'], command: 'delete', help: 'delete the image (refused when protected)', scope: 'images' },
+  { keys: ['v'], command: 'delete-version', help: 'delete an older version (pick one)', scope: 'images' },
+  { keys: ['u'], command: 'use-version', help: 'make another version current (pick one)', scope: 'images' },
+  { keys: ['g'], command: 'collect', help: 'collect store garbage now (ADMIN)', scope: 'dashboard' },
   { keys: ['x'], command: 'cancel', help: 'cancel the selected task', scope: 'tasks' },
 ];

@@ -29,7 +29,11 @@ export interface TaskRow {
 }
 
 export interface ImageVersionRow {
+  /** What the console shows: `v<number>`. */
   readonly id: string;
+  /** The version's global id, for mutations on it. */
+  readonly versionId: string;
+  readonly number: number;
   readonly createdAt: string | null;
   readonly sizeBytes: number | null;
   readonly storedBytes: number | null;

@@ -60,4 +60,8 @@ export interface ConsolePort {
   cancelTask(taskId: string): Promise<CommandResult>;
   setImageProtected(imageId: string, protect: boolean): Promise<CommandResult>;
   deleteImage(imageId: string): Promise<CommandResult>;
+  deleteImageVersion(versionId: string): Promise<CommandResult>;
+  setCurrentImageVersion(versionId: string): Promise<CommandResult>;
+  /** Removes the chunks no version references any more (ADMIN). */
+  collectStoreGarbage(): Promise<CommandResult>;
 }

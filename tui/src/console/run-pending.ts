@@ -36,5 +36,11 @@ function call(cmd: PendingCommand, port: ConsolePort): Promise<CommandResult> {
       return port.setImageProtected(cmd.imageId, cmd.protect);
     case 'delete-image':
       return port.deleteImage(cmd.imageId);
+    case 'delete-version':
+      return port.deleteImageVersion(cmd.versionId ?? '');
+    case 'use-version':
+      return port.setCurrentImageVersion(cmd.versionId ?? '');
+    case 'collect':
+      return port.collectStoreGarbage();
   }
 }

@@ -6,8 +6,10 @@
 import { type Key, useInput } from 'ink';
 import type { Dispatch, RefObject } from 'react';
 import { orderedTasks } from '../panes/tasks/tasks-pane.tsx';
+import { formatBytes } from '../ui/format.ts';
 import { lookupCommand } from '../ui/keymap.ts';
 import { CONSOLE_KEYMAP, type ConsoleCommand } from './console-keymap.ts';
+import type { ImageRow } from './console-model.ts';
 import type { ConsolePort } from './console-port.ts';
 import { runPending } from './run-pending.ts';
 import { type ConsoleData, filterHosts } from './use-console-data.ts';
@@ -94,6 +96,17 @@ function choose(cmd: PendingCommand, value: string, d: ConsoleKeysDeps) {
       prompt: `Capture ${host} into ${image}? (y/n)`,
       command: { ...cmd, imageId: value },
     });
+  } else if (cmd.op === 'delete-version') {
+    const name = d.data.images.find((i) => i.id === cmd.imageId)?.name ?? '?';
+    const version = d.data.images.flatMap((i) => i.versions).find((v) => v.versionId === value);
+    d.dispatch({
+      type: 'confirm',
+      prompt: `Delete ${name} v${version?.number ?? '?'}? Chunks no other version uses are freed. (y/n)`,
+      command: { ...cmd, versionId: value },
+    });
+  } else if (cmd.op === 'use-version') {
+    d.dispatch({ type: 'closeOverlay' });
+    void runPending({ ...cmd, versionId: value }, d);
   } else if (cmd.op === 'wipe') {
     const mode = value as 'FAST' | 'NORMAL' | 'FULL';
     d.dispatch({
@@ -108,6 +121,31 @@ function imageOptions(d: ConsoleKeysDeps, needsVersion: boolean) {
   return d.data.images
     .filter((i) => !needsVersion || i.versions.some((v) => v.current))
     .map((i) => ({ label: `${i.name}  (${i.osType})`, value: i.id }));
+}
+
+/** Picks one of the image's versions other than the current one, to delete or to make current. */
+function versionCommand(command: 'delete-version' | 'use-version', image: ImageRow, d: ConsoleKeysDeps) {
+  const options = image.versions
+    .filter((v) => !v.current)
+    .map((v) => ({
+      label: `v${v.number}  ${(v.createdAt ?? '').slice(0, 16).replace('T', ' ')}  ${formatBytes(v.sizeBytes)}`,
+      value: v.versionId,
+    }));
+  if (options.length === 0) {
+    d.dispatch({
+      type: 'status',
+      text: `${image.name} has no version besides the current one`,
+      tone: 'info',
+    });
+    return;
+  }
+  d.dispatch({
+    type: 'pick',
+    title:
+      command === 'delete-version' ? `Delete a version of ${image.name}` : `Make current in ${image.name}`,
+    options,
+    command: { op: command, imageId: image.id },
+  });
 }
 
 function hostCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
@@ -199,6 +237,14 @@ export function runCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
         prompt: `Delete image ${image.name} and all its versions? (y/n)`,
         command: { op: 'delete-image', imageId: image.id },
       });
+    if (image && (command === 'delete-version' || command === 'use-version'))
+      versionCommand(command, image, d);
+  } else if (d.ui.pane === 'dashboard' && command === 'collect') {
+    d.dispatch({
+      type: 'confirm',
+      prompt: 'Collect store garbage now? Unreferenced chunks older than 6 h are removed. (y/n)',
+      command: { op: 'collect' },
+    });
   } else if (d.ui.pane === 'tasks' && command === 'cancel') {
     const task = orderedTasks(d.data).all[d.ui.selected.tasks];
     if (task)

@@ -15,7 +15,10 @@ export type PendingCommand =
   | { op: 'wipe'; hostId: string; mode?: 'FAST' | 'NORMAL' | 'FULL' }
   | { op: 'cancel'; taskId: string }
   | { op: 'protect'; imageId: string; protect: boolean }
-  | { op: 'delete-image'; imageId: string };
+  | { op: 'delete-image'; imageId: string }
+  | { op: 'delete-version'; imageId: string; versionId?: string }
+  | { op: 'use-version'; imageId: string; versionId?: string }
+  | { op: 'collect' };
 
 export interface PickOption {
   readonly label: string;
