@@ -5,16 +5,20 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../../server/src/imaging/index.ts';
+import { createStoreGc } from '../../../server/src/storage/store-gc.ts';
 import {
   createHost,
   createImage,
   randomDisk,
+  rawId,
   seedImage,
   startCapture,
   startTransferApp,
   type TransferApp,
+  until,
 } from '../transfer/transfer-harness.ts';
 
 let a: TransferApp;
@@ -196,6 +200,40 @@ describe('store garbage collection', () => {
     for (const h of hashesOf(m2)) expect(files.has(h)).toBe(true);
     for (const h of hashesOf(m1)) if (!hashesOf(m2).has(h)) expect(files.has(h)).toBe(false);
     expect(manifestDirs().filter((p) => p.startsWith(`${image.name}/`))).toHaveLength(1);
+  });
+
+  it('Given a deletion, then a collection runs by itself after the delay, and again later when a capture kept it from running', async () => {
+    const logs: { msg: string; removed?: number }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+    const gc = createStoreGc({ db: a.t.db.db, imagesDir: a.imagesDir, log, afterDeleteMs: 150 });
+    try {
+      const disk = path.join(a.work, 'gc-auto.img');
+      randomDisk(disk, 4, 31);
+      const image = await createImage(a);
+      const m = await seedImage(a, image.id, image.name, disk);
+      // A capture at work: the scheduled collection is refused and tried again.
+      const host = await createHost(a);
+      const capture = await startCapture(a, host.id, (await createImage(a)).id);
+      await a.t.app.services.tasks.transition(capture.rawId, 'CHECKED_IN');
+      await a.t.app.services.images.deleteImage(rawId(image.id));
+      ageChunks();
+      await gc.versionsDeleted([]);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(logs.filter((l) => l.msg === 'image store garbage collection')).toEqual([]);
+      for (const h of hashesOf(m)) expect(chunkFiles().has(h)).toBe(true);
+      // The capture ends: the next try collects.
+      await a.t.app.services.tasks.transition(capture.rawId, 'FAILED', { reason: 'test' });
+      await until(
+        () => hashesOf(m).size > 0 && [...hashesOf(m)].every((h) => !chunkFiles().has(h)),
+        5000,
+        'collection',
+      );
+      expect(
+        logs.some((l) => l.msg === 'image store garbage collection' && (l.removed ?? 0) >= hashesOf(m).size),
+      ).toBe(true);
+    } finally {
+      gc.close();
+    }
   });
 
   it('Given a capture at work, then a collection is refused with StoreBusyError and removes nothing; an OPERATOR may not collect', async () => {
