@@ -7,6 +7,12 @@ export type Database = PgAsyncDatabase<PgQueryResultHKT, EmptyRelations>;
 export type Transaction = PgAsyncTransaction<PgQueryResultHKT, EmptyRelations>;
 export type Executor = Database | Transaction;
 
+/** Rows of a raw query: PGlite answers `{ rows }`, postgres.js an array. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
 export type DatabaseKind = 'pglite' | 'postgres';
 
 export interface OpenDatabase {

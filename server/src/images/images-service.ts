@@ -55,17 +55,29 @@ async function mustLock(db: Executor, id: string): Promise<ImageRow> {
   return image;
 }
 
-async function assertUnused(db: Executor, imageId: string): Promise<void> {
+/**
+ * Refused while an active task or an open multicast session uses the image, or with `versionId`,
+ * is pinned to that version.
+ */
+async function assertUnused(db: Executor, imageId: string, versionId?: string): Promise<void> {
   const [task] = await db
     .select({ id: tasks.id })
     .from(tasks)
-    .where(and(eq(tasks.imageId, imageId), inArray(tasks.state, [...ACTIVE_TASK_STATES])))
+    .where(
+      and(
+        versionId ? eq(tasks.imageVersionId, versionId) : eq(tasks.imageId, imageId),
+        inArray(tasks.state, [...ACTIVE_TASK_STATES]),
+      ),
+    )
     .limit(1);
   const [session] = await db
     .select({ id: multicastSessions.id })
     .from(multicastSessions)
     .where(
-      and(eq(multicastSessions.imageId, imageId), inArray(multicastSessions.state, [...OPEN_SESSION_STATES])),
+      and(
+        versionId ? eq(multicastSessions.imageVersionId, versionId) : eq(multicastSessions.imageId, imageId),
+        inArray(multicastSessions.state, [...OPEN_SESSION_STATES]),
+      ),
     )
     .limit(1);
   if (task || session) throw new ImageInUseError(imageId);
@@ -77,26 +89,6 @@ export interface ImagesServiceHooks {
    * store removes their manifest files and gets their chunks back.
    */
   readonly versionsDeleted?: (manifestDigests: readonly string[]) => Promise<void>;
-}
-
-/** Refused while an active task or an open multicast session is pinned to the version. */
-async function assertVersionUnused(db: Executor, imageId: string, versionId: string): Promise<void> {
-  const [task] = await db
-    .select({ id: tasks.id })
-    .from(tasks)
-    .where(and(eq(tasks.imageVersionId, versionId), inArray(tasks.state, [...ACTIVE_TASK_STATES])))
-    .limit(1);
-  const [session] = await db
-    .select({ id: multicastSessions.id })
-    .from(multicastSessions)
-    .where(
-      and(
-        eq(multicastSessions.imageVersionId, versionId),
-        inArray(multicastSessions.state, [...OPEN_SESSION_STATES]),
-      ),
-    )
-    .limit(1);
-  if (task || session) throw new ImageInUseError(imageId);
 }
 
 export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks = {}) {
@@ -192,7 +184,7 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
         if (!version) throw new ImageVersionNotFoundError(versionId);
         if (locked.protected) throw new ImageProtectedError(locked.id);
         if (version.current) throw new ImageVersionCurrentError(versionId);
-        await assertVersionUnused(tx, locked.id, versionId);
+        await assertUnused(tx, locked.id, versionId);
         await tx.delete(imageVersions).where(eq(imageVersions.id, versionId));
         await tx.update(images).set({ updatedAt: now() }).where(eq(images.id, locked.id));
         return { image: (await store.selectImage(tx, locked.id))!, version };

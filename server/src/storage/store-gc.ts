@@ -18,7 +18,7 @@
  */
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Database } from '../db/database.ts';
+import { type Database, rowsOf } from '../db/database.ts';
 import { imageVersions } from '../images/images-table.ts';
 import { collectGarbage, type GcStats, manifestDigest, openLocalStore } from '../imaging/index.ts';
 import { tasks } from '../tasks/tasks-table.ts';
@@ -30,12 +30,6 @@ export interface StoreGcDeps {
   readonly log: Logger;
   /** Delay between a deletion and the collection it schedules. */
   readonly afterDeleteMs?: number;
-}
-
-/** Rows of a raw query: PGlite answers `{ rows }`, postgres.js an array. */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
 }
 
 /** Every chunk hash the database's versions reference (blocks and preserved areas). */

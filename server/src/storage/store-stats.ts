@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import { type Database, rowsOf } from '../db/database.ts';
 import { LocalChunkStore } from '../imaging/index.ts';
 
 export interface ImageStoreStats {
@@ -35,12 +35,6 @@ export interface StoreStats {
   /** Compressed bytes the versions would take stored one by one, minus what their distinct chunks take. */
   readonly dedupSavedBytes: number;
   readonly images: readonly ImageStoreStats[];
-}
-
-/** Rows of a raw query: PGlite answers `{ rows }`, postgres.js an array. */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
 }
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));

@@ -16,6 +16,7 @@ import {
   rawId,
   seedImage,
   startCapture,
+  startDeploy,
   startTransferApp,
   type TransferApp,
   until,
@@ -180,6 +181,19 @@ describe('store garbage collection', () => {
     const viewer = await a.t.createUser('VIEWER');
     const forbidden = await a.gql(DELETE_VERSION, { token: viewer.token, variables: { id: older.id } });
     expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    // a deploy pinned to the older version keeps it
+    const SET_CURRENT = `mutation($id: ID!) { setCurrentImageVersion(input: { versionId: $id }) { __typename } }`;
+    await a.gql(SET_CURRENT, { token: a.operator, variables: { id: older.id } });
+    const target = await createHost(a);
+    const deploy = await startDeploy(a, target.id, image.id);
+    await a.gql(SET_CURRENT, { token: a.operator, variables: { id: current.id } });
+    const pinned = await a.gql<{ deleteImageVersion: { __typename: string } }>(DELETE_VERSION, {
+      token: a.operator,
+      variables: { id: older.id },
+    });
+    expect(pinned.data?.deleteImageVersion.__typename).toBe('ImageInUseError');
+    await a.t.app.services.tasks.transition(deploy.rawId, 'CANCELLED');
 
     // When: the older version is deleted and the store collected
     const deleted = await a.gql<{ deleteImageVersion: { __typename: string; deletedVersionNumber: number } }>(

@@ -3,7 +3,7 @@ import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsoleApp } from '../../../tui/src/console/console-app.tsx';
 import { createTheme, ThemeContext } from '../../../tui/src/ui/theme.ts';
-import { host, MemoryConsolePort, task } from '../support/memory-console-port.ts';
+import { host, image, MemoryConsolePort, task, version } from '../support/memory-console-port.ts';
 import { settle, waitFor } from '../support/wait-for.ts';
 
 const SIZE = { columns: 80, rows: 24 };
@@ -99,28 +99,7 @@ describe('console', () => {
   it('deploy from the hosts pane: pick an image, confirm, the server is called; q then asks before quitting', async () => {
     const port = new MemoryConsolePort();
     port.hosts = [host('1', 'pc-1')];
-    port.images = [
-      {
-        id: 'img1',
-        name: 'win11',
-        osType: 'WINDOWS_11',
-        imageType: 'MULTIPLE_PARTITION_SINGLE_DISK',
-        protected: false,
-        enabled: true,
-        versions: [
-          {
-            id: 'v1',
-            versionId: 'ver1',
-            number: 1,
-            createdAt: null,
-            sizeBytes: 1,
-            storedBytes: 1,
-            blockCount: 1,
-            current: true,
-          },
-        ],
-      },
-    ];
+    port.images = [image('img1', 'win11', [version(1, true)])];
     const { stdin } = start(port);
     await settle(50);
     stdin.write('h');
@@ -139,17 +118,7 @@ describe('console', () => {
   it('keys arriving in one chunk ("jjc", as a fast typist or tmux sends them) each count', async () => {
     const port = new MemoryConsolePort();
     port.hosts = [host('1', 'pc-1'), host('2', 'pc-2'), host('3', 'pc-3')];
-    port.images = [
-      {
-        id: 'img1',
-        name: 'win11',
-        osType: 'WINDOWS_11',
-        imageType: 'RAW',
-        protected: false,
-        enabled: true,
-        versions: [],
-      },
-    ];
+    port.images = [image('img1', 'win11', [], { imageType: 'RAW' })];
     const { stdin } = start(port);
     await settle(50);
     stdin.write('h');
@@ -181,17 +150,7 @@ describe('console', () => {
 describe('console: store and multicast', () => {
   it('the dashboard shows the store room, chunks and dedup savings; the images pane per image', async () => {
     const port = new MemoryConsolePort();
-    port.images = [
-      {
-        id: 'i1',
-        name: 'win11',
-        osType: 'WINDOWS_11',
-        imageType: 'MULTIPLE_PARTITION_SINGLE_DISK',
-        protected: false,
-        enabled: true,
-        versions: [],
-      },
-    ];
+    port.images = [image('i1', 'win11', [])];
     port.store = {
       usedBytes: 12 * 1024 ** 3,
       freeBytes: 88 * 1024 ** 3,
@@ -218,35 +177,9 @@ describe('console: store and multicast', () => {
 
   it('versions from the images pane: v picks an older version and deletes it after a confirmation, u makes one current; g on the dashboard collects the store', async () => {
     const port = new MemoryConsolePort();
-    const version = (n: number, current: boolean) => ({
-      id: `v${n}`,
-      versionId: `ver${n}`,
-      number: n,
-      createdAt: `2026-11-2${n}T10:00:00Z`,
-      sizeBytes: 1024 ** 3,
-      storedBytes: 512 * 1024 ** 2,
-      blockCount: 1024,
-      current,
-    });
     port.images = [
-      {
-        id: 'img1',
-        name: 'win11',
-        osType: 'WINDOWS_11',
-        imageType: 'MULTIPLE_PARTITION_SINGLE_DISK',
-        protected: false,
-        enabled: true,
-        versions: [version(1, false), version(2, false), version(3, true)],
-      },
-      {
-        id: 'img2',
-        name: 'lonely',
-        osType: 'LINUX',
-        imageType: 'MULTIPLE_PARTITION_SINGLE_DISK',
-        protected: false,
-        enabled: true,
-        versions: [version(4, true)],
-      },
+      image('img1', 'win11', [version(1, false), version(2, false), version(3, true)]),
+      image('img2', 'lonely', [version(4, true)], { osType: 'LINUX' }),
     ];
     const { stdin } = start(port);
     await settle(50);

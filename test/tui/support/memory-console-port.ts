@@ -6,6 +6,7 @@ import type { InventoryReport } from '../../../tui/src/client/agent-port.ts';
 import type {
   HostRow,
   ImageRow,
+  ImageVersionRow,
   MulticastRow,
   StoreStats,
   TaskRow,
@@ -21,6 +22,38 @@ export function host(id: string, name: string, extra: Partial<HostRow> = {}): Ho
     pending: false,
     description: '',
     lastSeenAt: null,
+    ...extra,
+  };
+}
+
+/** Version `n` of an image: 1 GiB, created on the 2n-th of November (n < 10). */
+export function version(n: number, current: boolean): ImageVersionRow {
+  return {
+    id: `v${n}`,
+    versionId: `ver${n}`,
+    number: n,
+    createdAt: `2026-11-2${n}T10:00:00Z`,
+    sizeBytes: 1024 ** 3,
+    storedBytes: 512 * 1024 ** 2,
+    blockCount: 1024,
+    current,
+  };
+}
+
+export function image(
+  id: string,
+  name: string,
+  versions: ImageVersionRow[],
+  extra: Partial<ImageRow> = {},
+): ImageRow {
+  return {
+    id,
+    name,
+    osType: 'WINDOWS_11',
+    imageType: 'MULTIPLE_PARTITION_SINGLE_DISK',
+    protected: false,
+    enabled: true,
+    versions,
     ...extra,
   };
 }
