@@ -40,6 +40,10 @@ builder.node(ImageRef, {
     }),
     protected: t.exposeBoolean('protected', { description: 'No capture over it, no deletion.' }),
     enabled: t.exposeBoolean('enabled'),
+    keepVersions: t.exposeInt('keepVersions', {
+      nullable: true,
+      description: 'Versions kept after each capture (the newest ones and the current one); null keeps all.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     versions: t.field({

@@ -38,6 +38,11 @@ const CreateImageInput = builder.inputType('CreateImageInput', {
     description: t.string({ required: false }),
     osType: t.field({ type: OsTypeEnum }),
     imageType: t.field({ type: ImageTypeEnum }),
+    keepVersions: t.int({
+      required: false,
+      description:
+        'Versions kept after each capture: the newest ones and the current one (older ones are deleted, their chunks freed by the next store collection). 0 keeps every version.',
+    }),
   }),
 });
 
@@ -49,6 +54,11 @@ const UpdateImageInput = builder.inputType('UpdateImageInput', {
     osType: t.field({ type: OsTypeEnum, required: false }),
     imageType: t.field({ type: ImageTypeEnum, required: false }),
     enabled: t.boolean({ required: false }),
+    keepVersions: t.int({
+      required: false,
+      description:
+        'Versions kept after each capture: the newest ones and the current one (older ones are deleted, their chunks freed by the next store collection). 0 keeps every version.',
+    }),
   }),
 });
 

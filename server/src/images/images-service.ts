@@ -1,6 +1,7 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import type { Executor } from '../db/database.ts';
+import { InputValidationError } from '../graphql/input-validation-error.ts';
 import { checkDescription } from '../hosts/host-input-rules.ts';
 import { uniqueViolation } from '../hosts/sql-helpers.ts';
 import { OPEN_SESSION_STATES } from '../multicast/multicast-states.ts';
@@ -20,7 +21,7 @@ import type { ImageEventKind } from './image-events.ts';
 import type { ImageType, OsType } from './image-kinds.ts';
 import { isValidImageName } from './image-name.ts';
 import * as store from './image-store.ts';
-import { createImageVersionPublisher } from './image-version-publisher.ts';
+import { createImageVersionPublisher, type PublishImageVersionInput } from './image-version-publisher.ts';
 import { type ImageRow, type ImageVersionRow, images, imageVersions } from './images-table.ts';
 
 export interface CreateImageInput {
@@ -28,6 +29,8 @@ export interface CreateImageInput {
   readonly description?: string | null;
   readonly osType: OsType;
   readonly imageType: ImageType;
+  /** Versions kept after each capture; 0 or absent keeps all. */
+  readonly keepVersions?: number | null;
 }
 
 export interface UpdateImageInput {
@@ -37,6 +40,21 @@ export interface UpdateImageInput {
   readonly osType?: OsType | null;
   readonly imageType?: ImageType | null;
   readonly enabled?: boolean | null;
+  /** 0 keeps every version from now on; absent leaves the setting as it is. */
+  readonly keepVersions?: number | null;
+}
+
+const MAX_KEEP_VERSIONS = 1000;
+
+/** The stored setting (null: keep all) of an input value; undefined when the input has none. */
+function checkKeepVersions(value: number | null | undefined): number | null | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_KEEP_VERSIONS) {
+    throw new InputValidationError([
+      { path: ['input', 'keepVersions'], message: `between 0 (keep all) and ${MAX_KEEP_VERSIONS}` },
+    ]);
+  }
+  return value === 0 ? null : value;
 }
 
 function checkImageName(name: string): string {
@@ -107,18 +125,69 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
     return image;
   }
 
+  /**
+   * Deletes the versions past the image's `keepVersions`: all but that many newest ones and the
+   * current one, except those an active task or open multicast session is pinned to (the next
+   * capture prunes them). Never throws: the capture or update that calls it has succeeded.
+   */
+  async function pruneVersions(imageId: string): Promise<void> {
+    try {
+      const digests = await db.transaction(async (tx) => {
+        const image = await store.lockImage(tx, imageId, 'update');
+        const keep = image?.keepVersions ?? null;
+        if (keep === null) return [];
+        // Not the manifests (megabytes each): only what deciding needs.
+        const versions = await tx
+          .select({
+            id: imageVersions.id,
+            current: imageVersions.current,
+            manifestHash: imageVersions.manifestHash,
+          })
+          .from(imageVersions)
+          .where(eq(imageVersions.imageId, imageId))
+          .orderBy(desc(imageVersions.number));
+        const past = versions.filter((v, i) => i >= keep && !v.current);
+        const gone: string[] = [];
+        for (const version of past) {
+          const pinned = await assertUnused(tx, imageId, version.id).then(
+            () => false,
+            () => true,
+          );
+          if (pinned) continue;
+          await tx.delete(imageVersions).where(eq(imageVersions.id, version.id));
+          gone.push(version.manifestHash);
+        }
+        return gone;
+      });
+      if (digests.length === 0) return;
+      const image = await store.selectImage(db, imageId);
+      if (image) publish('UPDATED', image);
+      await versionsDeleted(digests);
+    } catch (err) {
+      deps.log.error({ err, imageId }, 'pruning old image versions failed');
+    }
+  }
+
+  const publisher = createImageVersionPublisher(deps);
+
   return {
-    ...createImageVersionPublisher(deps),
+    /** Publishes a captured version, then prunes the image to its `keepVersions`. */
+    async publishImageVersion(input: PublishImageVersionInput): Promise<ImageVersionRow> {
+      const version = await publisher.publishImageVersion(input);
+      await pruneVersions(input.imageId);
+      return version;
+    },
 
     async createImage(input: CreateImageInput): Promise<ImageRow> {
       const name = checkImageName(input.name);
       const description = checkDescription(input.description ?? '');
+      const keepVersions = checkKeepVersions(input.keepVersions) ?? null;
       try {
         const image = await db.transaction(async (tx) => {
           if (await store.imageNameTaken(tx, name)) throw new DuplicateImageNameError(name);
           const [row] = await tx
             .insert(images)
-            .values({ name, description, osType: input.osType, imageType: input.imageType })
+            .values({ name, description, osType: input.osType, imageType: input.imageType, keepVersions })
             .returning();
           return row!;
         });
@@ -132,8 +201,9 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
     async updateImage(input: UpdateImageInput): Promise<ImageRow> {
       const name = input.name == null ? undefined : checkImageName(input.name);
       const description = input.description == null ? undefined : checkDescription(input.description);
+      const keepVersions = checkKeepVersions(input.keepVersions);
       try {
-        return await changeImage(input.id, async (tx) => {
+        const image = await changeImage(input.id, async (tx) => {
           if (name !== undefined && (await store.imageNameTaken(tx, name, input.id))) {
             throw new DuplicateImageNameError(name);
           }
@@ -143,10 +213,14 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
             osType: input.osType ?? undefined,
             imageType: input.imageType ?? undefined,
             enabled: input.enabled ?? undefined,
+            keepVersions: input.keepVersions == null ? undefined : keepVersions,
             updatedAt: now(),
           };
           await tx.update(images).set(set).where(eq(images.id, input.id));
         });
+        // A lower limit applies at once, as after a capture.
+        if (input.keepVersions != null) await pruneVersions(image.id);
+        return image;
       } catch (err) {
         rethrowUnique(err, name ?? '');
       }

@@ -31,6 +31,8 @@ export const images = snakeCase.table(
     /** FOG's flag: no capture over it, no deletion. */
     protected: boolean().notNull().default(false),
     enabled: boolean().notNull().default(true),
+    /** Versions kept after each capture (the newest ones, and the current one); null keeps all. */
+    keepVersions: integer(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
