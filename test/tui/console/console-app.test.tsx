@@ -178,13 +178,19 @@ describe('console: store and multicast', () => {
   it('versions from the images pane: v picks an older version and deletes it after a confirmation, u makes one current; g on the dashboard collects the store', async () => {
     const port = new MemoryConsolePort();
     port.images = [
-      image('img1', 'win11', [version(1, false), version(2, false), version(3, true)]),
+      image('img1', 'win11', [version(1, false), version(2, false), version(3, true)], { keepVersions: 3 }),
       image('img2', 'lonely', [version(4, true)], { osType: 'LINUX' }),
     ];
     const { stdin } = start(port);
     await settle(50);
     stdin.write('i');
     await waitFor(() => frame().includes('win11'), 'images pane');
+    // Enter: the versions, and the image's retention in its header
+    stdin.write('\r');
+    await waitFor(() => frame().includes('Image win11'), 'image detail');
+    expect(frame()).toContain('keeps 3');
+    stdin.write('\u001b');
+    await waitFor(() => !frame().includes('Image win11'), 'back to the list');
 
     // v: the current version (v3) is not offered; pick v2, confirm
     stdin.write('v');

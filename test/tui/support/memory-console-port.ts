@@ -53,6 +53,7 @@ export function image(
     imageType: 'MULTIPLE_PARTITION_SINGLE_DISK',
     protected: false,
     enabled: true,
+    keepVersions: null,
     versions,
     ...extra,
   };

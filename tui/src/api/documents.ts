@@ -45,6 +45,7 @@ export interface ImageFields {
   imageType: string;
   protected: boolean;
   enabled: boolean;
+  keepVersions: number | null;
   versions: {
     id: string;
     number: number;
@@ -64,7 +65,7 @@ const HOST = 'id name macs pending description lastSeenAt';
 const PROGRESS = 'blocksDone blocksTotal bytesDone bytesTotal rateBytesPerSecond etaSeconds phase partition';
 const TASK = `id type state createdAt failureReason host { id name } image { id name } progress { ${PROGRESS} }`;
 const IMAGE =
-  'id name osType imageType protected enabled versions { id number createdAt sizeBytes storedBytes blockCount current }';
+  'id name osType imageType protected enabled keepVersions versions { id number createdAt sizeBytes storedBytes blockCount current }';
 const ERR = '__typename ... on Error { message }';
 
 // ---------- auth ----------

@@ -60,6 +60,7 @@ export function toImageRow(i: ImageFields): ImageRow {
     imageType: i.imageType,
     protected: i.protected,
     enabled: i.enabled,
+    keepVersions: i.keepVersions,
     versions: i.versions.map((v) => ({
       id: `v${v.number}`,
       versionId: v.id,

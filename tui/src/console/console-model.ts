@@ -48,6 +48,8 @@ export interface ImageRow {
   readonly imageType: string;
   readonly protected: boolean;
   readonly enabled: boolean;
+  /** Versions kept after each capture; null keeps all. */
+  readonly keepVersions: number | null;
   readonly versions: readonly ImageVersionRow[];
 }
 

@@ -29,7 +29,7 @@ export function ImagesPane({ data, ui, width, height }: ImagesPaneProps) {
       <Box flexDirection="column" width={width}>
         <Text
           bold
-        >{`Image ${sanitizeText(image.name)}  ${image.osType} ${image.imageType}${image.protected ? '  [protected]' : ''}`}</Text>
+        >{`Image ${sanitizeText(image.name)}  ${image.osType} ${image.imageType}${image.protected ? '  [protected]' : ''}${image.keepVersions === null ? '' : `  keeps ${image.keepVersions}`}`}</Text>
         {share && (
           <Text>{`Stored alone ${formatBytes(share.storedBytes)}   dedup saves ${savingsText(share)}   deleting frees ${formatBytes(share.uniqueBytes)}`}</Text>
         )}
