@@ -67,6 +67,7 @@ export function createStoreGc(deps: StoreGcDeps) {
   const afterDeleteMs = deps.afterDeleteMs ?? 60_000;
   let running: Promise<GcStats> | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let closed = false;
 
   async function sweep(dryRun: boolean): Promise<GcStats> {
     const busy = await activeCaptures(deps.db);
@@ -115,6 +116,7 @@ export function createStoreGc(deps: StoreGcDeps) {
   }
 
   function schedule(): void {
+    if (closed) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
@@ -134,13 +136,16 @@ export function createStoreGc(deps: StoreGcDeps) {
      */
     async versionsDeleted(digests: readonly string[]): Promise<void> {
       try {
-        await forgetManifests(digests);
+        const removed = await forgetManifests(digests);
+        if (removed > 0) deps.log.info({ removed }, 'manifest files of deleted image versions removed');
       } catch (err) {
         deps.log.error({ err }, 'removing the manifest files of deleted versions failed');
       }
       schedule();
     },
+    /** No more scheduled collections (the server is stopping). */
     close(): void {
+      closed = true;
       if (timer) clearTimeout(timer);
       timer = null;
     },

@@ -4,7 +4,8 @@
  * A lone deploy reads around the page cache (O_DIRECT): an image does not fit in a 2 GB server's
  * cache anyway, every page it would cache evicts something still useful (the database's pages),
  * and on the lab's VMs filling fresh cache pages cost more CPU than sending the bytes
- * (bench/README.md, session 8: the server's CPU for a deploy fell from 1.85-2.03 s to 1.34-1.47).
+ * (bench/README.md, session 8: the server's system time for a deploy of the bench image fell from
+ * 0.95-1.04 s to 0.46-0.61 s).
  *
  * Two or more deploys read through the cache: started together, they fetch the same chunks within
  * seconds of each other, and the cache reads each from the disk once. Chunks are shared across
