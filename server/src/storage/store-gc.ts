@@ -13,14 +13,21 @@
  * meet that; its commit then fails with MISSING_BLOCKS (the task says why) and nothing published
  * is touched.
  *
- * After a deletion a collection runs by itself a little later (one for a burst of deletions); an
- * admin can run one, or a dry run, with `collectStoreGarbage`.
+ * After a deletion a collection runs by itself a little later (one for a burst of deletions), and
+ * when a collection had to keep unreferenced chunks for their youth, another runs once they are
+ * past the grace period; an admin can run one, or a dry run, with `collectStoreGarbage`.
  */
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { type Database, rowsOf } from '../db/database.ts';
 import { imageVersions } from '../images/images-table.ts';
-import { collectGarbage, type GcStats, manifestDigest, openLocalStore } from '../imaging/index.ts';
+import {
+  collectGarbage,
+  DEFAULT_GC_GRACE_MS,
+  type GcStats,
+  manifestDigest,
+  openLocalStore,
+} from '../imaging/index.ts';
 import { tasks } from '../tasks/tasks-table.ts';
 import { StoreBusyError } from './storage-errors.ts';
 
@@ -30,6 +37,8 @@ export interface StoreGcDeps {
   readonly log: Logger;
   /** Delay between a deletion and the collection it schedules. */
   readonly afterDeleteMs?: number;
+  /** Unreferenced chunks younger than this stay (default 6 h: a capture's, before its commit). */
+  readonly graceMs?: number;
 }
 
 /** Every chunk hash the database's versions reference (blocks and preserved areas). */
@@ -65,6 +74,7 @@ async function activeCaptures(db: Database): Promise<number> {
 export function createStoreGc(deps: StoreGcDeps) {
   const store = openLocalStore(deps.imagesDir);
   const afterDeleteMs = deps.afterDeleteMs ?? 60_000;
+  const graceMs = deps.graceMs ?? DEFAULT_GC_GRACE_MS;
   let running: Promise<GcStats> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
@@ -76,9 +86,13 @@ export function createStoreGc(deps: StoreGcDeps) {
       chunks: store.chunks,
       manifests: store.manifests,
       alsoLive: await databaseHashes(deps.db),
+      graceMs,
       dryRun,
     });
     deps.log.info({ ...stats, missing: stats.missing.length, dryRun }, 'image store garbage collection');
+    // Unreferenced chunks too young to go (a version deleted soon after its capture): once they
+    // are past the grace period, another collection takes them.
+    if (!dryRun && stats.keptYoung > 0 && timer === null) schedule(graceMs + afterDeleteMs);
     if (stats.missing.length > 0)
       deps.log.error({ missing: stats.missing.slice(0, 20) }, 'chunks referenced by a version are missing');
     return stats;
@@ -115,7 +129,7 @@ export function createStoreGc(deps: StoreGcDeps) {
     return removed;
   }
 
-  function schedule(): void {
+  function schedule(delayMs = afterDeleteMs): void {
     if (closed) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
@@ -124,7 +138,7 @@ export function createStoreGc(deps: StoreGcDeps) {
         if (err instanceof StoreBusyError) schedule();
         else deps.log.error({ err }, 'image store garbage collection failed');
       });
-    }, afterDeleteMs);
+    }, delayMs);
     timer.unref();
   }
 

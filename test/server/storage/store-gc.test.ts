@@ -310,6 +310,39 @@ describe('store garbage collection', () => {
     }
   });
 
+  it('Given a version deleted soon after its capture, then the collection keeps its young chunks and another takes them once they are past the grace period', async () => {
+    const logs: { msg: string; removed?: number; keptYoung?: number }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+    const gc = createStoreGc({
+      db: a.t.db.db,
+      imagesDir: a.imagesDir,
+      log,
+      afterDeleteMs: 50,
+      graceMs: 2500,
+    });
+    try {
+      // Whatever earlier tests left unreferenced is made old: only this test's chunks are young.
+      ageChunks();
+      await gc.collect();
+      const disk = path.join(a.work, 'gc-young.img');
+      randomDisk(disk, 3, 51);
+      const image = await createImage(a);
+      const m = await seedImage(a, image.id, image.name, disk);
+      await a.t.app.services.images.deleteImage(rawId(image.id));
+      logs.length = 0;
+      await gc.versionsDeleted([]);
+      const runs = () => logs.filter((l) => l.msg === 'image store garbage collection');
+      await until(() => runs().length >= 1, 2000, 'first collection');
+      expect(runs()[0]).toMatchObject({ removed: 0, keptYoung: hashesOf(m).size });
+      for (const h of hashesOf(m)) expect(chunkFiles().has(h)).toBe(true);
+      await until(() => runs().length >= 2, 8000, 'second collection');
+      expect(runs()[1]).toMatchObject({ removed: hashesOf(m).size, keptYoung: 0 });
+      for (const h of hashesOf(m)) expect(chunkFiles().has(h)).toBe(false);
+    } finally {
+      gc.close();
+    }
+  });
+
   it('Given a capture at work, then a collection is refused with StoreBusyError and removes nothing; an OPERATOR may not collect', async () => {
     const host = await createHost(a);
     const image = await createImage(a);
