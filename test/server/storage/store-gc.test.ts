@@ -70,6 +70,17 @@ function hashesOf(...manifests: Manifest[]): Set<string> {
   return new Set(manifests.flatMap((m) => [...m.blocks, ...m.preserved].map((c) => c.hash)));
 }
 
+/** A version of `image` captured from a fresh pseudo-random disk of `mib` MiB (same seed: same bytes). */
+async function captureVersion(
+  image: { id: string; name: string },
+  mib: number,
+  seed: number,
+): Promise<Manifest> {
+  const disk = path.join(a.work, `gc-${seed}-${mib}.img`);
+  randomDisk(disk, mib, seed);
+  return seedImage(a, image.id, image.name, disk);
+}
+
 function manifestDirs(): string[] {
   const root = path.join(a.imagesDir, 'images');
   return fs.existsSync(root)
@@ -90,14 +101,10 @@ const VERSIONS = `query($id: ID!) { image(id: $id) { versions { id number curren
 describe('store garbage collection', () => {
   it('Given two images sharing chunks, when one is deleted and the store collected, then only its own chunks and manifests go', async () => {
     // Given: A from an 8 MiB disk, B from a 12 MiB disk that starts like it (shares 8 chunks)
-    const small = path.join(a.work, 'gc-small.img');
-    const large = path.join(a.work, 'gc-large.img');
-    randomDisk(small, 8, 7);
-    randomDisk(large, 12, 7);
     const imageA = await createImage(a);
     const imageB = await createImage(a);
-    const mA = await seedImage(a, imageA.id, imageA.name, small);
-    const mB = await seedImage(a, imageB.id, imageB.name, large);
+    const mA = await captureVersion(imageA, 8, 7);
+    const mB = await captureVersion(imageB, 12, 7);
     const onlyB = [...hashesOf(mB)].filter((h) => !hashesOf(mA).has(h));
     expect(onlyB.length).toBeGreaterThan(0);
     const before = chunkFiles();
@@ -155,13 +162,9 @@ describe('store garbage collection', () => {
 
   it('Given an image with two versions, when the older one is deleted, then the current one cannot be, and the store keeps what the current one uses', async () => {
     // Given: two versions of one image from different disks
-    const v1Disk = path.join(a.work, 'gc-v1.img');
-    const v2Disk = path.join(a.work, 'gc-v2.img');
-    randomDisk(v1Disk, 6, 21);
-    randomDisk(v2Disk, 6, 22);
     const image = await createImage(a);
-    const m1 = await seedImage(a, image.id, image.name, v1Disk);
-    const m2 = await seedImage(a, image.id, image.name, v2Disk);
+    const m1 = await captureVersion(image, 6, 21);
+    const m2 = await captureVersion(image, 6, 22);
     const versions = (
       await a.gql<{ image: { versions: { id: string; number: number; current: boolean }[] } }>(VERSIONS, {
         token: a.operator,
@@ -231,11 +234,6 @@ describe('store garbage collection', () => {
       variables: { id: image.id, keep: 2 },
     });
     expect(set.data?.updateImage.image.keepVersions).toBe(2);
-    const disks = [41, 42, 43, 44].map((seed) => {
-      const file = path.join(a.work, `keep-${seed}.img`);
-      randomDisk(file, 3, seed);
-      return file;
-    });
     const numbers = async () =>
       (
         await a.gql<{ image: { versions: { id: string; number: number; current: boolean }[] } }>(VERSIONS, {
@@ -245,10 +243,10 @@ describe('store garbage collection', () => {
       ).data!.image.versions;
 
     // When: three captures
-    await seedImage(a, image.id, image.name, disks[0]!);
-    await seedImage(a, image.id, image.name, disks[1]!);
+    await captureVersion(image, 3, 41);
+    await captureVersion(image, 3, 42);
     expect((await numbers()).map((v) => v.number)).toEqual([2, 1]);
-    await seedImage(a, image.id, image.name, disks[2]!);
+    await captureVersion(image, 3, 43);
 
     // Then: the oldest is gone, with its manifest file
     expect((await numbers()).map((v) => v.number)).toEqual([3, 2]);
@@ -261,7 +259,7 @@ describe('store garbage collection', () => {
     const deploy = await startDeploy(a, (await createHost(a)).id, image.id);
     await a.gql(SET_CURRENT, { token: a.operator, variables: { id: v3!.id } });
     // When: a fourth capture
-    await seedImage(a, image.id, image.name, disks[3]!);
+    await captureVersion(image, 3, 44);
     // Then: v2 stays while pinned, beyond the limit
     expect((await numbers()).map((v) => v.number)).toEqual([4, 3, 2]);
     await a.t.app.services.tasks.transition(deploy.rawId, 'CANCELLED');
@@ -284,10 +282,8 @@ describe('store garbage collection', () => {
     const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
     const gc = createStoreGc({ db: a.t.db.db, imagesDir: a.imagesDir, log, afterDeleteMs: 150 });
     try {
-      const disk = path.join(a.work, 'gc-auto.img');
-      randomDisk(disk, 4, 31);
       const image = await createImage(a);
-      const m = await seedImage(a, image.id, image.name, disk);
+      const m = await captureVersion(image, 4, 31);
       // A capture at work: the scheduled collection is refused and tried again.
       const host = await createHost(a);
       const capture = await startCapture(a, host.id, (await createImage(a)).id);
@@ -324,10 +320,8 @@ describe('store garbage collection', () => {
       // Whatever earlier tests left unreferenced is made old: only this test's chunks are young.
       ageChunks();
       await gc.collect();
-      const disk = path.join(a.work, 'gc-young.img');
-      randomDisk(disk, 3, 51);
       const image = await createImage(a);
-      const m = await seedImage(a, image.id, image.name, disk);
+      const m = await captureVersion(image, 3, 51);
       await a.t.app.services.images.deleteImage(rawId(image.id));
       logs.length = 0;
       await gc.versionsDeleted([]);
