@@ -53,6 +53,7 @@ export function createServices(deps: ServiceDeps) {
       hosts,
       images,
       audit,
+      storeIdle: () => storage.gc.whenIdle(),
     }),
   };
 }

@@ -8,10 +8,9 @@
  * `brume image capture --store` into the same directory included), and every chunk younger than
  * the grace period (a capture's chunks are not referenced until its commit). A collection is
  * refused while a capture's client is at work (checked in or in progress; a queued capture has
- * touched nothing): a capture reusing an unreferenced chunk refreshes its age, but not atomically
- * with a sweep that has already listed it. A capture that checks in during a collection can still
- * meet that; its commit then fails with MISSING_BLOCKS (the task says why) and nothing published
- * is touched.
+ * touched nothing), and a capture that checks in during one waits for its end before it asks
+ * which chunks the store has or uploads one (`whenIdle`): a sweep never removes a chunk a capture
+ * was told is there.
  *
  * After a deletion a collection runs by itself a little later (one for a burst of deletions), and
  * when a collection had to keep unreferenced chunks for their youth, another runs once they are
@@ -144,6 +143,10 @@ export function createStoreGc(deps: StoreGcDeps) {
 
   return {
     collect,
+    /** Resolves once no collection is running (captures wait for it: see TransferDeps.storeIdle). */
+    async whenIdle(): Promise<void> {
+      while (running) await running.catch(() => undefined);
+    },
     /**
      * Versions were deleted (their manifests' digests): their manifest files go now, their chunks
      * with the collection this schedules. Never throws: the rows are gone whatever happens here.

@@ -56,6 +56,7 @@ export async function handleMissing(
 ) {
   const { task } = await core.session(req, 'missing', CAPTURE);
   await captureImage(core, task);
+  await core.deps.storeIdle?.();
   const { hashes } = await readJson(req, MIB, missingBody);
   const writer = store.writer(task.id);
   const missing: string[] = [];
@@ -88,6 +89,7 @@ export async function handleBlockPut(
 ) {
   const { task } = await core.session(req, 'upload', CAPTURE);
   if (!isChunkHash(hash)) throw new TransferError('INVALID_REQUEST', 'not a chunk hash');
+  await core.deps.storeIdle?.();
   const index = intHeader(req, 'brume-block') ?? -1;
   const release = core.slots.take(task.id);
   // Bodies are held in memory (no staging file to write, read back and remove) under a byte

@@ -18,6 +18,12 @@ export interface TransferDeps {
   readonly hosts: HostsService;
   readonly images: ImagesService;
   readonly audit: AuditService;
+  /**
+   * Resolves when no store garbage collection is running: a capture asks which chunks the store
+   * has, and uploads, only between collections (a sweep must not remove a chunk a capture was just
+   * told is there). None in tests that run no collection.
+   */
+  readonly storeIdle?: () => Promise<void>;
 }
 
 /** Tunables, defaults in PROTOCOL.md; tests shorten some. */

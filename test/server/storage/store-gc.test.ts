@@ -14,11 +14,13 @@ import {
   createImage,
   randomDisk,
   rawId,
+  runClient,
   seedImage,
   startCapture,
   startDeploy,
   startTransferApp,
   type TransferApp,
+  taskState,
   until,
 } from '../transfer/transfer-harness.ts';
 
@@ -336,6 +338,47 @@ describe('store garbage collection', () => {
       gc.close();
     }
   });
+
+  it('Given a collection running, when a capture asks which chunks the store has, then it waits for the collection to end', async () => {
+    // whenIdle resolves after the collection running when it was asked
+    const order: string[] = [];
+    const running = a.t.app.services.storage.gc.collect().then(() => order.push('collected'));
+    await a.t.app.services.storage.gc.whenIdle().then(() => order.push('idle'));
+    await running;
+    expect(order).toEqual(['collected', 'idle']);
+
+    // and a real capture's client is held at its first look-up while the store is not idle
+    const gc = a.t.app.services.storage.gc;
+    const whenIdle = gc.whenIdle;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let asked = 0;
+    gc.whenIdle = () => {
+      asked++;
+      return gate;
+    };
+    try {
+      const host = await createHost(a);
+      const image = await createImage(a);
+      const disk = path.join(a.work, 'gc-gate.img');
+      randomDisk(disk, 4, 61);
+      const task = await startCapture(a, host.id, image.id);
+      const client = runClient(['--server', a.base, '--disk', disk, '--mac', host.mac]);
+      await until(() => asked > 0, 20_000, 'a look-up at the gate');
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await taskState(a, task.rawId))?.state).toBe('IN_PROGRESS');
+      expect(fs.existsSync(path.join(a.imagesDir, 'images', image.name))).toBe(false);
+      open();
+      const run = await client.done;
+      expect(run.code).toBe(0);
+      expect((await taskState(a, task.rawId))?.state).toBe('COMPLETE');
+    } finally {
+      gc.whenIdle = whenIdle;
+      open();
+    }
+  }, 60_000);
 
   it('Given a capture at work, then a collection is refused with StoreBusyError and removes nothing; an OPERATOR may not collect', async () => {
     const host = await createHost(a);
