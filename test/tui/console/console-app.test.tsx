@@ -219,6 +219,21 @@ describe('console: store and multicast', () => {
     stdin.write('\r');
     await waitFor(() => port.calls.includes('use-version ver2'), 'set current call');
 
+    // k on win11 (3 versions): 2 newest deletes one, so it asks first; "every version" does not
+    stdin.write('k');
+    await waitFor(() => frame().includes('Versions win11 keeps after each capture'), 'keep picker');
+    stdin.write('j');
+    stdin.write('j');
+    await settle(20);
+    stdin.write('\r');
+    await waitFor(() => frame().includes("Keep win11's 2 newest versions?"), 'keep confirmation');
+    stdin.write('y');
+    await waitFor(() => port.calls.includes('keep img1 2'), 'keep call');
+    stdin.write('k');
+    await waitFor(() => frame().includes('Versions win11 keeps after each capture'), 'keep picker again');
+    stdin.write('\r');
+    await waitFor(() => port.calls.includes('keep img1 0'), 'keep-all call without confirmation');
+
     // an image with only its current version: nothing to pick, said in the status bar
     stdin.write('j');
     await settle(20);
@@ -232,7 +247,13 @@ describe('console: store and multicast', () => {
     await waitFor(() => frame().includes('Collect store garbage now?'), 'collect confirmation');
     stdin.write('y');
     await waitFor(() => port.calls.includes('collect'), 'collect call');
-    expect(port.calls).toEqual(['delete-version ver1', 'use-version ver2', 'collect']);
+    expect(port.calls).toEqual([
+      'delete-version ver1',
+      'use-version ver2',
+      'keep img1 2',
+      'keep img1 0',
+      'collect',
+    ]);
   });
 
   it('given a viewer (no store figures), the dashboard shows the store as unknown', async () => {

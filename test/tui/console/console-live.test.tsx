@@ -90,6 +90,21 @@ describe('console against a running server', () => {
         'SW1hZ2VWZXJzaW9uOjAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMA==',
       );
       expect(missing).toEqual({ ok: false, message: expect.stringMatching(/no such image version/i) });
+      const created = await t.gql<{ createImage: { image: { id: string } } }>(
+        `mutation { createImage(input: { name: "keep-live", osType: LINUX, imageType: MULTIPLE_PARTITION_SINGLE_DISK }) {
+          ... on CreateImageSuccess { image { id } } } }`,
+        { token: operator.token },
+      );
+      const imageId = created.data!.createImage.image.id;
+      const port = createGraphqlConsolePort(asOperator.client);
+      expect(await port.setImageKeepVersions(imageId, 3)).toEqual({
+        ok: true,
+        message: 'keep-live keeps its 3 newest versions',
+      });
+      expect(await port.setImageKeepVersions(imageId, 0)).toEqual({
+        ok: true,
+        message: 'keep-live keeps every version',
+      });
     } finally {
       asAdmin.close();
       asOperator.close();

@@ -142,5 +142,6 @@ export class MemoryConsolePort implements ConsolePort {
   deleteImage = (i: string) => this.record(`delete ${i}`);
   deleteImageVersion = (v: string) => this.record(`delete-version ${v}`);
   setCurrentImageVersion = (v: string) => this.record(`use-version ${v}`);
+  setImageKeepVersions = (i: string, k: number) => this.record(`keep ${i} ${k}`);
   collectStoreGarbage = () => this.record('collect');
 }

@@ -343,6 +343,15 @@ export const SetCurrentImageVersionDocument = gql<
   }
 `;
 
+export const SetImageKeepVersionsDocument = gql<
+  Result<'updateImage', { image?: { name: string; keepVersions: number | null } }>,
+  { id: string; keep: number }
+>`
+  mutation SetImageKeepVersions($id: ID!, $keep: Int!) {
+    updateImage(input: { id: $id, keepVersions: $keep }) { ${ERR} ... on UpdateImageSuccess { image { name keepVersions } } }
+  }
+`;
+
 export const CollectStoreGarbageDocument = gql<
   Result<'collectStoreGarbage', { removedChunks?: number; removedBytes?: number; keptRecentChunks?: number }>,
   Record<string, never>
@@ -397,6 +406,7 @@ export const ALL_DOCUMENTS = {
   DeleteImageDocument,
   DeleteImageVersionDocument,
   SetCurrentImageVersionDocument,
+  SetImageKeepVersionsDocument,
   CollectStoreGarbageDocument,
   JoinMulticastSessionDocument,
 };

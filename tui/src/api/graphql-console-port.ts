@@ -205,6 +205,13 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
         () => `${r.image?.name ?? 'image'} now deploys v${r.version?.number ?? '?'}`,
       );
     },
+    async setImageKeepVersions(id, keep) {
+      const r = (await runMutation(client, D.SetImageKeepVersionsDocument, { id, keep })).updateImage;
+      return toCommandResult(r, 'UpdateImageSuccess', () => {
+        const n = r.image?.keepVersions ?? null;
+        return `${r.image?.name ?? 'image'} ${n === null ? 'keeps every version' : `keeps its ${n} newest versions`}`;
+      });
+    },
     async collectStoreGarbage() {
       const r = (await runMutation(client, D.CollectStoreGarbageDocument, {})).collectStoreGarbage;
       return toCommandResult(

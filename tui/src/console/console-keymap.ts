@@ -28,6 +28,7 @@ export type ConsoleCommand =
   | 'delete'
   | 'delete-version'
   | 'use-version'
+  | 'keep-versions'
   | 'collect';
 
 export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
@@ -54,6 +55,7 @@ export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
   { keys: ['x'], command: 'delete', help: 'delete the image (refused when protected)', scope: 'images' },
   { keys: ['v'], command: 'delete-version', help: 'delete an older version (pick one)', scope: 'images' },
   { keys: ['u'], command: 'use-version', help: 'make another version current (pick one)', scope: 'images' },
+  { keys: ['k'], command: 'keep-versions', help: 'versions kept after each capture (pick)', scope: 'images' },
   { keys: ['g'], command: 'collect', help: 'collect store garbage now (ADMIN)', scope: 'dashboard' },
   { keys: ['x'], command: 'cancel', help: 'cancel the selected task', scope: 'tasks' },
 ];

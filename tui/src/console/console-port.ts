@@ -62,6 +62,8 @@ export interface ConsolePort {
   deleteImage(imageId: string): Promise<CommandResult>;
   deleteImageVersion(versionId: string): Promise<CommandResult>;
   setCurrentImageVersion(versionId: string): Promise<CommandResult>;
+  /** Versions kept after each capture (0: all); a lower limit deletes older versions at once. */
+  setImageKeepVersions(imageId: string, keep: number): Promise<CommandResult>;
   /** Removes the chunks no version references any more (ADMIN). */
   collectStoreGarbage(): Promise<CommandResult>;
 }

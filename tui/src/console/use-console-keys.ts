@@ -104,6 +104,21 @@ function choose(cmd: PendingCommand, value: string, d: ConsoleKeysDeps) {
       prompt: `Delete ${name} v${version?.number ?? '?'}? Chunks no other version uses are freed. (y/n)`,
       command: { ...cmd, versionId: value },
     });
+  } else if (cmd.op === 'keep-versions') {
+    const image = d.data.images.find((i) => i.id === cmd.imageId);
+    const keep = Number(value);
+    const command = { ...cmd, keep };
+    // A limit below the versions it has deletes the older ones at once: ask first.
+    if (image && keep > 0 && image.versions.length > keep)
+      d.dispatch({
+        type: 'confirm',
+        prompt: `Keep ${image.name}'s ${keep} newest versions? The older ones are deleted now. (y/n)`,
+        command,
+      });
+    else {
+      d.dispatch({ type: 'closeOverlay' });
+      void runPending(command, d);
+    }
   } else if (cmd.op === 'use-version') {
     d.dispatch({ type: 'closeOverlay' });
     void runPending({ ...cmd, versionId: value }, d);
@@ -239,6 +254,16 @@ export function runCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
       });
     if (image && (command === 'delete-version' || command === 'use-version'))
       versionCommand(command, image, d);
+    if (image && command === 'keep-versions')
+      d.dispatch({
+        type: 'pick',
+        title: `Versions ${image.name} keeps after each capture`,
+        options: [0, 1, 2, 3, 5, 10].map((n) => ({
+          label: n === 0 ? 'every version' : `the ${n} newest`,
+          value: String(n),
+        })),
+        command: { op: 'keep-versions', imageId: image.id },
+      });
   } else if (d.ui.pane === 'dashboard' && command === 'collect') {
     d.dispatch({
       type: 'confirm',

@@ -18,6 +18,7 @@ export type PendingCommand =
   | { op: 'delete-image'; imageId: string }
   | { op: 'delete-version'; imageId: string; versionId?: string }
   | { op: 'use-version'; imageId: string; versionId?: string }
+  | { op: 'keep-versions'; imageId: string; keep?: number }
   | { op: 'collect' };
 
 export interface PickOption {
