@@ -23,6 +23,15 @@ function start(port: MemoryConsolePort) {
 }
 const frame = () => app?.lastFrame() ?? '';
 
+/** Opens a picker with `key`, waits for its `title`, moves `down` rows and chooses with Enter. */
+async function choose(stdin: { write(s: string): void }, key: string, title: string, down = 0) {
+  stdin.write(key);
+  await waitFor(() => frame().includes(title), title);
+  for (let i = 0; i < down; i++) stdin.write('j');
+  await settle(20);
+  stdin.write('\r');
+}
+
 describe('console', () => {
   it('given hosts on the server, h shows the host list and a live hostEvent adds a row', async () => {
     const port = new MemoryConsolePort();
@@ -197,41 +206,27 @@ describe('console: store and multicast', () => {
     await waitFor(() => frame().includes('Delete a version of win11'), 'version picker');
     expect(frame()).toContain('v1  2026-11-21 10:00');
     expect(frame()).not.toMatch(/v3\s+2026-11-23/);
-    stdin.write('j');
-    await settle(20);
-    stdin.write('\r');
+    stdin.write('\u001b');
+    await choose(stdin, 'v', 'Delete a version of win11', 1);
     await waitFor(() => frame().includes('Delete win11 v2?'), 'confirmation');
     stdin.write('n');
     await settle(30);
     expect(port.calls).toEqual([]);
-    stdin.write('v');
-    await waitFor(() => frame().includes('Delete a version of win11'), 'version picker again');
-    stdin.write('\r');
+    await choose(stdin, 'v', 'Delete a version of win11');
     await waitFor(() => frame().includes('Delete win11 v1?'), 'confirmation of v1');
     stdin.write('y');
     await waitFor(() => port.calls.includes('delete-version ver1'), 'delete call');
 
     // u: pick, no confirmation (it can be undone)
-    stdin.write('u');
-    await waitFor(() => frame().includes('Make current in win11'), 'current picker');
-    stdin.write('j');
-    await settle(20);
-    stdin.write('\r');
+    await choose(stdin, 'u', 'Make current in win11', 1);
     await waitFor(() => port.calls.includes('use-version ver2'), 'set current call');
 
     // k on win11 (3 versions): 2 newest deletes one, so it asks first; "every version" does not
-    stdin.write('k');
-    await waitFor(() => frame().includes('Versions win11 keeps after each capture'), 'keep picker');
-    stdin.write('j');
-    stdin.write('j');
-    await settle(20);
-    stdin.write('\r');
+    await choose(stdin, 'k', 'Versions win11 keeps after each capture', 2);
     await waitFor(() => frame().includes("Keep win11's 2 newest versions?"), 'keep confirmation');
     stdin.write('y');
     await waitFor(() => port.calls.includes('keep img1 2'), 'keep call');
-    stdin.write('k');
-    await waitFor(() => frame().includes('Versions win11 keeps after each capture'), 'keep picker again');
-    stdin.write('\r');
+    await choose(stdin, 'k', 'Versions win11 keeps after each capture');
     await waitFor(() => port.calls.includes('keep img1 0'), 'keep-all call without confirmation');
 
     // an image with only its current version: nothing to pick, said in the status bar
