@@ -10,7 +10,7 @@ import { sha256Hex } from '../store/chunk-hash.ts';
 import type { ChunkReader } from '../store/chunk-store.ts';
 import type { ChunkCodec, Slot } from './chunk-codec-pool.ts';
 
-export type ChunkSource = Pick<ChunkReader, 'getCompressed' | 'getCompressedInto'>;
+export type ChunkSource = Pick<ChunkReader, 'getCompressed' | 'getCompressedInto' | 'getManyCompressedInto'>;
 
 /** The compressed chunk: read into `slot` when the source can (no allocation), else fetched. */
 export async function fetchCompressed(source: ChunkSource, hash: string, slot?: Slot): Promise<Uint8Array> {

@@ -55,6 +55,8 @@ export function groupBlocks(blocks: readonly Block[], indices: readonly number[]
 export interface GroupSlots {
   readonly target: Slot;
   readonly lanes: readonly { readonly data: Slot; readonly compressed: Slot }[];
+  /** The group's chunks fetched in one exchange (a source with getManyCompressedInto), made on first use. */
+  batch?: Slot;
 }
 
 /**
@@ -102,12 +104,17 @@ export async function deployGroup(
     if (holds[k]) onBlock(index, { state: 'skipped', bytesRead: b.length, bytesFetched: 0, bytesWritten: 0 });
     else differ.push(k);
   });
+  const fetched = await fetchBatch(
+    ctx,
+    differ.map((k) => (blocks[group.indices[k] as number] as Block).hash),
+    slots,
+  );
   await boundedRun(differ.length, slots.lanes.length, async (n, lane) => {
     const k = differ[n] as number;
     const index = group.indices[k] as number;
     const ref = blocks[index] as Block;
     const { data, compressed: into } = slots.lanes[lane] as GroupSlots['lanes'][number];
-    const compressed = await fetchCompressed(ctx.source, ref.hash, into);
+    const compressed = fetched?.[n] ?? (await fetchCompressed(ctx.source, ref.hash, into));
     await decodeInto(index, ref, compressed, data, ctx.codec);
     const bytesWritten = await writeDelta(ctx.disk, ref.offset, data, views[k] as Slot, ref.length);
     onBlock(index, {
@@ -116,5 +123,31 @@ export async function deployGroup(
       bytesFetched: compressed.length,
       bytesWritten,
     });
+  });
+}
+
+/**
+ * The chunks of a group's differing blocks in one exchange, as views of the runner's batch slot,
+ * when the source batches and there is more than one; null to fetch them one by one.
+ */
+async function fetchBatch(
+  ctx: DeployBlockContext,
+  hashes: readonly string[],
+  slots: GroupSlots,
+): Promise<Uint8Array[] | null> {
+  const many = ctx.source.getManyCompressedInto;
+  if (many === undefined || hashes.length < 2) return null;
+  // Room for the zstd bound of a whole group read (the target slot's size).
+  slots.batch ??= allocCompressedSlot(slots.target.bytes.length);
+  const batch = slots.batch.bytes;
+  const lengths = await many.call(ctx.source, hashes, batch);
+  if (lengths === null) return null;
+  if (lengths.length !== hashes.length || lengths.reduce((a, b) => a + b, 0) > batch.length)
+    throw new Error('the chunk source returned lengths that do not match the chunks asked for');
+  let at = 0;
+  return lengths.map((n) => {
+    const view = batch.subarray(at, at + n);
+    at += n;
+    return view;
   });
 }

@@ -15,6 +15,12 @@ export interface ChunkReader {
    * allocation, no copy to the worker); the byte count, or -1 when they do not fit `into`.
    */
   getCompressedInto?(hash: string, into: Uint8Array, options?: ChunkReadOptions): Promise<number>;
+  /**
+   * Optional: several chunks' stored bytes read back to back into `into` in one exchange (a
+   * remote store pays its per-request cost once); each one's length, or null when they do not fit
+   * `into` or the store cannot batch (the caller then reads them one by one).
+   */
+  getManyCompressedInto?(hashes: readonly string[], into: Uint8Array): Promise<readonly number[] | null>;
 }
 
 export interface ChunkReadOptions {

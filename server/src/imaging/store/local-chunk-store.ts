@@ -22,9 +22,11 @@ import { GroupCommitter } from './group-commit.ts';
 import {
   existingDir,
   fsyncDir,
+  type HeldFile,
   isTempName,
   lstatOrNull,
   mkdirFresh,
+  openInside,
   readInside,
   readInsideInto,
   writeTemp,
@@ -164,6 +166,23 @@ export class LocalChunkStore implements ChunkStore {
     const n = await readInsideInto(await this.realRoot(), parts, hash + SUFFIX, into, direct);
     if (n === null) throw new ChunkNotFoundError(hash);
     return n;
+  }
+
+  /**
+   * Opens the stored chunk and holds it open (its size known before its bytes are read); the
+   * caller closes it. ChunkNotFoundError if absent.
+   */
+  async openCompressed(hash: string, options?: ChunkReadOptions): Promise<HeldFile> {
+    await this.committing.get(hash);
+    const direct = options?.direct === true ? this.aligner() : null;
+    const file = await openInside(
+      await this.realRoot(),
+      ['chunks', ...this.parts(hash)],
+      hash + SUFFIX,
+      direct,
+    );
+    if (file === null) throw new ChunkNotFoundError(hash);
+    return file;
   }
 
   private realRootPath: string | undefined;

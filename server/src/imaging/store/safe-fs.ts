@@ -236,6 +236,22 @@ async function withCheckedFile<T>(
   use: (fd: number, size: number) => Promise<T>,
   extraFlags = 0,
 ): Promise<T | null> {
+  const file = await openChecked(realRoot, parts, name, extraFlags);
+  if (file === null) return null;
+  try {
+    return await use(file.fd, file.size);
+  } finally {
+    closeSync(file.fd);
+  }
+}
+
+/** Opens root/parts.../name with the checks of readInside: its descriptor and size, null if absent. */
+async function openChecked(
+  realRoot: string,
+  parts: readonly string[],
+  name: string,
+  extraFlags: number,
+): Promise<{ fd: number; size: number } | null> {
   const expected = join(realRoot, ...parts, name);
   let fd: number;
   try {
@@ -253,16 +269,74 @@ async function withCheckedFile<T>(
       // No /proc: the lstat walk below.
     }
     if (actual === null) {
-      if ((await existingDir(realRoot, parts)) === null) return null;
+      if ((await existingDir(realRoot, parts)) === null) {
+        closeSync(fd);
+        return null;
+      }
     } else if (actual !== expected) {
       throw new UnsafeStorePathError(expected, `resolves to ${actual}`);
     }
     const st = fstatSync(fd);
     if (!st.isFile()) throw new UnsafeStorePathError(expected, 'not a regular file');
-    return await use(fd, st.size);
-  } finally {
+    return { fd, size: st.size };
+  } catch (error) {
     closeSync(fd);
+    throw error;
   }
+}
+
+/** A store file opened and checked as readInside does, held open until `close`. */
+export interface HeldFile {
+  readonly size: number;
+  /**
+   * Reads the whole file into `into`: its length, or -1 when it does not fit. A file opened
+   * direct needs `into` from the aligner it was opened with, a whole number of its units long.
+   */
+  readInto(into: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+/**
+ * Opens root/parts.../name (the checks of readInside) and holds it open, so that several files'
+ * sizes are known before any is read (a response listing their lengths ahead of their bytes).
+ * With `direct`, reads bypass the page cache (O_DIRECT; a file system refusing it is read
+ * through the cache). Null when the file is absent.
+ */
+export async function openInside(
+  realRoot: string,
+  parts: readonly string[],
+  name: string,
+  direct?: DirectAligner | null,
+): Promise<HeldFile | null> {
+  let unit = 0;
+  let file: { fd: number; size: number } | null = null;
+  let tried = false;
+  if (direct) {
+    try {
+      file = await openChecked(realRoot, parts, name, O_DIRECT);
+      unit = direct.align;
+      tried = true;
+    } catch (error) {
+      if (!isErrno(error, 'EINVAL')) throw error;
+    }
+  }
+  if (!tried) file = await openChecked(realRoot, parts, name, 0);
+  if (file === null) return null;
+  const { fd, size } = file;
+  let open = true;
+  return {
+    size,
+    async readInto(into) {
+      if (size > into.length) return -1;
+      if (unit > 0 && !(direct?.aligned(into) === true && into.length % unit === 0))
+        throw new TypeError('a direct read needs an aligned buffer of whole units');
+      return readUpTo(fd, into, size, unit);
+    },
+    close() {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
 }
 
 const openFd = promisify(open);
