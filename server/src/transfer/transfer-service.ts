@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpRoute } from '../app/http-routes.ts';
 import { handleBlockPut, handleCommit, handleMissing } from './capture-handlers.ts';
 import { handleCheckin } from './checkin-handler.ts';
+import { handleBlocksGet } from './deploy-batch.ts';
 import { handleBlockGet, handleManifest } from './deploy-handlers.ts';
 import { sendError } from './http-io.ts';
 import { handleRegister } from './register-handler.ts';
@@ -22,7 +23,7 @@ import type { TransferDeps, TransferOptions } from './transfer-deps.ts';
 import { TransferError } from './transfer-errors.ts';
 import { TransferStore } from './transfer-store.ts';
 
-type Handler = (req: IncomingMessage, res: ServerResponse, param: string) => Promise<void>;
+type Handler = (req: IncomingMessage, res: ServerResponse, param: string, url: URL) => Promise<void>;
 
 const HASH_ROUTE = /^\/v1\/(capture|deploy)\/blocks\/([^/]{1,128})$/;
 
@@ -37,10 +38,11 @@ function table(core: TransferCore, store: TransferStore): Record<string, Handler
     'POST /v1/task/fail': (req, res) => handleFail(core, req, res),
     'PUT /v1/inventory': (req, res) => handleInventory(core, req, res),
     'POST /v1/capture/missing': (req, res) => handleMissing(core, store, req, res),
-    'PUT /v1/capture/blocks': (req, res, hash) => handleBlockPut(core, store, req, res, hash),
+    'PUT /v1/capture/blocks/:hash': (req, res, hash) => handleBlockPut(core, store, req, res, hash),
     'POST /v1/capture/commit': (req, res) => handleCommit(core, store, req, res),
     'GET /v1/deploy/manifest': (req, res) => handleManifest(core, req, res),
-    'GET /v1/deploy/blocks': (req, res, hash) => handleBlockGet(core, store, req, res, hash),
+    'GET /v1/deploy/blocks/:hash': (req, res, hash) => handleBlockGet(core, store, req, res, hash),
+    'GET /v1/deploy/blocks': (req, res, _, url) => handleBlocksGet(core, store, req, res, url),
   };
 }
 
@@ -83,12 +85,12 @@ export function createTransferService(deps: TransferDeps, options: TransferOptio
   async function dispatch(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     const m = HASH_ROUTE.exec(url.pathname);
-    const key = m ? `${method} /v1/${m[1]}/blocks` : `${method} ${url.pathname}`;
+    const key = m ? `${method} /v1/${m[1]}/blocks/:hash` : `${method} ${url.pathname}`;
     const handler = handlers[key];
     try {
       await ready;
       if (!handler) throw new TransferError('NOT_FOUND', `no route ${method} ${url.pathname}`);
-      await handler(req, res, m?.[2] ?? '');
+      await handler(req, res, m?.[2] ?? '', url);
     } catch (err) {
       if (err instanceof TransferError) return sendError(res, err);
       deps.log.error({ err, path: url.pathname }, 'data plane request failed');

@@ -5,7 +5,12 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { type ChunkReadOptions, type LocalImageStore, openLocalStore } from '../imaging/index.ts';
+import {
+  type ChunkReadOptions,
+  type HeldFile,
+  type LocalImageStore,
+  openLocalStore,
+} from '../imaging/index.ts';
 
 export const STAGING = 'staging';
 
@@ -28,6 +33,11 @@ export class TransferStore {
   /** Reads the chunk into `into`: its length, -1 when it does not fit; ChunkNotFoundError if absent. */
   readInto(hash: string, into: Uint8Array, options?: ChunkReadOptions): Promise<number> {
     return this.reader.chunks.getCompressedInto(hash, into, options);
+  }
+
+  /** Opens the chunk and holds it open for reads into pooled buffers; ChunkNotFoundError if absent. */
+  open(hash: string, options?: ChunkReadOptions): Promise<HeldFile> {
+    return this.reader.chunks.openCompressed(hash, options);
   }
 
   has(hash: string): Promise<boolean> {
