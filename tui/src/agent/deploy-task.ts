@@ -66,6 +66,7 @@ export async function runDeploy(o: DeployTaskOptions): Promise<DeployStats> {
       store: {
         getCompressed: (hash) => o.client.getBlock(hash, o.signal),
         getCompressedInto: (hash, into) => o.client.getBlockInto(hash, into, o.signal),
+        getManyCompressedInto: (hashes, into) => o.client.getBlocksInto(hashes, into, o.signal),
       },
       manifest,
       disk,

@@ -99,6 +99,8 @@ export class TransferClient {
   private readonly reader: BlockReader | null;
   /** The reader, until a response it does not handle sends every block through node:http. */
   private blocks: BlockReader | null;
+  /** Until a server without the multi-chunk route says so. */
+  private batchGets = true;
 
   constructor(options: TransferClientOptions) {
     this.base = options.server.replace(/\/+$/, '');
@@ -294,6 +296,36 @@ export class TransferClient {
   }
 
   /**
+   * Reads several chunks of the task's image back to back into `into` with one request
+   * (`GET /v1/deploy/blocks?hashes=…`); their lengths, in the order asked. Null when they do not
+   * fit `into`, or when the server has no such route (then every later call is null at once):
+   * the engine then fetches them one by one.
+   */
+  async getBlocksInto(hashes: readonly string[], into: Uint8Array, signal?: AbortSignal) {
+    if (!this.batchGets || hashes.length === 0) return null;
+    let raw: RawResponse;
+    try {
+      raw = await this.exchange(
+        `/v1/deploy/blocks?hashes=${hashes.join(',')}`,
+        this.blockOptions(signal ? { signal } : {}),
+        into,
+      );
+    } catch (error) {
+      // A server before this route: 404 (no route) or 400 (the path read as a malformed hash).
+      const status = error instanceof TransferClientError ? error.status : 0;
+      if (status !== 404 && status !== 400) throw error;
+      if (
+        !(error instanceof TransferClientError && error.code === 'NOT_FOUND' && /^chunk /.test(error.message))
+      )
+        this.batchGets = false;
+      return null;
+    }
+    this.onBlockBytes?.(raw.body.length);
+    const lengths = chunkLengths(raw.headers['brume-chunk-lengths'], hashes.length, raw.body.length);
+    return raw.body.buffer === into.buffer ? lengths : null;
+  }
+
+  /**
    * A JSON exchange that blocks wait on (an upload, a `missing` look-up), under the block
    * requests' idle limit.
    */
@@ -337,6 +369,19 @@ async function readAll(res: http.IncomingMessage, into?: Uint8Array): Promise<Ui
   }
   if (at !== declared) throw new Error(`response ended after ${at} of ${declared} bytes`);
   return out;
+}
+
+/** The `Brume-Chunk-Lengths` of a multi-chunk response, checked against the ask and the body. */
+function chunkLengths(header: string | string[] | undefined, count: number, bodyLength: number): number[] {
+  const lengths = typeof header === 'string' ? header.split(',').map(Number) : [];
+  const sum = lengths.reduce((a, b) => a + b, 0);
+  if (lengths.length !== count || !lengths.every(Number.isSafeInteger) || sum !== bodyLength)
+    throw new TransferClientError(
+      'INVALID_RESPONSE',
+      200,
+      `chunk lengths ${String(header)} do not match ${count} chunks in ${bodyLength} bytes`,
+    );
+  return lengths;
 }
 
 /** A view of the caller's bytes (no copy); a SharedArrayBuffer-backed view is written as is. */
