@@ -9,7 +9,7 @@ import {
   openLocalStore,
   type ProgressCounters,
 } from '../../../../server/src/imaging/index.ts';
-import { blankDisk, rangesUsedMap, tempDir } from './support/engine-fixtures.ts';
+import { blankDisk, tempDir, wholeDiskSurvey } from './support/engine-fixtures.ts';
 
 const tmp = tempDir('brume-unknown-');
 afterAll(tmp.cleanup);
@@ -31,23 +31,13 @@ describe('capture of an unknown filesystem', () => {
     const events: BlockEvent[] = [];
     const counters: ProgressCounters[] = [];
     const store = openLocalStore(join(tmp.dir, 'store'));
-    const partition = { number: 0, start: 0, size, typeId: 'none' };
     const result = await captureDisk({
       disk,
       store,
       name: 'raw',
       blockSize: BLOCK,
       workers: 0,
-      survey: {
-        layout: {
-          table: 'none',
-          diskSize: size,
-          sectorSize: 512,
-          partitions: [partition],
-          preservedRanges: [],
-        },
-        parts: [{ partition, usedMap: rangesUsedMap('unknown', size, size, [{ offset: 0, length: size }]) }],
-      },
+      survey: wholeDiskSurvey(size),
       progress: { block: (e) => events.push(e), progress: (c) => counters.push(c) },
     });
     await disk.close();

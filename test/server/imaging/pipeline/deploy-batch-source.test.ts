@@ -13,7 +13,7 @@ import {
   openDisk,
   openLocalStore,
 } from '../../../../server/src/imaging/index.ts';
-import { blankDisk, rangesUsedMap, tempDir } from './support/engine-fixtures.ts';
+import { blankDisk, tempDir, wholeDiskSurvey } from './support/engine-fixtures.ts';
 
 const tmp = tempDir('brume-batch-');
 afterAll(tmp.cleanup);
@@ -31,23 +31,13 @@ async function imageOfDistinctBlocks() {
   const disk = await openDisk(path);
   const size = disk.size;
   const store = openLocalStore(join(tmp.dir, 'store'));
-  const partition = { number: 0, start: 0, size, typeId: 'none' };
   const { manifest } = await captureDisk({
     disk,
     store,
     name: 'distinct',
     blockSize: BLOCK,
     workers: 0,
-    survey: {
-      layout: {
-        table: 'none',
-        diskSize: size,
-        sectorSize: 512,
-        partitions: [partition],
-        preservedRanges: [],
-      },
-      parts: [{ partition, usedMap: rangesUsedMap('unknown', size, size, [{ offset: 0, length: size }]) }],
-    },
+    survey: wholeDiskSurvey(size),
   });
   await disk.close();
   return { path, store, manifest };

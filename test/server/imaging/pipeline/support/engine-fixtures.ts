@@ -66,3 +66,18 @@ export function rangesUsedMap(fs: FsKind, size: number, clusterSize: number, ran
     },
   };
 }
+
+/** The survey of a disk without a partition table whose content is unknown: every byte used. */
+export function wholeDiskSurvey(size: number) {
+  const partition = { number: 0, start: 0, size, typeId: 'none' };
+  return {
+    layout: {
+      table: 'none' as const,
+      diskSize: size,
+      sectorSize: 512,
+      partitions: [partition],
+      preservedRanges: [],
+    },
+    parts: [{ partition, usedMap: rangesUsedMap('unknown', size, size, [{ offset: 0, length: size }]) }],
+  };
+}
