@@ -46,15 +46,18 @@ export function createServices(deps: ServiceDeps) {
       }),
     },
     // Data plane /v1/ (transfer issue): routes mounted in http-routes.ts.
-    transfer: createTransferService({
-      ...deps,
-      imagesDir: deps.config.core.imagesDir,
-      tasks,
-      hosts,
-      images,
-      audit,
-      storeIdle: () => storage.gc.whenIdle(),
-    }),
+    transfer: createTransferService(
+      {
+        ...deps,
+        imagesDir: deps.config.core.imagesDir,
+        tasks,
+        hosts,
+        images,
+        audit,
+        storeIdle: () => storage.gc.whenIdle(),
+      },
+      { maxClients: deps.config.core.maxClients },
+    ),
   };
 }
 

@@ -29,6 +29,7 @@ export const coreSection = z
     BRUME_TOKEN_RECHECK_SECONDS: positiveInt.default(30),
     BRUME_WS_INIT_TIMEOUT_MS: positiveInt.default(3000),
     BRUME_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+    BRUME_MAX_CLIENTS: positiveInt.default(10),
   })
   .transform((e) => {
     const dataDir = path.resolve(e.BRUME_DATA_DIR);
@@ -55,6 +56,8 @@ export const coreSection = z
       },
       wsInitTimeoutMs: e.BRUME_WS_INIT_TIMEOUT_MS,
       shutdownGraceMs: e.BRUME_SHUTDOWN_GRACE_MS,
+      /** Unicast deploys and captures served at once (FOG's max clients); a MASTER storage node's setting wins. */
+      maxClients: e.BRUME_MAX_CLIENTS,
     };
   });
 

@@ -15,7 +15,7 @@ export const storageNodes = snakeCase.table(
     url: text().notNull(),
     role: storageRoleEnum().notNull().default('REPLICA'),
     enabled: boolean().notNull().default(true),
-    /** Unicast deploys served at once; the rest queue ("In line for ..."). */
+    /** Unicast deploys and captures served at once when this is the MASTER; the rest queue ("In line for ..."). */
     maxClients: integer().notNull().default(10),
     lastSeenAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -8,10 +8,8 @@ import { KIB, readJson, sendJson } from './http-io.ts';
 import { checkinBody } from './request-schemas.ts';
 import { issueToken } from './task-token.ts';
 import { rebindLease } from './token-auth.ts';
-import { CLIENT_TASK_TYPES, type TransferCore } from './transfer-core.ts';
+import { CLIENT_TASK_TYPES, POLL_SECONDS, type TransferCore } from './transfer-core.ts';
 import { TransferError } from './transfer-errors.ts';
-
-export const POLL_SECONDS = 5;
 
 async function pendingTask(core: TransferCore, hostId: string): Promise<TaskRow | undefined> {
   const now = core.deps.now();
@@ -56,15 +54,29 @@ export async function handleCheckin(core: TransferCore, req: IncomingMessage, re
   if (host.pending) return sendJson(res, 200, { host: { state: 'pending', name: host.name }, ...none });
   const registered = { state: 'registered', name: host.name };
   const task = await pendingTask(core, host.id);
-  const bound = task ? await bind(core, task, mac) : null;
+  if (!task) return sendJson(res, 200, { host: registered, ...none });
+  const admitted = await core.unicastSlots.admit(task, () => bind(core, task, mac));
+  if ('inLine' in admitted) {
+    // FOG's "In line for …": the task is named (this MAC's host owns it), no token until a slot frees.
+    return sendJson(res, 200, {
+      host: registered,
+      ...none,
+      task: { ...(await describe(core, task)), inLine: admitted.inLine },
+    });
+  }
+  const bound = admitted.bound;
   if (!bound) return sendJson(res, 200, { host: registered, ...none });
   await core.auth.audit(req, mac, 'checkin', bound.task.id, 'OK');
-  const image = bound.task.imageId ? await core.deps.images.getImage(bound.task.imageId) : undefined;
   sendJson(res, 200, {
     host: registered,
-    task: { id: bound.task.id, kind: bound.task.type, state: bound.task.state, image: image?.name ?? null },
+    task: await describe(core, bound.task),
     token: bound.token,
     tokenExpiresAt: bound.expiresAt.toISOString(),
     pollSeconds: POLL_SECONDS,
   });
+}
+
+async function describe(core: TransferCore, task: TaskRow) {
+  const image = task.imageId ? await core.deps.images.getImage(task.imageId) : undefined;
+  return { id: task.id, kind: task.type, state: task.state, image: image?.name ?? null };
 }

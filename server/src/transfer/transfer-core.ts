@@ -10,9 +10,13 @@ import { TOKEN_TTL_MS } from './task-token.ts';
 import { createTokenAuth, type TaskSession, type TokenAuth } from './token-auth.ts';
 import type { TransferDeps, TransferOptions } from './transfer-deps.ts';
 import { TransferError } from './transfer-errors.ts';
+import { createUnicastSlots } from './unicast-slots.ts';
 import { UploadVerifier } from './upload-verifier.ts';
 
 export { ByteBudget, Semaphore, Slots };
+
+/** How often a client without a token checks in again (FOG: every 5 s). */
+export const POLL_SECONDS = 5;
 
 /** Task kinds the client agent runs; check-in hands out tokens for these only. */
 export const CLIENT_TASK_TYPES: readonly TaskType[] = [
@@ -48,6 +52,11 @@ export function createTransferCore(deps: TransferDeps, options: TransferOptions 
   const bodyBuffers = new SharedBuffers(uploadBytes);
 
   const onFinal: ((taskId: string) => Promise<void>)[] = [async (taskId) => readers.forget(taskId)];
+  // A client in line checks in every poll; three polls without one and it no longer holds others up.
+  const unicastSlots = createUnicastSlots(deps, {
+    ...(options.maxClients !== undefined ? { maxClients: options.maxClients } : {}),
+    waitingMs: 3 * POLL_SECONDS * 1000,
+  });
 
   /** Moves the task; a lost race (already final) is not an error for the data plane. */
   async function move(
@@ -97,6 +106,7 @@ export function createTransferCore(deps: TransferDeps, options: TransferOptions 
     bodyBuffers,
     readBuffers,
     readers,
+    unicastSlots,
     move,
     session,
     onFinal,

@@ -44,4 +44,6 @@ export interface TransferOptions {
   readonly leaseSweepMs?: number;
   /** How long past its expiry a lease is kept for the client to come back (default: the token lifetime). */
   readonly leaseGraceMs?: number;
+  /** Unicast deploys and captures at once when no MASTER storage node sets it (default 10; unicast-slots.ts). */
+  readonly maxClients?: number;
 }

@@ -1,0 +1,106 @@
+/**
+ * FOG's unicast slots: at most `maxClients` deploys and captures move image data through this
+ * server at once; a client whose task would exceed that waits in line at check-in ("In line for
+ * …": no token yet, it checks in again every poll). A lab of thirty machines deploying at once
+ * then runs ten at a time instead of thirty sharing the disk, the cores and a 2 GB server's memory
+ * (each running deploy holds up to 16 MiB of chunk buffers on the server).
+ *
+ * The limit is the MASTER storage node's `maxClients` when one is defined (FOG's setting), else
+ * `BRUME_MAX_CLIENTS` (10, FOG's default). Multicast, inventory and wipes take no slot: a
+ * multicast session sends once for all, the others move no image data.
+ *
+ * The waiting clients are served in the order their tasks were queued: a client takes a free
+ * slot only when no task queued before its own is waiting too. A task counts as waiting while its
+ * host checked in within the last WAITING_MS (a machine switched off does not hold up the line).
+ */
+import { and, count, eq, gte, inArray, isNull, lt, lte, or } from 'drizzle-orm';
+import { hosts } from '../hosts/hosts-table.ts';
+import { storageNodes } from '../storage/storage-table.ts';
+import type { TaskType } from '../tasks/task-kinds.ts';
+import { type TaskRow, tasks } from '../tasks/tasks-table.ts';
+import type { TransferDeps } from './transfer-deps.ts';
+
+/** Task kinds that hold a slot while checked in or in progress. */
+export const SLOT_TASK_TYPES: readonly TaskType[] = ['DEPLOY', 'DEPLOY_WITHOUT_SNAPINS', 'CAPTURE'];
+/** FOG's default "Max Clients" of a storage node. */
+export const DEFAULT_MAX_CLIENTS = 10;
+
+export interface InLine {
+  /** Waiting tasks queued before this one. */
+  readonly ahead: number;
+  /** Slots in use, and how many there are. */
+  readonly busy: number;
+  readonly slots: number;
+}
+
+export interface UnicastSlots {
+  /**
+   * Runs `bind` (the move to CHECKED_IN) when a slot is free for `task` and no earlier task
+   * waits; otherwise returns where it stands in line. One decision at a time, so two clients
+   * checking in together never both take the last slot.
+   */
+  admit<T>(task: TaskRow, bind: () => Promise<T>): Promise<{ bound: T } | { inLine: InLine }>;
+}
+
+export function createUnicastSlots(
+  deps: Pick<TransferDeps, 'db' | 'now'>,
+  options: { maxClients?: number; waitingMs: number },
+): UnicastSlots {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  async function slots(): Promise<number> {
+    const [master] = await deps.db
+      .select({ maxClients: storageNodes.maxClients })
+      .from(storageNodes)
+      .where(eq(storageNodes.role, 'MASTER'))
+      .limit(1);
+    return master?.maxClients ?? options.maxClients ?? DEFAULT_MAX_CLIENTS;
+  }
+
+  async function busy(): Promise<number> {
+    const [row] = await deps.db
+      .select({ n: count() })
+      .from(tasks)
+      .where(
+        and(inArray(tasks.type, [...SLOT_TASK_TYPES]), inArray(tasks.state, ['CHECKED_IN', 'IN_PROGRESS'])),
+      );
+    return row?.n ?? 0;
+  }
+
+  /** Due slot tasks queued before `task` whose host is checking in (waiting, not switched off). */
+  async function ahead(task: TaskRow): Promise<number> {
+    const now = deps.now();
+    const [row] = await deps.db
+      .select({ n: count() })
+      .from(tasks)
+      .innerJoin(hosts, eq(hosts.id, tasks.hostId))
+      .where(
+        and(
+          inArray(tasks.type, [...SLOT_TASK_TYPES]),
+          eq(tasks.state, 'QUEUED'),
+          lt(tasks.createdAt, task.createdAt),
+          or(isNull(tasks.scheduledAt), lte(tasks.scheduledAt, now)),
+          gte(hosts.lastSeenAt, new Date(now.getTime() - options.waitingMs)),
+        ),
+      );
+    return row?.n ?? 0;
+  }
+
+  return {
+    admit(task, bind) {
+      if (task.state !== 'QUEUED' || !SLOT_TASK_TYPES.includes(task.type)) {
+        return bind().then((bound) => ({ bound }));
+      }
+      return serial(async () => {
+        const [limit, used, before] = await Promise.all([slots(), busy(), ahead(task)]);
+        if (used + before < limit) return { bound: await bind() };
+        return { inLine: { ahead: before, busy: used, slots: limit } };
+      });
+    },
+  };
+}

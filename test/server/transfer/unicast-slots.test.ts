@@ -1,0 +1,187 @@
+/**
+ * FOG's unicast slots at check-in (PROTOCOL.md, Check-in): past `maxClients` running deploys and
+ * captures a client waits in line without a token, the line is served in queue order, a machine
+ * that stopped checking in does not hold it up, and tasks that move no image data pass.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { hosts } from '../../../server/src/hosts/hosts-table.ts';
+import {
+  blankFile,
+  cancelTask,
+  checkIn,
+  createHost,
+  createImage,
+  type QueuedTask,
+  randomDisk,
+  rawId,
+  runClient,
+  seedImage,
+  startDeploy,
+  startTransferApp,
+  type TransferApp,
+  taskState,
+  until,
+} from './transfer-harness.ts';
+
+let a: TransferApp;
+let image: { id: string; name: string };
+let source: string;
+const system = { userId: null };
+
+beforeAll(async () => {
+  a = await startTransferApp({ BRUME_MAX_CLIENTS: '2' });
+  source = path.join(a.work, 'source.img');
+  randomDisk(source, 4);
+  image = await createImage(a);
+  await seedImage(a, image.id, image.name, source);
+});
+afterAll(async () => {
+  await a?.close();
+});
+
+interface Machine {
+  readonly host: { id: string; mac: string };
+  readonly task: QueuedTask;
+}
+
+/** `n` hosts, each with a deploy queued, in order. */
+async function deploys(n: number): Promise<Machine[]> {
+  const out: Machine[] = [];
+  for (let i = 0; i < n; i++) {
+    const host = await createHost(a);
+    out.push({ host, task: await startDeploy(a, host.id, image.id) });
+  }
+  return out;
+}
+
+type CheckIn = Awaited<ReturnType<typeof checkIn>> & {
+  task: { id: string; state: string; inLine?: { ahead: number; busy: number; slots: number } } | null;
+};
+const checkInAs = async (m: Machine) => (await checkIn(a, m.host.mac)) as CheckIn;
+
+/** Ends every running or queued deploy, so each test starts with all slots free. */
+async function endAll(machines: readonly Machine[]) {
+  for (const m of machines) {
+    const t = await taskState(a, m.task.rawId);
+    if (t && ['QUEUED', 'CHECKED_IN', 'IN_PROGRESS'].includes(t.state)) await cancelTask(a, m.task.id);
+  }
+}
+
+it('Given 2 slots, when 4 machines check in, then 2 get tokens and the others wait in line, in queue order, with no token', async () => {
+  const [m1, m2, m3, m4] = (await deploys(4)) as [Machine, Machine, Machine, Machine];
+  try {
+    expect((await checkInAs(m1)).token).toMatch(/^brt_/);
+    expect((await checkInAs(m2)).token).toMatch(/^brt_/);
+
+    const third = await checkInAs(m3);
+    expect(third.token).toBeNull();
+    expect(third.task).toMatchObject({
+      id: m3.task.rawId,
+      state: 'QUEUED',
+      inLine: { ahead: 0, busy: 2, slots: 2 },
+    });
+    expect((await checkInAs(m4)).task?.inLine).toEqual({ ahead: 1, busy: 2, slots: 2 });
+    expect((await taskState(a, m3.task.rawId))?.state).toBe('QUEUED');
+
+    // A running client that checks in again (a restart) keeps its slot.
+    expect((await checkInAs(m1)).token).toMatch(/^brt_/);
+
+    // One slot frees: the fourth machine asks first, but the third was queued before it.
+    await cancelTask(a, m1.task.id);
+    expect((await checkInAs(m4)).task?.inLine).toEqual({ ahead: 1, busy: 1, slots: 2 });
+    expect((await checkInAs(m3)).token).toMatch(/^brt_/);
+    expect((await checkInAs(m4)).task?.inLine).toEqual({ ahead: 0, busy: 2, slots: 2 });
+    await cancelTask(a, m2.task.id);
+    expect((await checkInAs(m4)).token).toMatch(/^brt_/);
+  } finally {
+    await endAll([m1, m2, m3, m4]);
+  }
+});
+
+it('Given a machine in line that stopped checking in, then it does not hold up the machines queued after it', async () => {
+  const [m1, m2, m3, m4] = (await deploys(4)) as [Machine, Machine, Machine, Machine];
+  try {
+    await checkInAs(m1);
+    await checkInAs(m2);
+    expect((await checkInAs(m3)).task?.inLine?.ahead).toBe(0);
+    // The third machine was switched off a minute ago.
+    await a.t.db.db
+      .update(hosts)
+      .set({ lastSeenAt: new Date(Date.now() - 60_000) })
+      .where(eq(hosts.id, rawId(m3.host.id)));
+    await cancelTask(a, m1.task.id);
+    expect((await checkInAs(m4)).token).toMatch(/^brt_/);
+    expect((await taskState(a, m3.task.rawId))?.state).toBe('QUEUED');
+  } finally {
+    await endAll([m1, m2, m3, m4]);
+  }
+});
+
+it('Given every slot taken, then an inventory task still gets its token: it moves no image data', async () => {
+  const [m1, m2] = (await deploys(2)) as [Machine, Machine];
+  try {
+    await checkInAs(m1);
+    await checkInAs(m2);
+    const other = await createHost(a);
+    await a.t.app.services.tasks.startInventory({ hostIds: [rawId(other.id)] }, system);
+    const r = (await checkIn(a, other.mac)) as CheckIn;
+    expect(r.token).toMatch(/^brt_/);
+    expect(r.task?.inLine).toBeUndefined();
+  } finally {
+    await endAll([m1, m2]);
+  }
+});
+
+it('Given a MASTER storage node allowing 3, then its maxClients wins over BRUME_MAX_CLIENTS', async () => {
+  const node = await a.t.app.services.storage.createStorageNode({
+    name: 'master',
+    url: 'http://127.0.0.1:1',
+    role: 'MASTER',
+    maxClients: 3,
+  });
+  const machines = await deploys(4);
+  try {
+    const tokens = [];
+    for (const m of machines) tokens.push((await checkInAs(m)).token);
+    expect(tokens.map((t) => t !== null)).toEqual([true, true, true, false]);
+  } finally {
+    await endAll(machines);
+    await a.t.app.services.storage.deleteStorageNode(node.id);
+  }
+});
+
+it('Given a client waiting in line, when a slot frees, then it starts by itself and deploys the image', async () => {
+  // Given
+  const [m1, m2, m3] = (await deploys(3)) as [Machine, Machine, Machine];
+  try {
+    await checkInAs(m1);
+    await checkInAs(m2);
+    const target = path.join(a.work, 'in-line.img');
+    blankFile(target, fs.statSync(source).size);
+    let stderr = '';
+    const client = runClient(
+      ['--server', a.base, '--disk', target, '--mac', m3.host.mac, '--state-dir', path.join(a.work, 'state')],
+      { onStderr: (text) => (stderr += text) },
+    );
+    await until(
+      () => stderr.includes('In line for a unicast slot: 0 before this machine, 2 of 2 slots busy'),
+      15_000,
+    );
+    expect((await taskState(a, m3.task.rawId))?.state).toBe('QUEUED');
+
+    // When
+    await cancelTask(a, m1.task.id);
+
+    // Then
+    const run = await client.done;
+    expect(run.stderr).toContain('a unicast slot is free: starting');
+    expect(run.code).toBe(0);
+    expect((await taskState(a, m3.task.rawId))?.state).toBe('COMPLETE');
+    expect(fs.readFileSync(target).equals(fs.readFileSync(source))).toBe(true);
+  } finally {
+    await endAll([m1, m2, m3]);
+  }
+});
