@@ -146,4 +146,18 @@ describe('client face: FOG boot menu', () => {
     expect(frame()).not.toContain('Boot from hard disk');
     await waitFor(() => frame().includes('✓ complete'), 'done', 5000);
   });
+
+  it('a task waiting for a unicast slot says so on the transfer screen, then runs', async () => {
+    const agent = new MemoryAgent();
+    agent.status = { kind: 'registered', name: 'lab-02', hostId: 'h2' };
+    agent.task = { id: 't10', kind: 'DEPLOY', imageName: 'win11', inLine: { ahead: 1, busy: 10, slots: 10 } };
+    agent.notices = [
+      'In line for a unicast slot: 1 before this machine, 10 of 10 slots busy',
+      'a unicast slot is free: starting',
+    ];
+    start(agent);
+    await waitFor(() => frame().includes('In line for a unicast slot: 1 before this machine'), 'in line');
+    await waitFor(() => frame().includes('a unicast slot is free: starting'), 'admitted');
+    await waitFor(() => frame().includes('✓ complete'), 'done', 5000);
+  });
 });

@@ -27,6 +27,8 @@ export class MemoryAgent implements AgentPort {
   takenNames = new Set<string>();
   registrations: RegistrationRequest[] = [];
   blocks = 20;
+  /** Lines the task logs before its blocks (a wait in line, say), each held 150 ms on screen. */
+  notices: string[] = [];
 
   async checkIn(): Promise<CheckInResult> {
     return { status: this.status, task: this.task };
@@ -57,6 +59,10 @@ export class MemoryAgent implements AgentPort {
   }
   async runTask(_task: AgentTask, sink: ProgressSink): Promise<TaskOutcome> {
     const MiB = 1048576;
+    for (const notice of this.notices) {
+      sink.log?.(notice);
+      await new Promise((r) => setTimeout(r, 150));
+    }
     for (let i = 1; i <= this.blocks; i++) {
       sink.blocks?.([{ index: i - 1, state: 'written' }]);
       sink.progress({

@@ -3,11 +3,13 @@
  * wipe), reporting progress and the outcome. Implements the client face's AgentPort.
  */
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   AgentPort,
   AgentTask,
   CheckInResult,
   HostStatus,
+  InLine,
   InventoryReport,
   ProgressSink,
   RegistrationRequest,
@@ -46,7 +48,7 @@ export interface AgentOptions {
 
 interface CheckInBody {
   host: { state: 'unregistered' | 'pending' | 'registered'; name?: string };
-  task: { id: string; kind: string; state: string; image: string | null } | null;
+  task: { id: string; kind: string; state: string; image: string | null; inLine?: InLine } | null;
   token: string | null;
   pollSeconds: number;
 }
@@ -91,8 +93,43 @@ export class Agent implements AgentPort {
       id: body.task.id,
       kind: body.task.kind,
       imageName: body.task.image,
+      ...(body.task.inLine ? { inLine: body.task.inLine } : {}),
     };
     return { status, task };
+  }
+
+  /**
+   * Waits in line for a unicast slot: checks in every poll until the server hands the task a
+   * token. Null when the task left the line without starting (cancelled, deleted) or `signal`
+   * stopped the wait.
+   */
+  private async waitForSlot(
+    task: AgentTask,
+    sink: ProgressSink,
+    signal: AbortSignal,
+  ): Promise<AgentTask | null> {
+    let current: AgentTask | null = task;
+    let said = '';
+    while (current?.inLine !== undefined && this.client.token === null) {
+      const { ahead, busy, slots } = current.inLine;
+      const line = `In line for a unicast slot: ${ahead} before this machine, ${busy} of ${slots} slots busy`;
+      if (line !== said) sink.log?.(line);
+      said = line;
+      await sleep(this.pollSeconds * 1000, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return null;
+      try {
+        current = (await this.checkIn()).task;
+      } catch (error) {
+        // The server unreachable for its whole retry window: keep the place, ask again.
+        sink.log?.(`check-in failed while in line: ${(error as Error).message}`);
+      }
+    }
+    if (this.client.token === null) {
+      sink.log?.('the task left the line without starting (cancelled?)');
+      return null;
+    }
+    sink.log?.('a unicast slot is free: starting');
+    return current;
   }
 
   /** `POST /v1/register`: full when a name is given, quick (the server names it) otherwise. */
@@ -135,7 +172,10 @@ export class Agent implements AgentPort {
     };
   }
 
-  async runTask(_task: AgentTask, sink: ProgressSink, signal: AbortSignal): Promise<TaskOutcome> {
+  async runTask(task: AgentTask, sink: ProgressSink, signal: AbortSignal): Promise<TaskOutcome> {
+    if (task.inLine !== undefined && (await this.waitForSlot(task, sink, signal)) === null) {
+      return { kind: 'cancelled' };
+    }
     const abort = new AbortController();
     const onAbort = () => abort.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -49,6 +49,7 @@ async function runPlain(agent: AgentPort, out: NodeJS.WriteStream): Promise<numb
         state = transferReducer(state, { type: 'progress', counters, atMs: Date.now() });
         printer.progress(state, Date.now());
       },
+      log: (message) => out.write(`${message}\n`),
     },
     new AbortController().signal,
   );

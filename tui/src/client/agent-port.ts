@@ -24,6 +24,19 @@ export interface AgentTask {
   /** FOG's task kind in the API's spelling: `DEPLOY`, `CAPTURE`, `MULTICAST`, `INVENTORY`, `FAST_WIPE`... */
   readonly kind: string;
   readonly imageName?: string | null;
+  /**
+   * Set when every unicast slot of the server is taken (FOG's "In line for …"): the task waits,
+   * and running it first waits for a slot.
+   */
+  readonly inLine?: InLine;
+}
+
+/** Where a task waiting for a unicast slot stands. */
+export interface InLine {
+  /** Waiting tasks queued before it. */
+  readonly ahead: number;
+  readonly busy: number;
+  readonly slots: number;
 }
 
 export interface CheckInResult {

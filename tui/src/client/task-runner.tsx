@@ -30,6 +30,7 @@ export function sinkInto(dispatch: (a: TransferAction) => void, now: () => numbe
   return {
     progress: (counters) => dispatch({ type: 'progress', counters, atMs: now() }),
     blocks: (updates) => dispatch({ type: 'map', action: { type: 'blocks', updates } }),
+    log: (message) => dispatch({ type: 'notice', message }),
   };
 }
 

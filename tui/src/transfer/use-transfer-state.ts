@@ -42,6 +42,8 @@ export type TransferAction =
   | { type: 'progress'; counters: ProgressCounters; atMs: number }
   | { type: 'map'; action: BlockMapAction }
   | { type: 'tick'; atMs: number }
+  /** A line from the agent while it runs (waiting in line for a slot, a phase), shown under the bar. */
+  | { type: 'notice'; message: string }
   | { type: 'finished'; outcome: Exclude<TransferOutcome, 'running'>; message?: string | null; atMs: number };
 
 export function initialTransfer(title: string, nowMs = 0): TransferState {
@@ -76,6 +78,8 @@ export function transferReducer(s: TransferState, a: TransferAction): TransferSt
       return { ...s, map: blockMapReducer(s.map, a.action) };
     case 'tick':
       return a.atMs > s.nowMs ? { ...s, nowMs: a.atMs } : s;
+    case 'notice':
+      return s.outcome === 'running' ? { ...s, message: a.message } : s;
     case 'finished':
       return { ...s, outcome: a.outcome, message: a.message ?? null, nowMs: Math.max(s.nowMs, a.atMs) };
   }
