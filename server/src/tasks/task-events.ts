@@ -1,6 +1,10 @@
 import type { TaskRow } from './tasks-table.ts';
 
-export const TASK_EVENT_KINDS = ['CREATED', 'STATE_CHANGED'] as const;
+/**
+ * IN_LINE: the task's client checked in and waits for a unicast slot, or its place in line
+ * changed (the state stays QUEUED; `Task.inLine` says where it stands).
+ */
+export const TASK_EVENT_KINDS = ['CREATED', 'STATE_CHANGED', 'IN_LINE'] as const;
 export type TaskEventKind = (typeof TASK_EVENT_KINDS)[number];
 
 export interface TaskEvent {

@@ -40,6 +40,18 @@ export const TaskProgressRef = builder.objectRef<TaskProgress>('TaskProgress').i
   }),
 });
 
+const TaskInLineRef = builder
+  .objectRef<{ ahead: number; busy: number; slots: number }>('TaskInLine')
+  .implement({
+    authScopes: { viewer: true },
+    description: 'A deploy or capture whose client waits for a unicast slot (FOG\'s "In line for …").',
+    fields: (t) => ({
+      ahead: t.exposeInt('ahead', { description: 'Waiting tasks queued before this one.' }),
+      busy: t.exposeInt('busy', { description: 'Unicast slots in use.' }),
+      slots: t.exposeInt('slots', { description: 'Unicast slots of the server (maxClients).' }),
+    }),
+  });
+
 builder.node(TaskRef, {
   authScopes: { viewer: true },
   id: { resolve: (task) => task.id },
@@ -77,6 +89,13 @@ builder.node(TaskRef, {
     leaseExpiresAt: t.expose('leaseExpiresAt', { type: 'DateTime', nullable: true }),
     failureReason: t.exposeString('failureReason', { nullable: true }),
     progress: t.field({ type: TaskProgressRef, description: 'Last checkpoint.', resolve: progressOfRow }),
+    inLine: t.field({
+      type: TaskInLineRef,
+      nullable: true,
+      description:
+        'Set while the client of a QUEUED deploy or capture checks in and waits for a unicast slot; null otherwise.',
+      resolve: (task, _a, ctx) => ctx.services.transfer.core.unicastSlots.standing(task),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),

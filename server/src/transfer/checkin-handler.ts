@@ -57,6 +57,7 @@ export async function handleCheckin(core: TransferCore, req: IncomingMessage, re
   if (!task) return sendJson(res, 200, { host: registered, ...none });
   const admitted = await core.unicastSlots.admit(task, () => bind(core, task, mac));
   if ('inLine' in admitted) {
+    if (admitted.changed) await core.deps.pubsub.publish('taskEvents', { kind: 'IN_LINE', task });
     // FOG's "In line for …": the task is named (this MAC's host owns it), no token until a slot frees.
     return sendJson(res, 200, {
       host: registered,

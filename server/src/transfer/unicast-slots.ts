@@ -35,11 +35,19 @@ export interface InLine {
 
 export interface UnicastSlots {
   /**
+   * Where a task stands while its client waits in line: set for a QUEUED deploy or capture whose
+   * host checked in recently and would be refused a slot now; null otherwise.
+   */
+  standing(task: TaskRow): Promise<InLine | null>;
+  /**
    * Runs `bind` (the move to CHECKED_IN) when a slot is free for `task` and no earlier task
    * waits; otherwise returns where it stands in line. One decision at a time, so two clients
    * checking in together never both take the last slot.
    */
-  admit<T>(task: TaskRow, bind: () => Promise<T>): Promise<{ bound: T } | { inLine: InLine }>;
+  admit<T>(
+    task: TaskRow,
+    bind: () => Promise<T>,
+  ): Promise<{ bound: T } | { inLine: InLine; changed: boolean }>;
 }
 
 export function createUnicastSlots(
@@ -91,15 +99,44 @@ export function createUnicastSlots(
     return row?.n ?? 0;
   }
 
+  async function inLineNow(task: TaskRow): Promise<InLine | null> {
+    const [limit, used, before] = await Promise.all([slots(), busy(), ahead(task)]);
+    return used + before < limit ? null : { ahead: before, busy: used, slots: limit };
+  }
+
+  /** The place each waiting task was last told, so a change is published once (not every poll). */
+  const told = new Map<string, { place: string; at: number }>();
+  function tell(taskId: string, line: InLine): boolean {
+    const now = deps.now().getTime();
+    for (const [id, t] of told) if (t.at < now - 4 * options.waitingMs) told.delete(id);
+    const place = `${line.ahead}/${line.busy}/${line.slots}`;
+    const changed = told.get(taskId)?.place !== place;
+    told.set(taskId, { place, at: now });
+    return changed;
+  }
+
+  const waits = (task: TaskRow) => task.state === 'QUEUED' && SLOT_TASK_TYPES.includes(task.type);
+
   return {
+    async standing(task) {
+      if (!waits(task)) return null;
+      const [host] = await deps.db
+        .select({ lastSeenAt: hosts.lastSeenAt })
+        .from(hosts)
+        .where(eq(hosts.id, task.hostId));
+      const seen = host?.lastSeenAt?.getTime() ?? 0;
+      if (seen < deps.now().getTime() - options.waitingMs) return null;
+      return inLineNow(task);
+    },
     admit(task, bind) {
-      if (task.state !== 'QUEUED' || !SLOT_TASK_TYPES.includes(task.type)) {
-        return bind().then((bound) => ({ bound }));
-      }
+      if (!waits(task)) return bind().then((bound) => ({ bound }));
       return serial(async () => {
-        const [limit, used, before] = await Promise.all([slots(), busy(), ahead(task)]);
-        if (used + before < limit) return { bound: await bind() };
-        return { inLine: { ahead: before, busy: used, slots: limit } };
+        const line = await inLineNow(task);
+        if (line === null) {
+          told.delete(task.id);
+          return { bound: await bind() };
+        }
+        return { inLine: line, changed: tell(task.id, line) };
       });
     },
   };

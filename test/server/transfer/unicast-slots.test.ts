@@ -185,3 +185,47 @@ it('Given a client waiting in line, when a slot frees, then it starts by itself 
     await endAll([m1, m2, m3]);
   }
 });
+
+it('Given tasks in line, then the API says where each stands, and an IN_LINE event goes out once per change of place', async () => {
+  // Given
+  const [m1, m2, m3, m4] = (await deploys(4)) as [Machine, Machine, Machine, Machine];
+  const events = a.t.app.services.pubsub.subscribe('taskEvents');
+  const inLineEvents: string[] = [];
+  const reading = (async () => {
+    for await (const e of events) if (e.kind === 'IN_LINE') inLineEvents.push(e.task.id);
+  })();
+  const standing = async (m: Machine) => {
+    const res = await a.gql<{ node: { state: string; inLine: unknown } }>(
+      'query($id: ID!) { node(id: $id) { ... on Task { state inLine { ahead busy slots } } } }',
+      { token: a.operator, variables: { id: m.task.id } },
+    );
+    return res.data?.node;
+  };
+  try {
+    await checkInAs(m1);
+    await checkInAs(m2);
+
+    // When: the third asks twice from the same place, the fourth once.
+    await checkInAs(m3);
+    await checkInAs(m3);
+    await checkInAs(m4);
+
+    // Then
+    expect(await standing(m3)).toEqual({ state: 'QUEUED', inLine: { ahead: 0, busy: 2, slots: 2 } });
+    expect(await standing(m4)).toEqual({ state: 'QUEUED', inLine: { ahead: 1, busy: 2, slots: 2 } });
+    expect(await standing(m1)).toEqual({ state: 'CHECKED_IN', inLine: null });
+    await until(() => inLineEvents.length >= 2, 2000);
+    expect(inLineEvents).toEqual([m3.task.rawId, m4.task.rawId]);
+
+    // A slot frees: the fourth's place changes (one busy slot fewer), told once more.
+    await cancelTask(a, m1.task.id);
+    await checkInAs(m4);
+    await until(() => inLineEvents.length >= 3, 2000);
+    expect(inLineEvents.at(-1)).toBe(m4.task.rawId);
+    expect(await standing(m4)).toEqual({ state: 'QUEUED', inLine: { ahead: 1, busy: 1, slots: 2 } });
+  } finally {
+    await events.return();
+    await reading;
+    await endAll([m1, m2, m3, m4]);
+  }
+});
