@@ -105,6 +105,20 @@ describe('console', () => {
     await waitFor(() => frame().includes('✓ complete'), 'completion');
   });
 
+  it('a deploy whose client waits for a unicast slot shows its place in line; an IN_LINE event moves it', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'pc-1')];
+    const waiting = (ahead: number, busy: number) =>
+      task('t1', '1', { state: 'QUEUED', inLine: { ahead, busy, slots: 10 } });
+    port.tasks = [waiting(3, 10)];
+    const { stdin } = start(port);
+    stdin.write('t');
+    await waitFor(() => frame().includes('in line: 3 ahead, 10/10 slots busy'), 'place in line');
+    port.emitTask('IN_LINE', waiting(1, 10));
+    await waitFor(() => frame().includes('in line: 1 ahead, 10/10 slots busy'), 'new place');
+    for (const line of frame().split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
+  });
+
   it('deploy from the hosts pane: pick an image, confirm, the server is called; q then asks before quitting', async () => {
     const port = new MemoryConsolePort();
     port.hosts = [host('1', 'pc-1')];

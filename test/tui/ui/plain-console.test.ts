@@ -9,6 +9,7 @@ describe('plain console output (stdout not a TTY)', () => {
     port.hosts = [host('1', 'lab-01'), host('2', 'evil\x1b[2J', { pending: true })];
     port.tasks = [
       task('t1', '1', { counters: { blocksDone: 50, blocksTotal: 100, bytesDone: 50, bytesTotal: 100 } }),
+      task('t2', '2', { state: 'QUEUED', inLine: { ahead: 2, busy: 10, slots: 10 } }),
     ];
     port.store = {
       usedBytes: 2 * 1024 ** 3,
@@ -28,6 +29,7 @@ describe('plain console output (stdout not a TTY)', () => {
     expect(lines).toContain('host evil\\x1b[2J 52:54:00:00:00:02 pending');
     expect(lines).toContain('store used=2 GiB free=1 GiB chunks=7 dedup-saved=1 MiB');
     expect(lines.some((l) => /^task DEPLOY pc-1 win11 IN_PROGRESS 50\.0%$/.test(l))).toBe(true);
+    expect(lines.some((l) => / QUEUED .* in line: 2 ahead, 10\/10 slots busy$/.test(l))).toBe(true);
     expect(out.includes('\x1b')).toBe(false);
   });
 });

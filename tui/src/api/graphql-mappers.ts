@@ -48,6 +48,7 @@ export function toTaskRow(t: TaskFields): TaskRow {
     imageName: t.image?.name ?? null,
     createdAt: t.createdAt,
     failureReason: t.failureReason,
+    inLine: t.inLine ?? null,
     counters: toCounters(t.progress),
   };
 }

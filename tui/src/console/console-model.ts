@@ -25,7 +25,14 @@ export interface TaskRow {
   readonly imageName: string | null;
   readonly createdAt: string | null;
   readonly failureReason: string | null;
+  /** Set while its client waits for a unicast slot (FOG's "In line for …"). */
+  readonly inLine?: { readonly ahead: number; readonly busy: number; readonly slots: number } | null;
   readonly counters: ProgressCounters;
+}
+
+/** FOG's wording for a client waiting for a unicast slot. */
+export function inLineText(line: NonNullable<TaskRow['inLine']>): string {
+  return `in line: ${line.ahead} ahead, ${line.busy}/${line.slots} slots busy`;
 }
 
 export interface ImageVersionRow {
