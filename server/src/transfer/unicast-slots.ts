@@ -11,7 +11,8 @@
  *
  * The waiting clients are served in the order their tasks were queued: a client takes a free
  * slot only when no task queued before its own is waiting too. A task counts as waiting while its
- * host checked in within the last WAITING_MS (a machine switched off does not hold up the line).
+ * host checked in within `waitingMs` (three check-in polls: a machine switched off does not hold
+ * up the line). Decisions are serialised in this process (one server per database).
  */
 import { and, count, eq, gte, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import { hosts } from '../hosts/hosts-table.ts';
