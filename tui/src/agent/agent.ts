@@ -100,14 +100,10 @@ export class Agent implements AgentPort {
 
   /**
    * Waits in line for a unicast slot: checks in every poll until the server hands the task a
-   * token. Null when the task left the line without starting (cancelled, deleted) or `signal`
-   * stopped the wait.
+   * token (true). False when the task left the line without starting (cancelled, deleted) or
+   * `signal` stopped the wait.
    */
-  private async waitForSlot(
-    task: AgentTask,
-    sink: ProgressSink,
-    signal: AbortSignal,
-  ): Promise<AgentTask | null> {
+  private async waitForSlot(task: AgentTask, sink: ProgressSink, signal: AbortSignal): Promise<boolean> {
     let current: AgentTask | null = task;
     let said = '';
     while (current?.inLine !== undefined && this.client.token === null) {
@@ -116,7 +112,7 @@ export class Agent implements AgentPort {
       if (line !== said) sink.log?.(line);
       said = line;
       await sleep(this.pollSeconds * 1000, undefined, { signal }).catch(() => undefined);
-      if (signal.aborted) return null;
+      if (signal.aborted) return false;
       try {
         current = (await this.checkIn()).task;
       } catch (error) {
@@ -126,10 +122,10 @@ export class Agent implements AgentPort {
     }
     if (this.client.token === null) {
       sink.log?.('the task left the line without starting (cancelled?)');
-      return null;
+      return false;
     }
     sink.log?.('a unicast slot is free: starting');
-    return current;
+    return true;
   }
 
   /** `POST /v1/register`: full when a name is given, quick (the server names it) otherwise. */
@@ -173,7 +169,7 @@ export class Agent implements AgentPort {
   }
 
   async runTask(task: AgentTask, sink: ProgressSink, signal: AbortSignal): Promise<TaskOutcome> {
-    if (task.inLine !== undefined && (await this.waitForSlot(task, sink, signal)) === null) {
+    if (task.inLine !== undefined && !(await this.waitForSlot(task, sink, signal))) {
       return { kind: 'cancelled' };
     }
     const abort = new AbortController();
