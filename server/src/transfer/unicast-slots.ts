@@ -92,7 +92,11 @@ export function createUnicastSlots(
         and(
           inArray(tasks.type, [...SLOT_TASK_TYPES]),
           eq(tasks.state, 'QUEUED'),
-          lt(tasks.createdAt, task.createdAt),
+          // Tasks queued by one request share their creation time: the id orders them.
+          or(
+            lt(tasks.createdAt, task.createdAt),
+            and(eq(tasks.createdAt, task.createdAt), lt(tasks.id, task.id)),
+          ),
           or(isNull(tasks.scheduledAt), lte(tasks.scheduledAt, now)),
           gte(hosts.lastSeenAt, new Date(now.getTime() - options.waitingMs)),
         ),

@@ -229,3 +229,36 @@ it('Given tasks in line, then the API says where each stands, and an IN_LINE eve
     await endAll([m1, m2, m3, m4]);
   }
 });
+
+it('Given deploys queued by one request (one creation time), then each waiting machine gets its own place in line', async () => {
+  // Given: one slot taken, then three hosts queued together.
+  const [m1] = (await deploys(1)) as [Machine];
+  await checkInAs(m1);
+  const trio = [await createHost(a), await createHost(a), await createHost(a)];
+  const res = await a.gql<{ startDeploy: { tasks: { id: string }[] } }>(
+    'mutation($i: StartDeployInput!) { startDeploy(input: $i) { ... on StartDeploySuccess { tasks { id } } } }',
+    { token: a.operator, variables: { i: { hostIds: trio.map((h) => h.id), imageId: image.id } } },
+  );
+  const tasks = res.data?.startDeploy.tasks ?? [];
+  expect(tasks).toHaveLength(3);
+  const machines = trio.map((host, i) => ({
+    host,
+    task: { id: tasks[i]?.id as string, rawId: rawId(tasks[i]?.id as string) },
+  }));
+  try {
+    // When
+    const first = await checkInAs(machines[0] as Machine);
+    const places = [];
+    for (const m of machines.slice(1)) places.push((await checkInAs(m)).task?.inLine?.ahead);
+    // Asked again, now that all three have checked in.
+    const again = [];
+    for (const m of machines.slice(1)) again.push((await checkInAs(m)).task?.inLine?.ahead);
+
+    // Then: one took the free slot; the two others wait one behind the other.
+    expect(first.token).toMatch(/^brt_/);
+    expect([...again].sort()).toEqual([0, 1]);
+    expect(places.every((p) => p !== undefined)).toBe(true);
+  } finally {
+    await endAll([m1, ...machines]);
+  }
+});
