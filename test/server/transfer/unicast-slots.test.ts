@@ -8,6 +8,10 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hosts } from '../../../server/src/hosts/hosts-table.ts';
+import { createApiClient } from '../../../tui/src/api/graphql-client.ts';
+import { createGraphqlConsolePort } from '../../../tui/src/api/graphql-console-port.ts';
+import type { TaskRow } from '../../../tui/src/console/console-model.ts';
+import { waitForSubscriptions } from '../../tui/support/server-subscriptions.ts';
 import {
   blankFile,
   cancelTask,
@@ -260,5 +264,40 @@ it('Given deploys queued by one request (one creation time), then each waiting m
     expect(places.every((p) => p !== undefined)).toBe(true);
   } finally {
     await endAll([m1, ...machines]);
+  }
+});
+
+it("Given the console's GraphQL port on graphql-ws, then a machine entering the line arrives live with its place, and the task list says it too", async () => {
+  // Given
+  const [m1, m2, m3] = (await deploys(3)) as [Machine, Machine, Machine];
+  const api = createApiClient({ server: a.base, token: a.operator });
+  const port = createGraphqlConsolePort(api.client);
+  const seen: { kind: string; id: string; inLine: TaskRow['inLine'] }[] = [];
+  const stop = port.onTaskEvent(
+    (kind, task) => seen.push({ kind, id: task.id, inLine: task.inLine }),
+    () => {},
+  );
+  try {
+    await waitForSubscriptions(a.base, 1);
+    await checkInAs(m1);
+    await checkInAs(m2);
+
+    // When
+    await checkInAs(m3);
+
+    // Then
+    await until(() => seen.some((e) => e.kind === 'IN_LINE'), 5000);
+    expect(seen.find((e) => e.kind === 'IN_LINE')).toEqual({
+      kind: 'IN_LINE',
+      id: m3.task.id,
+      inLine: { ahead: 0, busy: 2, slots: 2 },
+    });
+    const rows = await port.loadTasks();
+    expect(rows.find((r) => r.id === m3.task.id)?.inLine).toEqual({ ahead: 0, busy: 2, slots: 2 });
+    expect(rows.find((r) => r.id === m1.task.id)?.inLine).toBeNull();
+  } finally {
+    stop();
+    api.close();
+    await endAll([m1, m2, m3]);
   }
 });
