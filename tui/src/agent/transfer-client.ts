@@ -311,13 +311,11 @@ export class TransferClient {
         into,
       );
     } catch (error) {
-      // A server before this route: 404 (no route) or 400 (the path read as a malformed hash).
-      const status = error instanceof TransferClientError ? error.status : 0;
-      if (status !== 404 && status !== 400) throw error;
-      if (
-        !(error instanceof TransferClientError && error.code === 'NOT_FOUND' && /^chunk /.test(error.message))
-      )
-        this.batchGets = false;
+      if (!(error instanceof TransferClientError) || (error.status !== 404 && error.status !== 400))
+        throw error;
+      // A chunk missing from the store: the one-by-one fetches name it. Any other 404 or 400 is a
+      // server before this route (no route, or the path read as a malformed hash): ask no more.
+      if (!(error.code === 'NOT_FOUND' && error.message.startsWith('chunk '))) this.batchGets = false;
       return null;
     }
     this.onBlockBytes?.(raw.body.length);
