@@ -1,4 +1,5 @@
 import { BrumeError } from '../graphql/brume-error.ts';
+import type { TaskType } from './task-kinds.ts';
 import type { TaskState } from './task-state-machine.ts';
 
 export class TaskNotFoundError extends BrumeError {
@@ -28,6 +29,22 @@ export class TaskAlreadyFinalError extends BrumeError {
   constructor(state: TaskState) {
     super(`The task is already ${state.toLowerCase()}`);
     this.state = state;
+  }
+}
+
+/** Only a QUEUED deploy or capture waits for a unicast slot, so only it can change place. */
+export class TaskNotInLineError extends BrumeError {
+  readonly code = 'TASK_NOT_IN_LINE';
+  readonly state: TaskState;
+  readonly type: TaskType;
+  constructor(state: TaskState, type: TaskType) {
+    super(
+      state === 'QUEUED'
+        ? `A ${type.toLowerCase()} task takes no unicast slot, so it waits in no line`
+        : `The task is ${state.toLowerCase()}: only a queued task waits in line`,
+    );
+    this.state = state;
+    this.type = type;
   }
 }
 

@@ -10,6 +10,7 @@ import {
   InvalidTaskTransitionError,
   TaskAlreadyFinalError,
   TaskNotFoundError,
+  TaskNotInLineError,
 } from './task-errors.ts';
 import { TASK_EVENT_KINDS, type TaskEvent, type TaskProgress } from './task-events.ts';
 import { FOG_TASK_TYPE_IDS, TASK_TYPES, WIPE_MODES } from './task-kinds.ts';
@@ -96,6 +97,10 @@ builder.node(TaskRef, {
         'Set while the client of a QUEUED deploy or capture checks in and waits for a unicast slot; null otherwise.',
       resolve: (task, _a, ctx) => ctx.services.transfer.core.unicastSlots.standing(task),
     }),
+    linePriority: t.exposeInt('linePriority', {
+      description:
+        'Order among deploys and captures waiting for a unicast slot: higher first, equal ones in queue order (moveTaskToFrontOfLine raises it).',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
@@ -114,6 +119,10 @@ export const TaskEventRef = builder.objectRef<TaskEvent>('TaskEvent').implement(
 defineErrorType(TaskNotFoundError, 'TaskNotFoundError');
 defineErrorType(TaskAlreadyFinalError, 'TaskAlreadyFinalError', (t) => ({
   state: t.expose('state', { type: TaskStateEnum }),
+}));
+defineErrorType(TaskNotInLineError, 'TaskNotInLineError', (t) => ({
+  state: t.expose('state', { type: TaskStateEnum }),
+  type: t.expose('type', { type: TaskTypeEnum }),
 }));
 defineErrorType(InvalidTaskTransitionError, 'InvalidTaskTransitionError', (t) => ({
   from: t.expose('from', { type: TaskStateEnum }),

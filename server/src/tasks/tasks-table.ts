@@ -39,6 +39,11 @@ export const tasks = snakeCase.table(
     imageVersionId: uuid().references(() => imageVersions.id, { onDelete: 'set null' }),
     createdById: uuid().references(() => users.id, { onDelete: 'set null' }),
     scheduledAt: timestamp({ withTimezone: true }),
+    /**
+     * Place among the deploys and captures waiting for a unicast slot: higher goes first, equal
+     * ones in the order they were queued. Raised by an operator's "move to the front of the line".
+     */
+    linePriority: integer().notNull().default(0),
     /** Who runs the task now (client or server component) and until when, renewed while alive. */
     leaseHolder: text(),
     leaseExpiresAt: timestamp({ withTimezone: true }),

@@ -6,6 +6,7 @@
 import { builder } from '../graphql/builder.ts';
 import { TaskProgressRef } from '../tasks/tasks-graphql-types.ts';
 import type { BlockUpdate } from './progress-hub.ts';
+import './unicast-line-graphql.ts';
 
 interface TransferProgressExtras {
   readonly blocks?: readonly BlockUpdate[];

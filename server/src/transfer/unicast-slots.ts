@@ -9,15 +9,18 @@
  * `BRUME_MAX_CLIENTS` (10, FOG's default). Multicast, inventory and wipes take no slot: a
  * multicast session sends once for all, the others move no image data.
  *
- * The waiting clients are served in the order their tasks were queued: a client takes a free
- * slot only when no task queued before its own is waiting too. A task counts as waiting while its
+ * The waiting clients are served in the order their tasks were queued, unless an operator moved
+ * one to the front (`linePriority`): a client takes a free slot only when no task ahead of its
+ * own is waiting too. A task counts as waiting while its
  * host checked in within `waitingMs` (three check-in polls: a machine switched off does not hold
  * up the line). Decisions are serialised in this process (one server per database).
  */
-import { and, count, eq, gte, inArray, isNull, lt, lte, or } from 'drizzle-orm';
+import { and, count, eq, gt, gte, inArray, isNull, lt, lte, max, ne, or } from 'drizzle-orm';
 import { hosts } from '../hosts/hosts-table.ts';
 import { storageNodes } from '../storage/storage-table.ts';
+import { TaskNotFoundError, TaskNotInLineError } from '../tasks/task-errors.ts';
 import type { TaskType } from '../tasks/task-kinds.ts';
+import { selectTask } from '../tasks/task-store.ts';
 import { type TaskRow, tasks } from '../tasks/tasks-table.ts';
 import type { TransferDeps } from './transfer-deps.ts';
 
@@ -49,6 +52,12 @@ export interface UnicastSlots {
     task: TaskRow,
     bind: () => Promise<T>,
   ): Promise<{ bound: T } | { inLine: InLine; changed: boolean }>;
+  /**
+   * Puts a QUEUED deploy or capture ahead of every other one (its priority becomes the highest
+   * plus one; unchanged when it is already alone at the top). Serialised with `admit`, so a slot
+   * that frees while the operator acts goes to one task or the other, never both.
+   */
+  moveToFront(taskId: string): Promise<TaskRow>;
 }
 
 export function createUnicastSlots(
@@ -92,10 +101,17 @@ export function createUnicastSlots(
         and(
           inArray(tasks.type, [...SLOT_TASK_TYPES]),
           eq(tasks.state, 'QUEUED'),
-          // Tasks queued by one request share their creation time: the id orders them.
+          // An operator's priority first; then queue order. Tasks queued by one request share
+          // their creation time: the id orders them.
           or(
-            lt(tasks.createdAt, task.createdAt),
-            and(eq(tasks.createdAt, task.createdAt), lt(tasks.id, task.id)),
+            gt(tasks.linePriority, task.linePriority),
+            and(
+              eq(tasks.linePriority, task.linePriority),
+              or(
+                lt(tasks.createdAt, task.createdAt),
+                and(eq(tasks.createdAt, task.createdAt), lt(tasks.id, task.id)),
+              ),
+            ),
           ),
           or(isNull(tasks.scheduledAt), lte(tasks.scheduledAt, now)),
           gte(hosts.lastSeenAt, new Date(now.getTime() - options.waitingMs)),
@@ -142,6 +158,30 @@ export function createUnicastSlots(
           return { bound: await bind() };
         }
         return { inLine: line, changed: tell(task.id, line) };
+      });
+    },
+    moveToFront(taskId) {
+      return serial(async () => {
+        const task = await selectTask(deps.db, taskId);
+        if (!task) throw new TaskNotFoundError(taskId);
+        if (!waits(task)) throw new TaskNotInLineError(task.state, task.type);
+        const [top] = await deps.db
+          .select({ priority: max(tasks.linePriority) })
+          .from(tasks)
+          .where(
+            and(inArray(tasks.type, [...SLOT_TASK_TYPES]), eq(tasks.state, 'QUEUED'), ne(tasks.id, task.id)),
+          );
+        const highest = top?.priority ?? null;
+        if (highest === null || task.linePriority > highest) return task;
+        const [moved] = await deps.db
+          .update(tasks)
+          .set({ linePriority: highest + 1, updatedAt: deps.now() })
+          .where(and(eq(tasks.id, task.id), eq(tasks.state, 'QUEUED')))
+          .returning();
+        if (moved) return moved;
+        // Cancelled (or failed by the scheduler) between the read and the update.
+        const now = await selectTask(deps.db, taskId);
+        throw new TaskNotInLineError(now?.state ?? 'CANCELLED', task.type);
       });
     },
   };

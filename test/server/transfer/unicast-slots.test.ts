@@ -18,22 +18,23 @@ import {
   checkIn,
   createHost,
   createImage,
-  type QueuedTask,
   randomDisk,
   rawId,
   runClient,
   seedImage,
-  startDeploy,
   startTransferApp,
   type TransferApp,
   taskState,
   until,
 } from './transfer-harness.ts';
+import { type CheckIn, type Machine, unicastLine } from './unicast-line-harness.ts';
 
 let a: TransferApp;
 let image: { id: string; name: string };
 let source: string;
 const system = { userId: null };
+
+let line: ReturnType<typeof unicastLine>;
 
 beforeAll(async () => {
   a = await startTransferApp({ BRUME_MAX_CLIENTS: '2' });
@@ -41,38 +42,14 @@ beforeAll(async () => {
   randomDisk(source, 4);
   image = await createImage(a);
   await seedImage(a, image.id, image.name, source);
+  line = unicastLine(a, image.id);
 });
 afterAll(async () => {
   await a?.close();
 });
-
-interface Machine {
-  readonly host: { id: string; mac: string };
-  readonly task: QueuedTask;
-}
-
-/** `n` hosts, each with a deploy queued, in order. */
-async function deploys(n: number): Promise<Machine[]> {
-  const out: Machine[] = [];
-  for (let i = 0; i < n; i++) {
-    const host = await createHost(a);
-    out.push({ host, task: await startDeploy(a, host.id, image.id) });
-  }
-  return out;
-}
-
-type CheckIn = Awaited<ReturnType<typeof checkIn>> & {
-  task: { id: string; state: string; inLine?: { ahead: number; busy: number; slots: number } } | null;
-};
-const checkInAs = async (m: Machine) => (await checkIn(a, m.host.mac)) as CheckIn;
-
-/** Ends every running or queued deploy, so each test starts with all slots free. */
-async function endAll(machines: readonly Machine[]) {
-  for (const m of machines) {
-    const t = await taskState(a, m.task.rawId);
-    if (t && ['QUEUED', 'CHECKED_IN', 'IN_PROGRESS'].includes(t.state)) await cancelTask(a, m.task.id);
-  }
-}
+const deploys = (n: number) => line.deploys(n);
+const checkInAs = (m: Machine) => line.checkInAs(m);
+const endAll = (machines: readonly Machine[]) => line.endAll(machines);
 
 it('Given 2 slots, when 4 machines check in, then 2 get tokens and the others wait in line, in queue order, with no token', async () => {
   const [m1, m2, m3, m4] = (await deploys(4)) as [Machine, Machine, Machine, Machine];

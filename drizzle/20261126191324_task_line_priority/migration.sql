@@ -1,0 +1,1 @@
+ALTER TABLE "tasks" ADD COLUMN "line_priority" integer DEFAULT 0 NOT NULL;
