@@ -105,7 +105,7 @@ describe('console', () => {
     await waitFor(() => frame().includes('✓ complete'), 'completion');
   });
 
-  it('a deploy whose client waits for a unicast slot shows its place in line; an IN_LINE event moves it', async () => {
+  it('a deploy whose client waits for a unicast slot shows its place in line; an IN_LINE event moves it; f asks the server to move it to the front', async () => {
     const port = new MemoryConsolePort();
     port.hosts = [host('1', 'pc-1')];
     const waiting = (ahead: number, busy: number) =>
@@ -117,6 +117,9 @@ describe('console', () => {
     port.emitTask('IN_LINE', waiting(1, 10));
     await waitFor(() => frame().includes('in line: 1 ahead, 10/10 slots busy'), 'new place');
     for (const line of frame().split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
+    stdin.write('f');
+    await waitFor(() => port.calls.includes('front t1'), 'move call');
+    await waitFor(() => frame().includes('done: front t1'), 'status');
   });
 
   it('deploy from the hosts pane: pick an image, confirm, the server is called; q then asks before quitting', async () => {

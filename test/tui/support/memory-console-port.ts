@@ -138,6 +138,7 @@ export class MemoryConsolePort implements ConsolePort {
   startInventory = (h: string) => this.record(`inventory ${h}`);
   startWipe = (h: string, m: string) => this.record(`wipe ${h} ${m}`);
   cancelTask = (t: string) => this.record(`cancel ${t}`);
+  moveTaskToFrontOfLine = (t: string) => this.record(`front ${t}`);
   setImageProtected = (i: string, p: boolean) => this.record(`protect ${i} ${p}`);
   deleteImage = (i: string) => this.record(`delete ${i}`);
   deleteImageVersion = (v: string) => this.record(`delete-version ${v}`);

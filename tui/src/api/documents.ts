@@ -313,6 +313,15 @@ export const CancelTaskDocument = gql<Result<'cancelTask', { task?: { id: string
   mutation CancelTask($id: ID!) { cancelTask(input: { id: $id }) { ${ERR} ... on CancelTaskSuccess { task { id } } } }
 `;
 
+export const MoveTaskToFrontOfLineDocument = gql<
+  Result<'moveTaskToFrontOfLine', { task?: { id: string } }>,
+  { id: string }
+>`
+  mutation MoveTaskToFrontOfLine($id: ID!) {
+    moveTaskToFrontOfLine(input: { id: $id }) { ${ERR} ... on MoveTaskToFrontOfLineSuccess { task { id } } }
+  }
+`;
+
 export const SetImageProtectedDocument = gql<
   Result<'setImageProtected', { image?: { name: string; protected: boolean } }>,
   { id: string; protected: boolean }

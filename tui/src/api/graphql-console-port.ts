@@ -174,6 +174,10 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
       const r = (await runMutation(client, D.CancelTaskDocument, { id })).cancelTask;
       return toCommandResult(r, 'CancelTaskSuccess', () => 'task cancelled');
     },
+    async moveTaskToFrontOfLine(id) {
+      const r = (await runMutation(client, D.MoveTaskToFrontOfLineDocument, { id })).moveTaskToFrontOfLine;
+      return toCommandResult(r, 'MoveTaskToFrontOfLineSuccess', () => 'moved to the front of the line');
+    },
     async setImageProtected(id, protect) {
       const r = (await runMutation(client, D.SetImageProtectedDocument, { id, protected: protect }))
         .setImageProtected;

@@ -24,6 +24,7 @@ export type ConsoleCommand =
   | 'inventory'
   | 'wipe'
   | 'cancel'
+  | 'front'
   | 'protect'
   | 'delete'
   | 'delete-version'
@@ -58,4 +59,10 @@ export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
   { keys: ['k'], command: 'keep-versions', help: 'versions kept after each capture (pick)', scope: 'images' },
   { keys: ['g'], command: 'collect', help: 'collect store garbage now (ADMIN)', scope: 'dashboard' },
   { keys: ['x'], command: 'cancel', help: 'cancel the selected task', scope: 'tasks' },
+  {
+    keys: ['f'],
+    command: 'front',
+    help: 'move a waiting deploy/capture to the front of the line',
+    scope: 'tasks',
+  },
 ];

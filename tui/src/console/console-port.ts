@@ -58,6 +58,8 @@ export interface ConsolePort {
   startInventory(hostId: string): Promise<CommandResult>;
   startWipe(hostId: string, mode: 'FAST' | 'NORMAL' | 'FULL'): Promise<CommandResult>;
   cancelTask(taskId: string): Promise<CommandResult>;
+  /** A deploy or capture waiting for a unicast slot takes the next free one. */
+  moveTaskToFrontOfLine(taskId: string): Promise<CommandResult>;
   setImageProtected(imageId: string, protect: boolean): Promise<CommandResult>;
   deleteImage(imageId: string): Promise<CommandResult>;
   deleteImageVersion(versionId: string): Promise<CommandResult>;

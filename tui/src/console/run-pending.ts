@@ -32,6 +32,8 @@ function call(cmd: PendingCommand, port: ConsolePort): Promise<CommandResult> {
       return port.startWipe(cmd.hostId, cmd.mode ?? 'FAST');
     case 'cancel':
       return port.cancelTask(cmd.taskId);
+    case 'front':
+      return port.moveTaskToFrontOfLine(cmd.taskId);
     case 'protect':
       return port.setImageProtected(cmd.imageId, cmd.protect);
     case 'delete-image':

@@ -270,6 +270,9 @@ export function runCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
       prompt: 'Collect store garbage now? Unreferenced chunks older than 6 h are removed. (y/n)',
       command: { op: 'collect' },
     });
+  } else if (d.ui.pane === 'tasks' && command === 'front') {
+    const task = orderedTasks(d.data).all[d.ui.selected.tasks];
+    if (task) void runPending({ op: 'front', taskId: task.id }, d);
   } else if (d.ui.pane === 'tasks' && command === 'cancel') {
     const task = orderedTasks(d.data).all[d.ui.selected.tasks];
     if (task)

@@ -14,6 +14,7 @@ export type PendingCommand =
   | { op: 'inventory'; hostId: string }
   | { op: 'wipe'; hostId: string; mode?: 'FAST' | 'NORMAL' | 'FULL' }
   | { op: 'cancel'; taskId: string }
+  | { op: 'front'; taskId: string }
   | { op: 'protect'; imageId: string; protect: boolean }
   | { op: 'delete-image'; imageId: string }
   | { op: 'delete-version'; imageId: string; versionId?: string }
