@@ -85,6 +85,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
     async start(port = config.core.port, host = config.core.host) {
       // Multicast sessions whose sender died with the previous process fail before anyone asks.
       await services.multicast.ready;
+      await services.wake.start();
       const address = await listen(server, port, host);
       await initialize();
       // Never throws: a missing dnsmasq/ipxe is logged with the apt-get line, the API still serves.
@@ -103,6 +104,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
         services.multicast.stop();
         services.transfer.stop();
         services.storage.gc.close();
+        services.wake.stop();
         await ws.close();
         await closeServer(server, config.core.shutdownGraceMs);
         await yoga.dispose();

@@ -9,6 +9,7 @@ import { createPxeDirectory } from '../pxe/pxe-directory-adapter.ts';
 import { createStorageService } from '../storage/storage-service.ts';
 import { createTasksService } from '../tasks/tasks-service.ts';
 import { createTransferService } from '../transfer/transfer-service.ts';
+import { createWakeService } from '../wake/wake-service.ts';
 import type { ServiceDeps } from './service-deps.ts';
 
 export type { ServiceDeps } from './service-deps.ts';
@@ -36,6 +37,7 @@ export function createServices(deps: ServiceDeps) {
     tasks,
     multicast,
     storage,
+    wake: createWakeService(deps, { tasks }),
     // /boot.ipxe (PXE issue): routes mounted in http-routes.ts.
     pxe: {
       bootScript: createBootScriptHandler({

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { pxeSection } from '../pxe/pxe-config.ts';
+import { wakeSection } from '../wake/wake-config.ts';
 import { coreSection } from './core-section.ts';
 import { multicastSection } from './multicast-section.ts';
 
@@ -13,6 +14,7 @@ export const configSections = {
   core: coreSection,
   pxe: pxeSection,
   multicast: multicastSection,
+  wake: wakeSection,
 } as const;
 
 export type ConfigSections = typeof configSections;

@@ -68,6 +68,8 @@ export function createTasksService(deps: ServiceDeps) {
   const { db, pubsub, now } = deps;
   const publish = (kind: TaskEventKind, task: TaskRow) => pubsub.publish('taskEvents', { kind, task });
   const progress = createTaskProgressReporter(deps);
+  /** Told of every task once its creation is committed (Wake-on-LAN wakes the hosts). */
+  const queuedListeners: ((created: readonly TaskRow[]) => void)[] = [];
 
   async function queue(build: (tx: Executor) => Promise<TaskSpec[]>): Promise<TaskRow[]> {
     const created = await db.transaction(async (tx) => {
@@ -79,6 +81,7 @@ export function createTasksService(deps: ServiceDeps) {
       return insertTasks(tx, specs, now());
     });
     for (const task of created) publish('CREATED', task);
+    for (const listener of queuedListeners) listener(created);
     return created;
   }
 
@@ -99,6 +102,9 @@ export function createTasksService(deps: ServiceDeps) {
   return {
     ...progress.api,
     transition,
+    onQueued(listener: (created: readonly TaskRow[]) => void): void {
+      queuedListeners.push(listener);
+    },
 
     /** Refused for a protected image, a pending or busy host, or while another capture writes it. */
     async startCapture(input: { hostId: string; imageId: string }, actor: Actor): Promise<TaskRow> {

@@ -141,6 +141,17 @@ describe('console', () => {
     await waitFor(() => frame().includes('Quit anyway?'), 'quit confirmation');
   });
 
+  it('o on a host asks the server to wake it (a Wake-up task)', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'pc-1')];
+    const { stdin } = start(port);
+    stdin.write('h');
+    await waitFor(() => frame().includes('pc-1'), 'hosts');
+    stdin.write('o');
+    await waitFor(() => port.calls.includes('wake 1'), 'wake call');
+    await waitFor(() => frame().includes('done: wake 1'), 'status');
+  });
+
   it('keys arriving in one chunk ("jjc", as a fast typist or tmux sends them) each count', async () => {
     const port = new MemoryConsolePort();
     port.hosts = [host('1', 'pc-1'), host('2', 'pc-2'), host('3', 'pc-3')];

@@ -136,6 +136,7 @@ export class MemoryConsolePort implements ConsolePort {
   startCapture = (h: string, i: string) => this.record(`capture ${h} ${i}`);
   startDeploy = (h: string, i: string) => this.record(`deploy ${h} ${i}`);
   startInventory = (h: string) => this.record(`inventory ${h}`);
+  wakeHost = (h: string) => this.record(`wake ${h}`);
   startWipe = (h: string, m: string) => this.record(`wipe ${h} ${m}`);
   cancelTask = (t: string) => this.record(`cancel ${t}`);
   moveTaskToFrontOfLine = (t: string) => this.record(`front ${t}`);

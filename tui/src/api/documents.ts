@@ -300,6 +300,16 @@ export const StartInventoryDocument = gql<
   }
 `;
 
+/** FOG's Wake-up task: the server sends the host's magic packets. */
+export const StartWakeUpDocument = gql<
+  Result<'startTask', { tasks?: { id: string }[] }>,
+  { hostIds: string[] }
+>`
+  mutation StartWakeUp($hostIds: [ID!]!) {
+    startTask(input: { hostIds: $hostIds, type: WAKE_UP }) { ${ERR} ... on StartTaskSuccess { tasks { id } } }
+  }
+`;
+
 export const StartWipeDocument = gql<
   Result<'startWipe', { task?: { id: string } }>,
   { hostId: string; mode: string }
@@ -411,7 +421,9 @@ export const ALL_DOCUMENTS = {
   StartDeployDocument,
   StartInventoryDocument,
   StartWipeDocument,
+  StartWakeUpDocument,
   CancelTaskDocument,
+  MoveTaskToFrontOfLineDocument,
   SetImageProtectedDocument,
   DeleteImageDocument,
   DeleteImageVersionDocument,

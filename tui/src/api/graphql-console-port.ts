@@ -166,6 +166,10 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
       const r = (await runMutation(client, D.StartInventoryDocument, { hostIds: [hostId] })).startInventory;
       return toCommandResult(r, 'StartInventorySuccess', () => 'inventory queued');
     },
+    async wakeHost(hostId) {
+      const r = (await runMutation(client, D.StartWakeUpDocument, { hostIds: [hostId] })).startTask;
+      return toCommandResult(r, 'StartTaskSuccess', () => 'wake-up queued');
+    },
     async startWipe(hostId, mode) {
       const r = (await runMutation(client, D.StartWipeDocument, { hostId, mode })).startWipe;
       return toCommandResult(r, 'StartWipeSuccess', () => `${mode.toLowerCase()} wipe queued`);

@@ -22,6 +22,7 @@ export type ConsoleCommand =
   | 'capture'
   | 'deploy'
   | 'inventory'
+  | 'wake'
   | 'wipe'
   | 'cancel'
   | 'front'
@@ -50,6 +51,7 @@ export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
   { keys: ['c'], command: 'capture', help: 'start a capture into an image', scope: 'hosts' },
   { keys: ['l'], command: 'deploy', help: 'deploy (load) an image', scope: 'hosts' },
   { keys: ['n'], command: 'inventory', help: 'queue a hardware inventory', scope: 'hosts' },
+  { keys: ['o'], command: 'wake', help: 'wake the machine (Wake-on-LAN)', scope: 'hosts' },
   { keys: ['w'], command: 'wipe', help: 'wipe the disk (fast / normal / full)', scope: 'hosts' },
   { keys: ['x'], command: 'cancel', help: "cancel the host's active task", scope: 'hosts' },
   { keys: ['p'], command: 'protect', help: 'protect / unprotect the image', scope: 'images' },

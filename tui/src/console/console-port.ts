@@ -56,6 +56,8 @@ export interface ConsolePort {
   startCapture(hostId: string, imageId: string): Promise<CommandResult>;
   startDeploy(hostId: string, imageId: string): Promise<CommandResult>;
   startInventory(hostId: string): Promise<CommandResult>;
+  /** FOG's Wake-up task: the server sends the machine's Wake-on-LAN magic packets. */
+  wakeHost(hostId: string): Promise<CommandResult>;
   startWipe(hostId: string, mode: 'FAST' | 'NORMAL' | 'FULL'): Promise<CommandResult>;
   cancelTask(taskId: string): Promise<CommandResult>;
   /** A deploy or capture waiting for a unicast slot takes the next free one. */

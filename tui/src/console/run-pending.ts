@@ -24,6 +24,8 @@ function call(cmd: PendingCommand, port: ConsolePort): Promise<CommandResult> {
       return port.approveHost(cmd.hostId);
     case 'inventory':
       return port.startInventory(cmd.hostId);
+    case 'wake':
+      return port.wakeHost(cmd.hostId);
     case 'capture':
       return port.startCapture(cmd.hostId, cmd.imageId ?? '');
     case 'deploy':

@@ -170,6 +170,7 @@ function hostCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
   if (command === 'search') d.dispatch({ type: 'searchStart' });
   else if (command === 'approve') void runPending({ op: 'approve', hostId }, d);
   else if (command === 'inventory') void runPending({ op: 'inventory', hostId }, d);
+  else if (command === 'wake') void runPending({ op: 'wake', hostId }, d);
   else if (command === 'capture')
     d.dispatch({
       type: 'pick',

@@ -12,6 +12,7 @@ export type PendingCommand =
   | { op: 'capture'; hostId: string; imageId?: string }
   | { op: 'deploy'; hostId: string; imageId?: string }
   | { op: 'inventory'; hostId: string }
+  | { op: 'wake'; hostId: string }
   | { op: 'wipe'; hostId: string; mode?: 'FAST' | 'NORMAL' | 'FULL' }
   | { op: 'cancel'; taskId: string }
   | { op: 'front'; taskId: string }
