@@ -32,6 +32,8 @@ export class TaskAlreadyFinalError extends BrumeError {
   }
 }
 
+const words = (name: string) => name.toLowerCase().replaceAll('_', ' ');
+
 /** Only a QUEUED deploy or capture waits for a unicast slot, so only it can change place. */
 export class TaskNotInLineError extends BrumeError {
   readonly code = 'TASK_NOT_IN_LINE';
@@ -40,8 +42,8 @@ export class TaskNotInLineError extends BrumeError {
   constructor(state: TaskState, type: TaskType) {
     super(
       state === 'QUEUED'
-        ? `A ${type.toLowerCase()} task takes no unicast slot, so it waits in no line`
-        : `The task is ${state.toLowerCase()}: only a queued task waits in line`,
+        ? `A ${words(type)} task takes no unicast slot, so it waits in no line`
+        : `The task is ${words(state)}: only a queued task waits in line`,
     );
     this.state = state;
     this.type = type;

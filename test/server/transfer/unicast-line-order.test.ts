@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { encodeGlobalID } from '../../../server/src/graphql/global-id.ts';
+import { createApiClient } from '../../../tui/src/api/graphql-client.ts';
+import { createGraphqlConsolePort } from '../../../tui/src/api/graphql-console-port.ts';
 import {
   auditOutcomes,
   cancelTask,
@@ -190,6 +192,27 @@ it('Given a viewer, then the move is refused and the task keeps its place; an op
   } finally {
     await events.return();
     await reading;
+    await line.endAll([m1, m2, m3, m4]);
+  }
+});
+
+it("Given the console's port, then f on a waiting task moves it, and on a running one the status says why not", async () => {
+  const [m1, m2, m3, m4] = (await line.deploys(4)) as [Machine, Machine, Machine, Machine];
+  const api = createApiClient({ server: a.base, token: a.operator });
+  const port = createGraphqlConsolePort(api.client);
+  try {
+    for (const m of [m1, m2, m3, m4]) await line.checkInAs(m);
+    expect(await port.moveTaskToFrontOfLine(m4.task.id)).toEqual({
+      ok: true,
+      message: 'moved to the front of the line',
+    });
+    expect(await ahead(m4)).toBe(0);
+    expect(await port.moveTaskToFrontOfLine(m1.task.id)).toEqual({
+      ok: false,
+      message: 'The task is checked in: only a queued task waits in line',
+    });
+  } finally {
+    api.close();
     await line.endAll([m1, m2, m3, m4]);
   }
 });
