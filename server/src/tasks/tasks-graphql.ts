@@ -55,20 +55,34 @@ const TasksPayload = (name: string) =>
     fields: (t) => ({ tasks: t.expose('tasks', { type: [TaskRef] }) }),
   });
 
+type InputFields = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
+/** Every start mutation can wait for a time (FOG's single scheduled task). */
+const scheduledAt = (t: InputFields) =>
+  t.field({
+    type: 'DateTime',
+    required: false,
+    description:
+      'Run at this time, not before: the task stays QUEUED (hosts busy, deploys pinned to the version current now) and its hosts are woken then. Omitted: now. At most a year ahead.',
+  });
+
 const StartCaptureInput = builder.inputType('StartCaptureInput', {
-  fields: (t) => ({ hostId: t.id(), imageId: t.id() }),
+  fields: (t) => ({ hostId: t.id(), imageId: t.id(), scheduledAt: scheduledAt(t) }),
 });
 const StartDeployInput = builder.inputType('StartDeployInput', {
-  fields: (t) => ({ hostIds: t.idList(), imageId: t.id() }),
+  fields: (t) => ({ hostIds: t.idList(), imageId: t.id(), scheduledAt: scheduledAt(t) }),
 });
 const StartInventoryInput = builder.inputType('StartInventoryInput', {
-  fields: (t) => ({ hostIds: t.idList() }),
+  fields: (t) => ({ hostIds: t.idList(), scheduledAt: scheduledAt(t) }),
 });
 const StartWipeInput = builder.inputType('StartWipeInput', {
-  fields: (t) => ({ hostId: t.id(), mode: t.field({ type: WipeModeEnum }) }),
+  fields: (t) => ({ hostId: t.id(), mode: t.field({ type: WipeModeEnum }), scheduledAt: scheduledAt(t) }),
 });
 const StartTaskInput = builder.inputType('StartTaskInput', {
-  fields: (t) => ({ hostIds: t.idList(), type: t.field({ type: TaskTypeEnum }) }),
+  fields: (t) => ({
+    hostIds: t.idList(),
+    type: t.field({ type: TaskTypeEnum }),
+    scheduledAt: scheduledAt(t),
+  }),
 });
 const CancelTaskInput = builder.inputType('CancelTaskInput', { fields: (t) => ({ id: t.id() }) });
 
@@ -80,7 +94,7 @@ builder.mutationField('startCapture', (t) =>
     args: { input: t.arg({ type: StartCaptureInput }) },
     resolve: async (_r, { input }, ctx) => ({
       task: await ctx.services.tasks.startCapture(
-        { hostId: hostIdOf(input.hostId), imageId: imageIdOf(input.imageId) },
+        { hostId: hostIdOf(input.hostId), imageId: imageIdOf(input.imageId), scheduledAt: input.scheduledAt },
         actorOf(ctx),
       ),
     }),
@@ -96,7 +110,11 @@ builder.mutationField('startDeploy', (t) =>
     args: { input: t.arg({ type: StartDeployInput }) },
     resolve: async (_r, { input }, ctx) => ({
       tasks: await ctx.services.tasks.startDeploy(
-        { hostIds: input.hostIds.map(hostIdOf), imageId: imageIdOf(input.imageId) },
+        {
+          hostIds: input.hostIds.map(hostIdOf),
+          imageId: imageIdOf(input.imageId),
+          scheduledAt: input.scheduledAt,
+        },
         actorOf(ctx),
       ),
     }),
@@ -110,7 +128,10 @@ builder.mutationField('startInventory', (t) =>
     errors: { types: hostErrors },
     args: { input: t.arg({ type: StartInventoryInput }) },
     resolve: async (_r, { input }, ctx) => ({
-      tasks: await ctx.services.tasks.startInventory({ hostIds: input.hostIds.map(hostIdOf) }, actorOf(ctx)),
+      tasks: await ctx.services.tasks.startInventory(
+        { hostIds: input.hostIds.map(hostIdOf), scheduledAt: input.scheduledAt },
+        actorOf(ctx),
+      ),
     }),
   }),
 );
@@ -123,7 +144,7 @@ builder.mutationField('startWipe', (t) =>
     args: { input: t.arg({ type: StartWipeInput }) },
     resolve: async (_r, { input }, ctx) => ({
       task: await ctx.services.tasks.startWipe(
-        { hostId: hostIdOf(input.hostId), mode: input.mode },
+        { hostId: hostIdOf(input.hostId), mode: input.mode, scheduledAt: input.scheduledAt },
         actorOf(ctx),
       ),
     }),
@@ -144,7 +165,12 @@ builder.mutationField('startTask', (t) =>
         ]);
       }
       const hostIds = input.hostIds.map(hostIdOf);
-      return { tasks: await ctx.services.tasks.startHostTask({ type: input.type, hostIds }, actorOf(ctx)) };
+      return {
+        tasks: await ctx.services.tasks.startHostTask(
+          { type: input.type, hostIds, scheduledAt: input.scheduledAt },
+          actorOf(ctx),
+        ),
+      };
     },
   }),
 );

@@ -33,6 +33,27 @@ export interface Actor {
 
 export const MAX_HOSTS_PER_REQUEST = 1000;
 
+/** FOG's single scheduled task: the task waits, QUEUED, until then (check-in ignores it before). */
+export interface Schedule {
+  readonly scheduledAt?: Date | null;
+}
+const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3_600_000;
+// A time a little in the past (a slow form, clocks a few seconds apart) means "now".
+const PAST_TOLERANCE_MS = 60_000;
+
+function scheduleOf(at: Date | null | undefined, now: Date): Date | null {
+  if (at == null) return null;
+  const ahead = at.getTime() - now.getTime();
+  const problem =
+    ahead < -PAST_TOLERANCE_MS
+      ? 'in the past'
+      : ahead > MAX_SCHEDULE_AHEAD_MS
+        ? 'more than a year ahead'
+        : null;
+  if (problem) throw new InputValidationError([{ path: ['input', 'scheduledAt'], message: problem }]);
+  return ahead > 0 ? at : null;
+}
+
 function uniqueHostIds(hostIds: readonly string[]): string[] {
   const unique = [...new Set(hostIds)];
   if (unique.length === 0 || unique.length > MAX_HOSTS_PER_REQUEST) {
@@ -71,9 +92,13 @@ export function createTasksService(deps: ServiceDeps) {
   /** Told of every task once its creation is committed (Wake-on-LAN wakes the hosts). */
   const queuedListeners: ((created: readonly TaskRow[]) => void)[] = [];
 
-  async function queue(build: (tx: Executor) => Promise<TaskSpec[]>): Promise<TaskRow[]> {
+  async function queue(
+    build: (tx: Executor) => Promise<TaskSpec[]>,
+    scheduledAt?: Date | null,
+  ): Promise<TaskRow[]> {
+    const at = scheduleOf(scheduledAt, now());
     const created = await db.transaction(async (tx) => {
-      const specs = await build(tx);
+      const specs = (await build(tx)).map((s) => (at ? { ...s, scheduledAt: at } : s));
       await assertHostsReady(
         tx,
         specs.map((s) => s.hostId),
@@ -85,8 +110,11 @@ export function createTasksService(deps: ServiceDeps) {
     return created;
   }
 
-  const simple = (type: TaskType, hostIds: readonly string[], actor: Actor) =>
-    queue(async () => uniqueHostIds(hostIds).map((hostId) => ({ type, hostId, createdById: actor.userId })));
+  const simple = (type: TaskType, input: { hostIds: readonly string[] } & Schedule, actor: Actor) =>
+    queue(
+      async () => uniqueHostIds(input.hostIds).map((hostId) => ({ type, hostId, createdById: actor.userId })),
+      input.scheduledAt,
+    );
 
   async function transition(
     taskId: string,
@@ -107,18 +135,27 @@ export function createTasksService(deps: ServiceDeps) {
     },
 
     /** Refused for a protected image, a pending or busy host, or while another capture writes it. */
-    async startCapture(input: { hostId: string; imageId: string }, actor: Actor): Promise<TaskRow> {
+    async startCapture(
+      input: { hostId: string; imageId: string } & Schedule,
+      actor: Actor,
+    ): Promise<TaskRow> {
       const [task] = await queue(async (tx) => {
         const image = await mustShareImage(tx, input.imageId);
         if (image.protected) throw new ImageProtectedError(image.id);
         await assertNoActiveCapture(tx, image.id);
         return [{ type: 'CAPTURE', hostId: input.hostId, imageId: image.id, createdById: actor.userId }];
-      });
+      }, input.scheduledAt);
       return task!;
     },
 
-    /** All or nothing: every host gets a task pinned to the image's current version, or none does. */
-    startDeploy(input: { hostIds: readonly string[]; imageId: string }, actor: Actor): Promise<TaskRow[]> {
+    /**
+     * All or nothing: every host gets a task pinned to the image's current version, or none does.
+     * A scheduled deploy is pinned now: it writes the version the operator saw when scheduling.
+     */
+    startDeploy(
+      input: { hostIds: readonly string[]; imageId: string } & Schedule,
+      actor: Actor,
+    ): Promise<TaskRow[]> {
       const hostIds = uniqueHostIds(input.hostIds);
       return queue(async (tx) => {
         const image = await mustShareImage(tx, input.imageId);
@@ -132,20 +169,20 @@ export function createTasksService(deps: ServiceDeps) {
           imageVersionId: version.id,
           createdById: actor.userId,
         }));
-      });
+      }, input.scheduledAt);
     },
 
-    startInventory: (input: { hostIds: readonly string[] }, actor: Actor) =>
-      simple('INVENTORY', input.hostIds, actor),
+    startInventory: (input: { hostIds: readonly string[] } & Schedule, actor: Actor) =>
+      simple('INVENTORY', input, actor),
 
-    async startWipe(input: { hostId: string; mode: WipeMode }, actor: Actor): Promise<TaskRow> {
-      const [task] = await simple(WIPE_TASK_TYPES[input.mode], [input.hostId], actor);
+    async startWipe(input: { hostId: string; mode: WipeMode } & Schedule, actor: Actor): Promise<TaskRow> {
+      const [task] = await simple(WIPE_TASK_TYPES[input.mode], { ...input, hostIds: [input.hostId] }, actor);
       return task!;
     },
 
     /** Queues any FOG task type that needs no image (debug, memtest, disk tests...). */
-    startHostTask: (input: { type: TaskType; hostIds: readonly string[] }, actor: Actor) =>
-      simple(input.type, input.hostIds, actor),
+    startHostTask: (input: { type: TaskType; hostIds: readonly string[] } & Schedule, actor: Actor) =>
+      simple(input.type, input, actor),
 
     async cancelTask(id: string, reason = 'cancelled by an operator'): Promise<TaskRow> {
       const current = await store.selectTask(db, id);

@@ -44,6 +44,8 @@ export const tasks = snakeCase.table(
      * ones in the order they were queued. Raised by an operator's "move to the front of the line".
      */
     linePriority: integer().notNull().default(0),
+    /** When Wake-on-LAN packets went out for this task's host (once, when it was due). */
+    wokenAt: timestamp({ withTimezone: true }),
     /** Who runs the task now (client or server component) and until when, renewed while alive. */
     leaseHolder: text(),
     leaseExpiresAt: timestamp({ withTimezone: true }),

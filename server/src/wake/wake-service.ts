@@ -1,25 +1,32 @@
 /**
- * Wake-on-LAN, FOG's way: a Wake-up task sends the magic packet to its host and completes (the
- * server runs it, no client), and every imaging task wakes its host when it is queued, so a lab
- * switched off overnight boots into its deploy without anyone pressing power buttons.
+ * Wake-on-LAN and the task scheduler, FOG's way. A Wake-up task sends the magic packet to its host
+ * and completes (the server runs it, no client); every imaging task wakes its host once, when it is
+ * due: at once when queued, or at its `scheduledAt`. A lab switched off overnight then boots into
+ * the deploy scheduled for 2 a.m. without anyone pressing power buttons.
+ *
+ * Due work is found in the database, not in memory (`woken_at` marks a task whose host was woken),
+ * so a restart neither loses nor repeats it. A timer aims at the next scheduled task, and a
+ * minute's tick (FOG's scheduler interval) catches anything else.
  */
-import { and, asc, eq, inArray, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, min, or } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import { hostMacs } from '../hosts/hosts-table.ts';
-import { isImagingTaskType } from '../tasks/task-kinds.ts';
+import { isImagingTaskType, TASK_TYPES } from '../tasks/task-kinds.ts';
 import type { TasksService } from '../tasks/tasks-service.ts';
-import type { TaskRow } from '../tasks/tasks-table.ts';
-import { tasks as tasksTable } from '../tasks/tasks-table.ts';
+import { type TaskRow, tasks } from '../tasks/tasks-table.ts';
 import { WakeOffError } from './wake-errors.ts';
 import { createWakeSender } from './wake-sender.ts';
 
 const HOLDER = 'server:wake-on-lan';
 const LEASE_MS = 60_000;
+const TICK_MS = 60_000;
+const IMAGING_TYPES = TASK_TYPES.filter(isImagingTaskType);
 
 export function createWakeService(deps: ServiceDeps, others: { tasks: TasksService }) {
   const { db, now } = deps;
   const log = deps.log.child({ service: 'wake-on-lan' });
   const sender = createWakeSender(deps.config.wake.targets);
+  const due = () => or(isNull(tasks.scheduledAt), lte(tasks.scheduledAt, now()));
 
   async function macsOf(hostIds: readonly string[]): Promise<string[]> {
     if (hostIds.length === 0) return [];
@@ -46,7 +53,7 @@ export function createWakeService(deps: ServiceDeps, others: { tasks: TasksServi
       await others.tasks.transition(task.id, 'CHECKED_IN', { lease });
       await others.tasks.transition(task.id, 'IN_PROGRESS', { lease });
     } catch (err) {
-      // Cancelled or already run by another path: nothing to do.
+      // Cancelled meanwhile: nothing to do.
       log.debug({ err, taskId: task.id }, 'wake-up task not started');
       return;
     }
@@ -60,40 +67,66 @@ export function createWakeService(deps: ServiceDeps, others: { tasks: TasksServi
     }
   }
 
-  const due = (t: TaskRow) => t.scheduledAt === null || t.scheduledAt <= now();
-
-  /** Tasks just queued: Wake-up ones run; imaging ones wake their hosts when packets can go out. */
-  async function queued(created: readonly TaskRow[]): Promise<void> {
-    const ready = created.filter(due);
-    for (const task of ready.filter((t) => t.type === 'WAKE_UP')) await runWakeUp(task);
-    const imaging = ready.filter((t) => isImagingTaskType(t.type)).map((t) => t.hostId);
-    if (imaging.length === 0 || deps.config.wake.targets.kind === 'off') return;
-    await wakeHosts(imaging).catch((err: unknown) =>
-      log.warn({ err }, 'waking the hosts of new tasks failed'),
+  /** Runs the due Wake-up tasks and wakes the hosts of due imaging tasks not woken yet. */
+  async function wakeDue(): Promise<void> {
+    const wakeUps = await db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.type, 'WAKE_UP'), eq(tasks.state, 'QUEUED'), due()));
+    for (const task of wakeUps) await runWakeUp(task);
+    if (deps.config.wake.targets.kind === 'off') return;
+    // Marked first: a send that fails is logged, not repeated every tick.
+    const woken = await db
+      .update(tasks)
+      .set({ wokenAt: now() })
+      .where(and(inArray(tasks.type, IMAGING_TYPES), eq(tasks.state, 'QUEUED'), isNull(tasks.wokenAt), due()))
+      .returning({ hostId: tasks.hostId });
+    if (woken.length === 0) return;
+    await wakeHosts([...new Set(woken.map((w) => w.hostId))]).catch((err: unknown) =>
+      log.warn({ err }, 'waking the hosts of due tasks failed'),
     );
   }
 
-  others.tasks.onQueued((created) => {
-    void queued(created).catch((err: unknown) => log.error({ err }, 'wake-on-lan'));
-  });
+  /** Milliseconds until the next scheduled task is due, at most a tick. */
+  async function untilNext(): Promise<number> {
+    const [next] = await db
+      .select({ at: min(tasks.scheduledAt) })
+      .from(tasks)
+      .where(and(eq(tasks.state, 'QUEUED'), gt(tasks.scheduledAt, now())));
+    if (!next?.at) return TICK_MS;
+    return Math.min(TICK_MS, Math.max(0, next.at.getTime() - now().getTime()) + 10);
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  /** One pass at a time; each pass arms the timer for the next. */
+  function pass(): Promise<void> {
+    running = running.then(async () => {
+      if (stopped) return;
+      try {
+        await wakeDue();
+        const delay = await untilNext();
+        clearTimeout(timer);
+        if (!stopped) timer = setTimeout(() => void pass(), delay).unref();
+      } catch (err) {
+        log.error({ err }, 'wake-on-lan pass failed');
+      }
+    });
+    return running;
+  }
+
+  others.tasks.onQueued(() => void pass());
 
   return {
     wakeHosts,
-    /** Wake-up tasks queued while the server was down (or before it listened) run now. */
-    async start(): Promise<void> {
-      const waiting = await db
-        .select()
-        .from(tasksTable)
-        .where(
-          and(
-            eq(tasksTable.type, 'WAKE_UP'),
-            eq(tasksTable.state, 'QUEUED'),
-            or(isNull(tasksTable.scheduledAt), lte(tasksTable.scheduledAt, now())),
-          ),
-        );
-      for (const task of waiting) await runWakeUp(task);
+    /** Wake-up tasks queued while the server was down, and tasks that fell due meanwhile, go now. */
+    start: pass,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      sender.close();
     },
-    stop: () => sender.close(),
   };
 }
 
