@@ -141,6 +141,17 @@ describe('console', () => {
     await waitFor(() => frame().includes('Quit anyway?'), 'quit confirmation');
   });
 
+  it('a task scheduled for later says when, in local time', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'pc-1')];
+    port.tasks = [
+      task('t1', '1', { state: 'QUEUED', scheduledAt: new Date(2099, 11, 31, 2, 0).toISOString() }),
+    ];
+    const { stdin } = start(port);
+    stdin.write('t');
+    await waitFor(() => frame().includes('scheduled for 2099-12-31 02:00'), 'scheduled time');
+  });
+
   it('o on a host asks the server to wake it (a Wake-up task)', async () => {
     const port = new MemoryConsolePort();
     port.hosts = [host('1', 'pc-1')];

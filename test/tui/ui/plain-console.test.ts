@@ -10,6 +10,11 @@ describe('plain console output (stdout not a TTY)', () => {
     port.tasks = [
       task('t1', '1', { counters: { blocksDone: 50, blocksTotal: 100, bytesDone: 50, bytesTotal: 100 } }),
       task('t2', '2', { state: 'QUEUED', inLine: { ahead: 2, busy: 10, slots: 10 } }),
+      task('t3', '1', {
+        type: 'INVENTORY',
+        state: 'QUEUED',
+        scheduledAt: new Date(2099, 0, 2, 3, 4).toISOString(),
+      }),
     ];
     port.store = {
       usedBytes: 2 * 1024 ** 3,
@@ -30,6 +35,10 @@ describe('plain console output (stdout not a TTY)', () => {
     expect(lines).toContain('store used=2 GiB free=1 GiB chunks=7 dedup-saved=1 MiB');
     expect(lines.some((l) => /^task DEPLOY pc-1 win11 IN_PROGRESS 50\.0%$/.test(l))).toBe(true);
     expect(lines.some((l) => / QUEUED .* in line: 2 ahead, 10\/10 slots busy$/.test(l))).toBe(true);
+    // Local time, as the operator's clock shows it.
+    expect(lines.some((l) => /^task INVENTORY .* QUEUED .* scheduled for 2099-01-02 03:04$/.test(l))).toBe(
+      true,
+    );
     expect(out.includes('\x1b')).toBe(false);
   });
 });

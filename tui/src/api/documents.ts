@@ -34,6 +34,7 @@ export interface TaskFields {
   state: string;
   createdAt: string;
   failureReason: string | null;
+  scheduledAt: string | null;
   inLine: { ahead: number; busy: number; slots: number } | null;
   host: { id: string; name: string } | null;
   image: { id: string; name: string } | null;
@@ -64,7 +65,7 @@ interface Connection<T> {
 
 const HOST = 'id name macs pending description lastSeenAt';
 const PROGRESS = 'blocksDone blocksTotal bytesDone bytesTotal rateBytesPerSecond etaSeconds phase partition';
-const TASK = `id type state createdAt failureReason host { id name } image { id name } progress { ${PROGRESS} } inLine { ahead busy slots }`;
+const TASK = `id type state createdAt scheduledAt failureReason host { id name } image { id name } progress { ${PROGRESS} } inLine { ahead busy slots }`;
 const IMAGE =
   'id name osType imageType protected enabled keepVersions versions { id number createdAt sizeBytes storedBytes blockCount current }';
 const ERR = '__typename ... on Error { message }';

@@ -49,6 +49,7 @@ export function toTaskRow(t: TaskFields): TaskRow {
     createdAt: t.createdAt,
     failureReason: t.failureReason,
     inLine: t.inLine ?? null,
+    scheduledAt: t.scheduledAt ?? null,
     counters: toCounters(t.progress),
   };
 }

@@ -27,7 +27,19 @@ export interface TaskRow {
   readonly failureReason: string | null;
   /** Set while its client waits for a unicast slot (FOG's "In line for …"). */
   readonly inLine?: { readonly ahead: number; readonly busy: number; readonly slots: number } | null;
+  /** ISO time a scheduled task waits for (FOG's single scheduled task); null: due now. */
+  readonly scheduledAt?: string | null;
   readonly counters: ProgressCounters;
+}
+
+/** What a QUEUED task waits for, in words: a slot, or its scheduled time; null when neither. */
+export function waitingText(task: TaskRow, now = new Date()): string | null {
+  if (task.state !== 'QUEUED') return null;
+  if (task.inLine) return inLineText(task.inLine);
+  const at = task.scheduledAt ? new Date(task.scheduledAt) : null;
+  if (!at || Number.isNaN(at.getTime()) || at <= now) return null;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `scheduled for ${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ${two(at.getHours())}:${two(at.getMinutes())}`;
 }
 
 /** FOG's wording for a client waiting for a unicast slot. */

@@ -2,7 +2,7 @@
  * The console without a terminal (`brume console | less`, cron, CI): hosts, images and tasks as
  * plain lines, then with `--follow` one line per host or task event until interrupted.
  */
-import { inLineText } from '../console/console-model.ts';
+import { waitingText } from '../console/console-model.ts';
 import type { ConsolePort } from '../console/console-port.ts';
 import { formatBytes, formatPercent } from '../ui/format.ts';
 import { sanitizeText } from '../ui/sanitize.ts';
@@ -35,7 +35,7 @@ export async function printConsoleSnapshot(port: ConsolePort, out: Out, follow: 
   for (const t of tasks) {
     const c = t.counters;
     line(
-      `task ${t.type} ${t.hostName ?? '-'} ${t.imageName ?? '-'} ${t.state} ${formatPercent(c.bytesDone, c.bytesTotal)}${t.inLine && t.state === 'QUEUED' ? ` ${inLineText(t.inLine)}` : ''}${t.failureReason ? ` ${t.failureReason}` : ''}`,
+      `task ${t.type} ${t.hostName ?? '-'} ${t.imageName ?? '-'} ${t.state} ${formatPercent(c.bytesDone, c.bytesTotal)}${waitingText(t) ? ` ${waitingText(t)}` : ''}${t.failureReason ? ` ${t.failureReason}` : ''}`,
     );
   }
   if (!follow) return 0;

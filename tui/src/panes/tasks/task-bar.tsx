@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 import { Text } from 'ink';
-import { inLineText, type TaskRow } from '../../console/console-model.ts';
+import { type TaskRow, waitingText } from '../../console/console-model.ts';
 import { progressBar } from '../../transfer/transfer-screen.tsx';
 import { displayEta, displayRate, type TransferState } from '../../transfer/use-transfer-state.ts';
 import { formatBytes, formatDuration, formatRate, percentOf } from '../../ui/format.ts';
@@ -17,7 +17,7 @@ export interface TaskBarProps {
   readonly selected?: boolean;
 }
 
-/** One line per active task: who, what, a bar, percent, bytes, rate, ETA (or its place in line). */
+/** One line per active task: who, what, a bar, percent, bytes, rate, ETA (or what it waits for). */
 export function TaskBar({ task, transfer, width, selected = false }: TaskBarProps) {
   const theme = useTheme();
   const c = transfer?.counters ?? task.counters;
@@ -26,9 +26,9 @@ export function TaskBar({ task, transfer, width, selected = false }: TaskBarProp
     c.bytesTotal > 0 ? c.bytesTotal : c.blocksTotal,
   );
   const label = padToWidth(sanitizeText(`${task.type} ${task.hostName ?? '?'}`), 22);
-  const waiting = task.state === 'QUEUED' && task.inLine ? task.inLine : null;
+  const waiting = waitingText(task);
   const stats = waiting
-    ? ` ${inLineText(waiting)}`
+    ? ` ${waiting}`
     : ` ${pct.toFixed(1).padStart(5)}% ${formatBytes(c.bytesDone)}/${formatBytes(c.bytesTotal)} ${formatRate(transfer ? displayRate(transfer) : c.rateBytesPerSecond)} ETA ${formatDuration(transfer ? displayEta(transfer) : c.etaSeconds)}`;
   const barWidth = Math.max(10, width - 2 - 22 - 1 - stats.length);
   return (
