@@ -86,6 +86,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
       // Multicast sessions whose sender died with the previous process fail before anyone asks.
       await services.multicast.ready;
       await services.wake.start();
+      services.hostPresence.start();
       const address = await listen(server, port, host);
       await initialize();
       // Never throws: a missing dnsmasq/ipxe is logged with the apt-get line, the API still serves.
@@ -105,6 +106,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
         services.transfer.stop();
         services.storage.gc.close();
         services.wake.stop();
+        services.hostPresence.stop();
         await ws.close();
         await closeServer(server, config.core.shutdownGraceMs);
         await yoga.dispose();

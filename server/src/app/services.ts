@@ -1,6 +1,7 @@
 import { createAuditService } from '../audit/audit-service.ts';
 import { createAuthService } from '../auth/auth-service.ts';
 import { createGroupsService } from '../groups/groups-service.ts';
+import { createHostPresence } from '../hosts/host-presence.ts';
 import { createHostsService } from '../hosts/hosts-service.ts';
 import { createImagesService } from '../images/images-service.ts';
 import { createMulticastService } from '../multicast/multicast-service.ts';
@@ -32,6 +33,12 @@ export function createServices(deps: ServiceDeps) {
     audit,
     auth,
     hosts,
+    hostPresence: createHostPresence({
+      hosts,
+      log: deps.log,
+      now: deps.now,
+      offlineAfterMs: deps.config.core.hostOfflineAfterMs,
+    }),
     groups: createGroupsService(deps),
     images,
     tasks,

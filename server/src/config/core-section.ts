@@ -30,6 +30,7 @@ export const coreSection = z
     BRUME_WS_INIT_TIMEOUT_MS: positiveInt.default(3000),
     BRUME_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
     BRUME_MAX_CLIENTS: positiveInt.default(10),
+    BRUME_HOST_OFFLINE_SECONDS: positiveInt.default(600),
   })
   .transform((e) => {
     const dataDir = path.resolve(e.BRUME_DATA_DIR);
@@ -58,6 +59,8 @@ export const coreSection = z
       shutdownGraceMs: e.BRUME_SHUTDOWN_GRACE_MS,
       /** Unicast deploys and captures served at once (FOG's max clients); a MASTER storage node's setting wins. */
       maxClients: e.BRUME_MAX_CLIENTS,
+      /** A host not heard from for this long is offline (FOG pings every 5 min: two missed pings). */
+      hostOfflineAfterMs: e.BRUME_HOST_OFFLINE_SECONDS * 1000,
     };
   });
 

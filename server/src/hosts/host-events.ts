@@ -7,6 +7,7 @@ export const HOST_EVENT_KINDS = [
   'APPROVED',
   'REGISTERED',
   'ONLINE',
+  'OFFLINE',
 ] as const;
 export type HostEventKind = (typeof HOST_EVENT_KINDS)[number];
 

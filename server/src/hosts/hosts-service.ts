@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import type { Executor } from '../db/database.ts';
 import { ACTIVE_TASK_STATES } from '../tasks/task-state-machine.ts';
@@ -179,6 +179,21 @@ export function createHostsService(deps: ServiceDeps) {
       const host = await insertHost({ name, description: '', pending: true, systemUuid }, macs);
       publish('REGISTERED', host);
       return host;
+    },
+
+    /** Hosts online but not heard from since `before` go offline (one OFFLINE event each). */
+    async markSilentOffline(before: Date): Promise<number> {
+      const gone = await db
+        .update(hosts)
+        .set({ online: false })
+        .where(and(eq(hosts.online, true), or(isNull(hosts.lastSeenAt), lt(hosts.lastSeenAt, before))))
+        .returning({ id: hosts.id });
+      for (const host of await selectHostsByIds(
+        db,
+        gone.map((g) => g.id),
+      ))
+        publish('OFFLINE', host);
+      return gone.length;
     },
 
     /** Called on every contact from the host (boot request, client check-in). */
