@@ -87,6 +87,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
       await services.multicast.ready;
       await services.wake.start();
       services.hostPresence.start();
+      await services.schedules.start();
       const address = await listen(server, port, host);
       await initialize();
       // Never throws: a missing dnsmasq/ipxe is logged with the apt-get line, the API still serves.
@@ -107,6 +108,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
         services.storage.gc.close();
         services.wake.stop();
         services.hostPresence.stop();
+        services.schedules.stop();
         await ws.close();
         await closeServer(server, config.core.shutdownGraceMs);
         await yoga.dispose();

@@ -7,6 +7,7 @@ import { createImagesService } from '../images/images-service.ts';
 import { createMulticastService } from '../multicast/multicast-service.ts';
 import { createBootScriptHandler } from '../pxe/boot-script-handler.ts';
 import { createPxeDirectory } from '../pxe/pxe-directory-adapter.ts';
+import { createSchedulesService } from '../schedules/schedules-service.ts';
 import { createStorageService } from '../storage/storage-service.ts';
 import { createTasksService } from '../tasks/tasks-service.ts';
 import { createTransferService } from '../transfer/transfer-service.ts';
@@ -45,6 +46,7 @@ export function createServices(deps: ServiceDeps) {
     multicast,
     storage,
     wake: createWakeService(deps, { tasks }),
+    schedules: createSchedulesService(deps, { tasks }),
     // /boot.ipxe (PXE issue): routes mounted in http-routes.ts.
     pxe: {
       bootScript: createBootScriptHandler({

@@ -14,6 +14,7 @@ import '../tasks/tasks-graphql.ts';
 import '../transfer/transfer-graphql.ts';
 import '../multicast/multicast-graphql.ts';
 import '../storage/storage-graphql.ts';
+import '../schedules/schedules-graphql.ts';
 
 let built: GraphQLSchema | undefined;
 

@@ -36,7 +36,7 @@ defineErrorType(DuplicateGroupNameError, 'DuplicateGroupNameError', (t) => ({
 }));
 defineErrorType(GroupNotFoundError, 'GroupNotFoundError');
 
-function groupIdOf(globalId: string | number | bigint): string {
+export function groupIdOf(globalId: string | number | bigint): string {
   const id = decodeUuidOf(globalId, 'Group');
   if (!id) throw new GroupNotFoundError(String(globalId).slice(0, 100));
   return id;

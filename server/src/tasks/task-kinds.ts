@@ -62,3 +62,18 @@ export const WIPE_TASK_TYPES: Readonly<Record<WipeMode, TaskType>> = {
   NORMAL: 'NORMAL_WIPE',
   FULL: 'FULL_WIPE',
 };
+
+/** Task types started with `startTask`: those needing no image (imaging has its own mutations). */
+export const IMAGELESS_TYPES: readonly TaskType[] = [
+  'DEBUG',
+  'MEMTEST',
+  'TEST_DISK',
+  'DISK_SURFACE_TEST',
+  'RECOVER',
+  'INVENTORY',
+  'PASSWORD_RESET',
+  'WAKE_UP',
+  'FAST_WIPE',
+  'NORMAL_WIPE',
+  'FULL_WIPE',
+];

@@ -14,7 +14,7 @@ import {
 } from '../images/image-errors.ts';
 import { imageIdOf } from '../images/images-graphql.ts';
 import { ImageCaptureInProgressError, TaskAlreadyFinalError, TaskNotFoundError } from './task-errors.ts';
-import type { TaskType } from './task-kinds.ts';
+import { IMAGELESS_TYPES } from './task-kinds.ts';
 import {
   TaskEventRef,
   TaskProgressRef,
@@ -28,21 +28,6 @@ import type { TaskRow } from './tasks-table.ts';
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const actorOf = (ctx: { viewer: { userId: string } | null }) => ({ userId: ctx.viewer?.userId ?? null });
 const hostErrors = [HostNotFoundError, HostPendingError, HostBusyError];
-
-/** Task types started with `startTask`: those needing no image (imaging has its own mutations). */
-const IMAGELESS_TYPES: readonly TaskType[] = [
-  'DEBUG',
-  'MEMTEST',
-  'TEST_DISK',
-  'DISK_SURFACE_TEST',
-  'RECOVER',
-  'INVENTORY',
-  'PASSWORD_RESET',
-  'WAKE_UP',
-  'FAST_WIPE',
-  'NORMAL_WIPE',
-  'FULL_WIPE',
-];
 
 const TaskPayload = (name: string) =>
   builder.objectRef<{ task: TaskRow }>(name).implement({
