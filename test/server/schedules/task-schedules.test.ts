@@ -7,6 +7,8 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { taskSchedules } from '../../../server/src/schedules/schedules-table.ts';
+import { createApiClient } from '../../../tui/src/api/graphql-client.ts';
+import { createGraphqlConsolePort } from '../../../tui/src/api/graphql-console-port.ts';
 import {
   createHost,
   createImage,
@@ -269,4 +271,33 @@ it('Given bad input, then each problem is named and nothing is created; an unkno
   );
   expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   expect(await count()).toBe(before);
+});
+
+it("Given the console's port, then it lists the schedules with their targets, and disables and deletes them", async () => {
+  const host = await createHost(a);
+  const groupId = await group([host.id]);
+  const { payload } = await createSchedule({
+    name: 'console',
+    cron: '@daily',
+    type: 'DEPLOY',
+    groupId,
+    imageId: image.id,
+  });
+  const id = payload?.schedule?.id as string;
+  const api = createApiClient({ server: a.base, token: a.operator });
+  const port = createGraphqlConsolePort(api.client);
+  try {
+    const row = (await port.loadSchedules()).find((s) => s.id === id);
+    expect(row).toMatchObject({ name: 'console', type: 'DEPLOY', imageName: image.name, enabled: true });
+    expect(row?.targets).toMatch(/^group lab-\d+$/);
+    expect(await port.setScheduleEnabled(id, false)).toEqual({ ok: true, message: 'console disabled' });
+    expect((await port.loadSchedules()).find((s) => s.id === id)).toMatchObject({
+      enabled: false,
+      nextRunAt: null,
+    });
+    expect(await port.deleteSchedule(id)).toEqual({ ok: true, message: 'console deleted' });
+    expect(await port.deleteSchedule(id)).toEqual({ ok: false, message: 'No such task schedule' });
+  } finally {
+    api.close();
+  }
 });

@@ -152,6 +152,42 @@ describe('console', () => {
     await waitFor(() => frame().includes('scheduled for 2099-12-31 02:00'), 'scheduled time');
   });
 
+  it('s shows the schedules, each with its next run or "off"; e disables the selected one, x deletes after a confirmation, and the list reloads', async () => {
+    const port = new MemoryConsolePort();
+    const schedule = (id: string, name: string, enabled: boolean) => ({
+      id,
+      name,
+      cron: '0 2 * * 1-5',
+      timezone: 'Europe/Paris',
+      type: 'DEPLOY',
+      targets: 'group Lab A',
+      imageName: 'win11',
+      enabled,
+      nextRunAt: enabled ? new Date(2099, 0, 5, 2, 0).toISOString() : null,
+      lastOutcome: enabled ? 'queued 28 of 30 tasks; pc-3: This host already has an active task' : null,
+    });
+    port.schedules = [schedule('s1', 'nightly', true), schedule('s2', 'weekly', false)];
+    const { stdin } = start(port);
+    await settle(50);
+    stdin.write('s');
+    await waitFor(() => frame().includes('nightly') && frame().includes('weekly'), 'schedules');
+    expect(frame()).toContain('2099-01-05 02:00');
+    expect(frame()).toMatch(/nightly +DEPLOY win11 +group Lab A +2099-01-05 02:00 +queued 28/);
+    expect(frame()).toMatch(/weekly .* off/);
+    for (const line of frame().split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
+    const loads = port.scheduleLoads;
+
+    stdin.write('e');
+    await waitFor(() => port.calls.includes('schedule s1 false'), 'disable call');
+    await waitFor(() => port.scheduleLoads > loads, 'reload');
+    stdin.write('j');
+    await settle(20);
+    stdin.write('x');
+    await waitFor(() => frame().includes('Delete the schedule weekly?'), 'confirmation');
+    stdin.write('y');
+    await waitFor(() => port.calls.includes('delete-schedule s2'), 'delete call');
+  });
+
   it('o on a host asks the server to wake it (a Wake-up task)', async () => {
     const port = new MemoryConsolePort();
     port.hosts = [host('1', 'pc-1')];

@@ -8,6 +8,7 @@ import type {
   ImageRow,
   ImageVersionRow,
   MulticastRow,
+  ScheduleRow,
   StoreStats,
   TaskRow,
 } from '../../../tui/src/console/console-model.ts';
@@ -79,6 +80,8 @@ export class MemoryConsolePort implements ConsolePort {
   images: ImageRow[] = [];
   tasks: TaskRow[] = [];
   multicast: MulticastRow[] = [];
+  schedules: ScheduleRow[] = [];
+  scheduleLoads = 0;
   store: StoreStats | null = { usedBytes: 10 * 1024 ** 3, freeBytes: 90 * 1024 ** 3 };
   multicastLoads = 0;
   inventory: InventoryReport | null = null;
@@ -110,6 +113,10 @@ export class MemoryConsolePort implements ConsolePort {
     return this.multicast;
   };
   loadStore = async () => this.store;
+  loadSchedules = async () => {
+    this.scheduleLoads++;
+    return this.schedules;
+  };
   onHostEvent(l: (k: string, h: HostRow) => void) {
     this.hostListeners.add(l);
     return () => this.hostListeners.delete(l);
@@ -145,5 +152,7 @@ export class MemoryConsolePort implements ConsolePort {
   deleteImageVersion = (v: string) => this.record(`delete-version ${v}`);
   setCurrentImageVersion = (v: string) => this.record(`use-version ${v}`);
   setImageKeepVersions = (i: string, k: number) => this.record(`keep ${i} ${k}`);
+  setScheduleEnabled = (s: string, e: boolean) => this.record(`schedule ${s} ${e}`);
+  deleteSchedule = (s: string) => this.record(`delete-schedule ${s}`);
   collectStoreGarbage = () => this.record('collect');
 }

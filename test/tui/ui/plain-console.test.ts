@@ -16,6 +16,20 @@ describe('plain console output (stdout not a TTY)', () => {
         scheduledAt: new Date(2099, 0, 2, 3, 4).toISOString(),
       }),
     ];
+    port.schedules = [
+      {
+        id: 's1',
+        name: 'nightly',
+        cron: '0 2 * * *',
+        timezone: 'UTC',
+        type: 'INVENTORY',
+        targets: '3 hosts',
+        imageName: null,
+        enabled: false,
+        nextRunAt: null,
+        lastOutcome: null,
+      },
+    ];
     port.store = {
       usedBytes: 2 * 1024 ** 3,
       freeBytes: 1024 ** 3,
@@ -39,6 +53,7 @@ describe('plain console output (stdout not a TTY)', () => {
     expect(lines.some((l) => /^task INVENTORY .* QUEUED .* scheduled for 2099-01-02 03:04$/.test(l))).toBe(
       true,
     );
+    expect(lines).toContain('schedule nightly INVENTORY 3 hosts "0 2 * * *" UTC next=off last=-');
     expect(out.includes('\x1b')).toBe(false);
   });
 });

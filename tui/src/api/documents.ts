@@ -184,6 +184,49 @@ export const MulticastDocument = gql<
   }
 `;
 
+export interface ScheduleFields {
+  id: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  type: string;
+  enabled: boolean;
+  nextRunAt: string | null;
+  lastOutcome: string | null;
+  hosts: { id: string }[];
+  group: { name: string } | null;
+  image: { name: string } | null;
+}
+
+export const TaskSchedulesDocument = gql<{ taskSchedules: Connection<ScheduleFields> }, { first: number }>`
+  query TaskSchedules($first: Int!) {
+    taskSchedules(first: $first) {
+      totalCount
+      edges { node { id name cron timezone type enabled nextRunAt lastOutcome hosts { id } group { name } image { name } } }
+    }
+  }
+`;
+
+export const SetTaskScheduleEnabledDocument = gql<
+  Result<'setTaskScheduleEnabled', { schedule?: { name: string; enabled: boolean } }>,
+  { id: string; enabled: boolean }
+>`
+  mutation SetTaskScheduleEnabled($id: ID!, $enabled: Boolean!) {
+    setTaskScheduleEnabled(input: { id: $id, enabled: $enabled }) {
+      ${ERR} ... on SetTaskScheduleEnabledSuccess { schedule { name enabled } }
+    }
+  }
+`;
+
+export const DeleteTaskScheduleDocument = gql<
+  Result<'deleteTaskSchedule', { schedule?: { name: string } }>,
+  { id: string }
+>`
+  mutation DeleteTaskSchedule($id: ID!) {
+    deleteTaskSchedule(input: { id: $id }) { ${ERR} ... on DeleteTaskScheduleSuccess { schedule { name } } }
+  }
+`;
+
 export interface StoreStatsFields {
   usedBytes: number;
   freeBytes: number;
@@ -425,6 +468,9 @@ export const ALL_DOCUMENTS = {
   StartWakeUpDocument,
   CancelTaskDocument,
   MoveTaskToFrontOfLineDocument,
+  TaskSchedulesDocument,
+  SetTaskScheduleEnabledDocument,
+  DeleteTaskScheduleDocument,
   SetImageProtectedDocument,
   DeleteImageDocument,
   DeleteImageVersionDocument,

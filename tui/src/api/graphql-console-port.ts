@@ -14,6 +14,7 @@ import {
   toHostRow,
   toImageRow,
   toInventory,
+  toScheduleRow,
   toStoreStats,
   toTaskRow,
 } from './graphql-mappers.ts';
@@ -102,6 +103,27 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
           blocksTotal: s.imageVersion?.blockCount ?? null,
         })),
       }));
+    },
+    async loadSchedules() {
+      const d = await runQuery(client, D.TaskSchedulesDocument, { first: PAGE });
+      return d.taskSchedules.edges.map(({ node }) => toScheduleRow(node));
+    },
+    async setScheduleEnabled(id, enabled) {
+      const r = (await runMutation(client, D.SetTaskScheduleEnabledDocument, { id, enabled }))
+        .setTaskScheduleEnabled;
+      return toCommandResult(
+        r,
+        'SetTaskScheduleEnabledSuccess',
+        () => `${r.schedule?.name ?? 'schedule'} ${enabled ? 'enabled' : 'disabled'}`,
+      );
+    },
+    async deleteSchedule(id) {
+      const r = (await runMutation(client, D.DeleteTaskScheduleDocument, { id })).deleteTaskSchedule;
+      return toCommandResult(
+        r,
+        'DeleteTaskScheduleSuccess',
+        () => `${r.schedule?.name ?? 'schedule'} deleted`,
+      );
     },
     async loadStore() {
       // OPERATOR and ADMIN only: a viewer's dashboard shows the store as unknown.

@@ -2,7 +2,14 @@
 
 import type { BlockState } from '../block-map/use-block-map-state.ts';
 import type { InventoryReport } from '../client/agent-port.ts';
-import type { HostRow, ImageRow, ImageStoreRow, StoreStats, TaskRow } from '../console/console-model.ts';
+import type {
+  HostRow,
+  ImageRow,
+  ImageStoreRow,
+  ScheduleRow,
+  StoreStats,
+  TaskRow,
+} from '../console/console-model.ts';
 import type { CommandResult } from '../console/console-port.ts';
 import type { ProgressCounters } from '../transfer/use-transfer-state.ts';
 import type {
@@ -10,6 +17,7 @@ import type {
   HostFields,
   ImageFields,
   ProgressFields,
+  ScheduleFields,
   StoreStatsFields,
   TaskFields,
 } from './documents.ts';
@@ -127,5 +135,21 @@ export function toStoreStats(s: StoreStatsFields): StoreStats {
     logicalBytes: s.logicalBytes,
     dedupSavedBytes: s.dedupSavedBytes,
     images,
+  };
+}
+
+export function toScheduleRow(s: ScheduleFields): ScheduleRow {
+  const hosts = s.hosts.length;
+  return {
+    id: s.id,
+    name: s.name,
+    cron: s.cron,
+    timezone: s.timezone,
+    type: s.type,
+    targets: s.group ? `group ${s.group.name}` : `${hosts} host${hosts === 1 ? '' : 's'}`,
+    imageName: s.image?.name ?? null,
+    enabled: s.enabled,
+    nextRunAt: s.nextRunAt,
+    lastOutcome: s.lastOutcome,
   };
 }

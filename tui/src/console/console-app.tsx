@@ -7,6 +7,7 @@ import { HelpOverlay } from '../panes/help/help-overlay.tsx';
 import { HostsPane } from '../panes/hosts/hosts-pane.tsx';
 import { ImagesPane } from '../panes/images/images-pane.tsx';
 import { MulticastPane } from '../panes/multicast/multicast-pane.tsx';
+import { SchedulesPane } from '../panes/schedules/schedules-pane.tsx';
 import { TasksPane } from '../panes/tasks/tasks-pane.tsx';
 import { sanitizeText } from '../ui/sanitize.ts';
 import { truncateToWidth } from '../ui/text-width.ts';
@@ -41,6 +42,7 @@ const TAB: Record<Pane, string> = {
   hosts: '[h]osts',
   images: '[i]mages',
   tasks: '[t]asks',
+  schedules: '[s]chedules',
   multicast: '[m]ulticast',
   audit: '[a]udit',
 };
@@ -123,6 +125,8 @@ function Body({
       return <ImagesPane {...props} />;
     case 'tasks':
       return <TasksPane {...props} />;
+    case 'schedules':
+      return <SchedulesPane {...props} />;
     case 'multicast':
       return <MulticastPane {...props} />;
     case 'audit':

@@ -9,6 +9,7 @@ export type ConsoleCommand =
   | 'pane-hosts'
   | 'pane-images'
   | 'pane-tasks'
+  | 'pane-schedules'
   | 'pane-multicast'
   | 'pane-audit'
   | 'help'
@@ -31,13 +32,16 @@ export type ConsoleCommand =
   | 'delete-version'
   | 'use-version'
   | 'keep-versions'
-  | 'collect';
+  | 'collect'
+  | 'toggle-schedule'
+  | 'delete-schedule';
 
 export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
   { keys: ['d'], command: 'pane-dashboard', help: 'dashboard', scope: 'global' },
   { keys: ['h'], command: 'pane-hosts', help: 'hosts', scope: 'global' },
   { keys: ['i'], command: 'pane-images', help: 'images', scope: 'global' },
   { keys: ['t'], command: 'pane-tasks', help: 'tasks', scope: 'global' },
+  { keys: ['s'], command: 'pane-schedules', help: 'recurring task schedules', scope: 'global' },
   { keys: ['m'], command: 'pane-multicast', help: 'multicast sessions', scope: 'global' },
   { keys: ['a'], command: 'pane-audit', help: 'audit log', scope: 'global' },
   { keys: ['?'], command: 'help', help: 'this help', scope: 'global' },
@@ -66,5 +70,12 @@ export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
     command: 'front',
     help: 'move a waiting deploy/capture to the front of the line',
     scope: 'tasks',
+  },
+  { keys: ['e'], command: 'toggle-schedule', help: 'enable / disable the schedule', scope: 'schedules' },
+  {
+    keys: ['x'],
+    command: 'delete-schedule',
+    help: 'delete the schedule (its tasks stay)',
+    scope: 'schedules',
   },
 ];

@@ -38,13 +38,39 @@ export function waitingText(task: TaskRow, now = new Date()): string | null {
   if (task.inLine) return inLineText(task.inLine);
   const at = task.scheduledAt ? new Date(task.scheduledAt) : null;
   if (!at || Number.isNaN(at.getTime()) || at <= now) return null;
+  return `scheduled for ${localMinute(at)}`;
+}
+
+/** `2026-11-27 02:00` in this terminal's local time: when the operator's clock says it happens. */
+export function localMinute(at: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
-  return `scheduled for ${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ${two(at.getHours())}:${two(at.getMinutes())}`;
+  return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ${two(at.getHours())}:${two(at.getMinutes())}`;
+}
+
+/** A schedule's next run in local time; "off" while disabled, "never" when it will not run again. */
+export function nextRunText(s: Pick<ScheduleRow, 'enabled' | 'nextRunAt'>): string {
+  if (!s.enabled) return 'off';
+  return s.nextRunAt ? localMinute(new Date(s.nextRunAt)) : 'never';
 }
 
 /** FOG's wording for a client waiting for a unicast slot. */
 export function inLineText(line: NonNullable<TaskRow['inLine']>): string {
   return `in line: ${line.ahead} ahead, ${line.busy}/${line.slots} slots busy`;
+}
+
+/** A recurring task schedule (FOG's cron-style scheduled task). */
+export interface ScheduleRow {
+  readonly id: string;
+  readonly name: string;
+  readonly cron: string;
+  readonly timezone: string;
+  readonly type: string;
+  /** "group Lab A" or "3 hosts". */
+  readonly targets: string;
+  readonly imageName: string | null;
+  readonly enabled: boolean;
+  readonly nextRunAt: string | null;
+  readonly lastOutcome: string | null;
 }
 
 export interface ImageVersionRow {

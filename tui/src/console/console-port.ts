@@ -12,7 +12,15 @@ export interface BlockUpdate {
   readonly state: BlockState;
 }
 
-import type { AuditRow, HostRow, ImageRow, MulticastRow, StoreStats, TaskRow } from './console-model.ts';
+import type {
+  AuditRow,
+  HostRow,
+  ImageRow,
+  MulticastRow,
+  ScheduleRow,
+  StoreStats,
+  TaskRow,
+} from './console-model.ts';
 
 export type Unsubscribe = () => void;
 
@@ -27,6 +35,8 @@ export interface ConsolePort {
   loadAudit(): Promise<AuditRow[]>;
   loadMulticast(): Promise<MulticastRow[]>;
   loadStore(): Promise<StoreStats | null>;
+  /** Recurring task schedules; they have no events: loaded on visit and after each change. */
+  loadSchedules(): Promise<ScheduleRow[]>;
   onHostEvent(
     listener: (kind: string, host: HostRow) => void,
     onError: (message: string) => void,
@@ -68,6 +78,9 @@ export interface ConsolePort {
   setCurrentImageVersion(versionId: string): Promise<CommandResult>;
   /** Versions kept after each capture (0: all); a lower limit deletes older versions at once. */
   setImageKeepVersions(imageId: string, keep: number): Promise<CommandResult>;
+  setScheduleEnabled(scheduleId: string, enabled: boolean): Promise<CommandResult>;
+  /** The tasks it already queued stay. */
+  deleteSchedule(scheduleId: string): Promise<CommandResult>;
   /** Removes the chunks no version references any more (ADMIN). */
   collectStoreGarbage(): Promise<CommandResult>;
 }

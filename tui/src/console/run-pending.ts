@@ -1,11 +1,25 @@
 import type { CommandResult, ConsolePort } from './console-port.ts';
+import type { ConsoleStore } from './use-console-feed.ts';
 import type { ConsoleUiAction, PendingCommand } from './use-console-state.ts';
 
+interface RunDeps {
+  readonly port: ConsolePort;
+  readonly dispatch: (a: ConsoleUiAction) => void;
+  /** Given, lists without events (schedules) are reloaded after a change. */
+  readonly store?: ConsoleStore;
+}
+
+/** Schedules have no events: the pane reloads them when shown and after each change. */
+export function reloadSchedules(d: RunDeps): void {
+  d.port.loadSchedules().then(
+    (schedules) => d.store?.dispatchNow({ type: 'schedulesLoaded', schedules }),
+    (e: unknown) =>
+      d.dispatch({ type: 'status', text: e instanceof Error ? e.message : String(e), tone: 'bad' }),
+  );
+}
+
 /** Calls the server for a confirmed command and reports the result in the status bar. */
-export async function runPending(
-  cmd: PendingCommand,
-  d: { port: ConsolePort; dispatch: (a: ConsoleUiAction) => void },
-): Promise<CommandResult> {
+export async function runPending(cmd: PendingCommand, d: RunDeps): Promise<CommandResult> {
   let result: CommandResult;
   try {
     result = await call(cmd, d.port);
@@ -15,6 +29,7 @@ export async function runPending(
   d.dispatch({ type: 'status', text: result.message, tone: result.ok ? 'good' : 'bad' });
   if (result.ok && ['capture', 'deploy', 'wipe'].includes(cmd.op))
     d.dispatch({ type: 'started', transfer: true });
+  if (cmd.op === 'schedule-enabled' || cmd.op === 'delete-schedule') reloadSchedules(d);
   return result;
 }
 
@@ -46,6 +61,10 @@ function call(cmd: PendingCommand, port: ConsolePort): Promise<CommandResult> {
       return port.setCurrentImageVersion(cmd.versionId ?? '');
     case 'keep-versions':
       return port.setImageKeepVersions(cmd.imageId, cmd.keep ?? 0);
+    case 'schedule-enabled':
+      return port.setScheduleEnabled(cmd.scheduleId, cmd.enabled);
+    case 'delete-schedule':
+      return port.deleteSchedule(cmd.scheduleId);
     case 'collect':
       return port.collectStoreGarbage();
   }

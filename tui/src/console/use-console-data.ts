@@ -7,7 +7,15 @@
 import type { InventoryReport } from '../client/agent-port.ts';
 import type { ProgressCounters } from '../transfer/use-transfer-state.ts';
 import { initialTransfer, type TransferState, transferReducer } from '../transfer/use-transfer-state.ts';
-import type { AuditRow, HostRow, ImageRow, MulticastRow, StoreStats, TaskRow } from './console-model.ts';
+import type {
+  AuditRow,
+  HostRow,
+  ImageRow,
+  MulticastRow,
+  ScheduleRow,
+  StoreStats,
+  TaskRow,
+} from './console-model.ts';
 import type { BlockUpdate } from './console-port.ts';
 
 export interface ConsoleData {
@@ -19,6 +27,7 @@ export interface ConsoleData {
   readonly tasks: readonly TaskRow[];
   readonly audit: readonly AuditRow[];
   readonly multicast: readonly MulticastRow[];
+  readonly schedules: readonly ScheduleRow[];
   readonly store: StoreStats | null;
   /** Live transfer state per task id (bars, rate smoothing, block map). */
   readonly transfers: Readonly<Record<string, TransferState>>;
@@ -48,6 +57,7 @@ export type ConsoleDataAction =
   | { type: 'auditLoaded'; entries: readonly AuditRow[] }
   | { type: 'auditEntry'; entry: AuditRow }
   | { type: 'multicastLoaded'; sessions: readonly MulticastRow[] }
+  | { type: 'schedulesLoaded'; schedules: readonly ScheduleRow[] }
   | { type: 'storeLoaded'; store: StoreStats }
   | { type: 'error'; message: string | null }
   | { type: 'hostDetailLoaded'; id: string; inventory: InventoryReport | null }
@@ -61,6 +71,7 @@ export const emptyConsoleData: ConsoleData = {
   tasks: [],
   audit: [],
   multicast: [],
+  schedules: [],
   store: null,
   transfers: {},
   error: null,
@@ -147,6 +158,8 @@ export function consoleDataReducer(d: ConsoleData, a: ConsoleDataAction): Consol
       return { ...d, audit: [a.entry, ...d.audit.filter((e) => e.id !== a.entry.id)].slice(0, 500) };
     case 'multicastLoaded':
       return { ...d, multicast: a.sessions };
+    case 'schedulesLoaded':
+      return { ...d, schedules: a.schedules };
     case 'storeLoaded':
       return { ...d, store: a.store };
     case 'error':

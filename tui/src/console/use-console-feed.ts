@@ -78,6 +78,8 @@ function consoleLoaders(
     store: () => port.loadStore().then((s) => s && store.dispatch({ type: 'storeLoaded', store: s }), fail),
     multicast: () =>
       port.loadMulticast().then((sessions) => store.dispatch({ type: 'multicastLoaded', sessions }), fail),
+    schedules: () =>
+      port.loadSchedules().then((schedules) => store.dispatch({ type: 'schedulesLoaded', schedules }), fail),
     tasks: () =>
       port.loadTasks().then((tasks) => {
         store.dispatch({ type: 'tasksLoaded', tasks });
@@ -100,12 +102,15 @@ export function startConsoleFeed(
   // the multicast sessions follow their receivers' MULTICAST task events; once per burst.
   const reloadStore = debounced(load.store, 500);
   const reloadMulticast = debounced(load.multicast, 300);
+  // Schedules have no events; a run shows as the tasks it creates, so a burst of them reloads.
+  const reloadSchedules = debounced(load.schedules, 1000);
   const loadLists = () => {
     load.hosts();
     load.images();
     load.tasks();
     load.store();
     load.multicast();
+    load.schedules();
   };
   // Events sent while the socket was (re)connecting are lost: reload once it is up again.
   const reloadLists = debounced(loadLists, 250);
@@ -113,12 +118,14 @@ export function startConsoleFeed(
     stopAll,
     reloadStore.cancel,
     reloadMulticast.cancel,
+    reloadSchedules.cancel,
     reloadLists.cancel,
     port.onHostEvent((kind, host) => store.dispatch({ type: 'hostEvent', kind, host }), fail),
     port.onTaskEvent((kind, task) => {
       store.dispatch({ type: 'taskEvent', kind, task, atMs: now() });
       follow();
       if (task.type === 'MULTICAST') reloadMulticast.call();
+      if (kind === 'CREATED') reloadSchedules.call();
     }, fail),
     port.onImageEvent((kind, image) => {
       store.dispatch(

@@ -11,7 +11,7 @@ import { lookupCommand } from '../ui/keymap.ts';
 import { CONSOLE_KEYMAP, type ConsoleCommand } from './console-keymap.ts';
 import type { ImageRow } from './console-model.ts';
 import type { ConsolePort } from './console-port.ts';
-import { runPending } from './run-pending.ts';
+import { reloadSchedules, runPending } from './run-pending.ts';
 import { type ConsoleData, filterHosts } from './use-console-data.ts';
 import type { ConsoleStore } from './use-console-feed.ts';
 import type { ConsoleUi, ConsoleUiAction, Pane, PendingCommand } from './use-console-state.ts';
@@ -30,6 +30,7 @@ const PANE_OF: Partial<Record<ConsoleCommand, Pane>> = {
   'pane-hosts': 'hosts',
   'pane-images': 'images',
   'pane-tasks': 'tasks',
+  'pane-schedules': 'schedules',
   'pane-multicast': 'multicast',
   'pane-audit': 'audit',
 };
@@ -43,6 +44,8 @@ export function rowCount(ui: ConsoleUi, data: ConsoleData): number {
       return data.images.length;
     case 'tasks':
       return data.tasks.length;
+    case 'schedules':
+      return data.schedules.length;
     case 'multicast':
       return data.multicast.reduce((n, s) => n + 1 + s.receivers.length, 0);
     case 'audit':
@@ -234,6 +237,7 @@ export function runCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
     d.dispatch({ type: 'go', pane });
     if (pane === 'audit')
       d.port.loadAudit().then((entries) => d.store.dispatchNow({ type: 'auditLoaded', entries }));
+    if (pane === 'schedules') reloadSchedules(d);
     return;
   }
   if (command === 'help') d.dispatch({ type: 'help' });
@@ -271,6 +275,8 @@ export function runCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
       prompt: 'Collect store garbage now? Unreferenced chunks older than 6 h are removed. (y/n)',
       command: { op: 'collect' },
     });
+  } else if (d.ui.pane === 'schedules') {
+    scheduleCommand(command, d);
   } else if (d.ui.pane === 'tasks' && command === 'front') {
     const task = orderedTasks(d.data).all[d.ui.selected.tasks];
     if (task) void runPending({ op: 'front', taskId: task.id }, d);
@@ -283,6 +289,19 @@ export function runCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
         command: { op: 'cancel', taskId: task.id },
       });
   }
+}
+
+function scheduleCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
+  const schedule = d.data.schedules[d.ui.selected.schedules];
+  if (!schedule) return;
+  if (command === 'toggle-schedule')
+    void runPending({ op: 'schedule-enabled', scheduleId: schedule.id, enabled: !schedule.enabled }, d);
+  else if (command === 'delete-schedule')
+    d.dispatch({
+      type: 'confirm',
+      prompt: `Delete the schedule ${schedule.name}? The tasks it queued stay. (y/n)`,
+      command: { op: 'delete-schedule', scheduleId: schedule.id },
+    });
 }
 
 /** A chunk of plain typed characters as single keys; anything else (named keys, Ctrl) as is. */

@@ -3,7 +3,7 @@
  * confirmation, confirm/pick dialogs), per-pane selection, the host search. Pure; the data the panes
  * show lives in `use-console-data.ts`.
  */
-export const PANES = ['dashboard', 'hosts', 'images', 'tasks', 'multicast', 'audit'] as const;
+export const PANES = ['dashboard', 'hosts', 'images', 'tasks', 'schedules', 'multicast', 'audit'] as const;
 export type Pane = (typeof PANES)[number];
 
 /** A server call waiting for the user's confirmation or choice. */
@@ -21,6 +21,8 @@ export type PendingCommand =
   | { op: 'delete-version'; imageId: string; versionId?: string }
   | { op: 'use-version'; imageId: string; versionId?: string }
   | { op: 'keep-versions'; imageId: string; keep?: number }
+  | { op: 'schedule-enabled'; scheduleId: string; enabled: boolean }
+  | { op: 'delete-schedule'; scheduleId: string }
   | { op: 'collect' };
 
 export interface PickOption {
@@ -78,7 +80,7 @@ export function initialConsoleUi(pane: Pane = 'dashboard'): ConsoleUi {
     pane,
     backStack: [],
     overlay: null,
-    selected: { dashboard: 0, hosts: 0, images: 0, tasks: 0, multicast: 0, audit: 0 },
+    selected: { dashboard: 0, hosts: 0, images: 0, tasks: 0, schedules: 0, multicast: 0, audit: 0 },
     detail: null,
     search: '',
     searching: false,

@@ -1,8 +1,8 @@
 /**
- * The console without a terminal (`brume console | less`, cron, CI): hosts, images and tasks as
+ * The console without a terminal (`brume console | less`, cron, CI): hosts, images, tasks and schedules as
  * plain lines, then with `--follow` one line per host or task event until interrupted.
  */
-import { waitingText } from '../console/console-model.ts';
+import { nextRunText, waitingText } from '../console/console-model.ts';
 import type { ConsolePort } from '../console/console-port.ts';
 import { formatBytes, formatPercent } from '../ui/format.ts';
 import { sanitizeText } from '../ui/sanitize.ts';
@@ -10,11 +10,12 @@ import { sanitizeText } from '../ui/sanitize.ts';
 type Out = { write(s: string): unknown };
 
 export async function printConsoleSnapshot(port: ConsolePort, out: Out, follow: boolean): Promise<number> {
-  const [{ hosts, totalCount }, images, tasks, store] = await Promise.all([
+  const [{ hosts, totalCount }, images, tasks, store, schedules] = await Promise.all([
     port.loadHosts(),
     port.loadImages(),
     port.loadTasks(),
     port.loadStore(),
+    port.loadSchedules(),
   ]);
   const line = (s: string) => out.write(`${sanitizeText(s)}\n`);
   line(`hosts ${totalCount}`);
@@ -36,6 +37,12 @@ export async function printConsoleSnapshot(port: ConsolePort, out: Out, follow: 
     const c = t.counters;
     line(
       `task ${t.type} ${t.hostName ?? '-'} ${t.imageName ?? '-'} ${t.state} ${formatPercent(c.bytesDone, c.bytesTotal)}${waitingText(t) ? ` ${waitingText(t)}` : ''}${t.failureReason ? ` ${t.failureReason}` : ''}`,
+    );
+  }
+  line(`schedules ${schedules.length}`);
+  for (const s of schedules) {
+    line(
+      `schedule ${s.name} ${s.type}${s.imageName ? ` ${s.imageName}` : ''} ${s.targets} "${s.cron}" ${s.timezone} next=${nextRunText(s)} last=${s.lastOutcome ?? '-'}`,
     );
   }
   if (!follow) return 0;
