@@ -70,4 +70,9 @@ export interface BootDirectory {
   deleteHost(ctx: BootActionContext): Promise<BootActionResult<null>>;
   /** Approves a pending host; FOG also queues an inventory, returned here when it does. */
   approveHost(ctx: BootActionContext): Promise<BootActionResult<BootTask | null>>;
+  /**
+   * Ends a task the boot chain runs itself (Memtest86+: serving its boot script is all there is to
+   * it): complete, or failed with `failure` when it could not be booted.
+   */
+  finishBootTask(taskId: string, failure: string | null): Promise<void>;
 }

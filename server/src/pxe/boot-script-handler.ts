@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BootActionContext, BootDirectory, BootHost, BootOperator } from './boot-directory.ts';
+import type { BootActionContext, BootDirectory, BootHost, BootOperator, BootTask } from './boot-directory.ts';
 import {
   BOOT_ACTIONS,
   type BootAction,
@@ -7,6 +7,8 @@ import {
   backToMenuScript,
   bootstrapScript,
   imageChoiceScript,
+  MEMTEST_MISSING,
+  memtestTaskScript,
   menuScript,
   messageScript,
   sessionPromptScript,
@@ -20,7 +22,8 @@ import { isSafeUrl } from './pxe-values.ts';
 /**
  * GET/POST /boot.ipxe as a WHATWG fetch handler. GET serves the task or the menu for a MAC; POST
  * carries the login iPXE collected for a state-changing row. Nothing a MAC alone can request
- * changes state or reveals a secret.
+ * reveals a secret or changes state, with one exception FOG makes too: booting a host's queued
+ * Memtest86+ task ends that task (a spoofed MAC can end a memory test early, nothing more).
  */
 
 export interface BootScriptHandlerDeps {
@@ -108,8 +111,18 @@ export function createBootScriptHandler(deps: BootScriptHandlerDeps): BootScript
 
   async function serveMenuOrTask(inc: Incoming): Promise<Response> {
     const task = inc.host?.pendingTask ?? null;
-    await record(inc, task === null ? 'menu' : 'task');
+    await record(inc, task === null ? 'menu' : task.kind === 'memtest' ? 'memtest' : 'task');
+    if (task?.kind === 'memtest') return serveMemtest(inc, task);
     return ipxeResponse(task === null ? menuScript(inc.ctx, inc.host) : taskScript(inc.ctx, task));
+  }
+
+  /** The boot chain runs a Memtest86+ task itself: it ends as its script goes out. */
+  async function serveMemtest(inc: Incoming, task: BootTask): Promise<Response> {
+    const failure = deps.boot.memtestUrl === null ? MEMTEST_MISSING : null;
+    await deps.directory
+      .finishBootTask(task.id, failure)
+      .catch((err: unknown) => log.warn({ err, taskId: task.id }, 'memtest task not ended'));
+    return ipxeResponse(memtestTaskScript(inc.ctx));
   }
 
   return async function handleBootScript(request, info) {

@@ -104,6 +104,24 @@ export function taskScript(ctx: BootScriptContext, task: BootTask): string {
   ]);
 }
 
+export const MEMTEST_MISSING = 'Memtest86+ is not configured on this server (BRUME_BOOT_MEMTEST_URL)';
+
+/** FOG's Memtest86+ task: the host boots it; the task ends as the script is served. */
+export function memtestTaskScript(ctx: BootScriptContext): string {
+  if (ctx.boot.memtestUrl === null) {
+    return script([`echo Brume: ${MEMTEST_MISSING}; the task failed`, 'sleep 10', 'exit 1']);
+  }
+  return script([
+    `echo Brume: Memtest86+ for ${ctx.mac}`,
+    `kernel ${ctx.boot.memtestUrl}`,
+    'boot || goto memtest.failed',
+    ':memtest.failed',
+    'echo Brume: Memtest86+ did not boot; back to the firmware in 10 s',
+    'sleep 10',
+    'exit 1',
+  ]);
+}
+
 export function menuHeader(host: BootHost | null): string {
   if (host === null) return 'Host is NOT registered!';
   if (host.state === 'pending') return 'Host is pending approval!';
@@ -166,11 +184,7 @@ function rowBody(ctx: BootScriptContext, label: string): string[] {
       return [`iseq \${platform} efi && exit 0 || sanboot --no-describe --drive 0x80 || exit 0`];
     case 'fog.memtest':
       return ctx.boot.memtestUrl === null
-        ? [
-            'echo Memtest86+ is not configured on this server (BRUME_BOOT_MEMTEST_URL)',
-            'sleep 3',
-            'goto menu',
-          ]
+        ? [`echo ${MEMTEST_MISSING}`, 'sleep 3', 'goto menu']
         : [`kernel ${ctx.boot.memtestUrl}`, 'boot || goto menu'];
     case 'fog.reginput':
       return imagingBoot(ctx, ['brume.mode=register'], 'menu');

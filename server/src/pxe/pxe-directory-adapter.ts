@@ -192,6 +192,13 @@ export function createPxeDirectory(
         return null;
       }),
 
+    async finishBootTask(taskId, failure) {
+      const lease = { holder: 'server:boot-chain', expiresAt: new Date(deps.now().getTime() + 60_000) };
+      await tasks.transition(taskId, 'CHECKED_IN', { lease });
+      await tasks.transition(taskId, 'IN_PROGRESS', { lease });
+      await tasks.transition(taskId, failure === null ? 'COMPLETE' : 'FAILED', { reason: failure });
+    },
+
     approveHost: (ctx) =>
       refusalAsMessage(async () => {
         if (ctx.host === null) throw new Error('approveHost without a host');

@@ -17,13 +17,15 @@ import { type HostRecord, selectHostsByIds } from '../hosts/host-store.ts';
 import { hosts } from '../hosts/hosts-table.ts';
 import { ImageNotFoundError } from '../images/image-errors.ts';
 import { images } from '../images/images-table.ts';
-import { IMAGELESS_TYPES, type TaskType } from '../tasks/task-kinds.ts';
+import { IMAGELESS_TYPES, type TaskType, UNSUPPORTED_TASK_TYPES } from '../tasks/task-kinds.ts';
 import type { Actor, TasksService } from '../tasks/tasks-service.ts';
 import { TaskScheduleNotFoundError } from './schedule-errors.ts';
 import { cronProblem, nextRunAfter, serverTimezone, timezoneProblem } from './schedule-rules.ts';
 import { type TaskScheduleRow, taskScheduleHosts, taskSchedules } from './schedules-table.ts';
 
-export const SCHEDULABLE_TYPES: readonly TaskType[] = ['DEPLOY', 'CAPTURE', ...IMAGELESS_TYPES];
+export const SCHEDULABLE_TYPES: readonly TaskType[] = (
+  ['DEPLOY', 'CAPTURE', ...IMAGELESS_TYPES] as TaskType[]
+).filter((t) => !UNSUPPORTED_TASK_TYPES.includes(t));
 const IMAGE_TYPES: readonly TaskType[] = ['DEPLOY', 'CAPTURE'];
 const MAX_HOSTS = 1000;
 /** A run due while the server was down is made up only this late. */

@@ -50,6 +50,16 @@ export class TaskNotInLineError extends BrumeError {
   }
 }
 
+/** A FOG task type no part of Brume runs yet: refused rather than queued to wait forever. */
+export class TaskTypeUnsupportedError extends BrumeError {
+  readonly code = 'TASK_TYPE_UNSUPPORTED';
+  readonly type: TaskType;
+  constructor(type: TaskType) {
+    super(`Brume cannot run ${words(type)} tasks yet: nothing would pick it up`);
+    this.type = type;
+  }
+}
+
 /** Another capture to this image is active: one writer per image. */
 export class ImageCaptureInProgressError extends BrumeError {
   readonly code = 'IMAGE_CAPTURE_IN_PROGRESS';

@@ -77,3 +77,20 @@ export const IMAGELESS_TYPES: readonly TaskType[] = [
   'NORMAL_WIPE',
   'FULL_WIPE',
 ];
+
+/**
+ * FOG task types no part of Brume runs yet (FOS's testdisk, badblocks, photorec, chntpw, a debug
+ * shell, the Windows agent's snapins). Queuing one would hold its host (one active imaging task per
+ * host) with nothing to run it, so they are refused when started.
+ */
+export const UNSUPPORTED_TASK_TYPES: readonly TaskType[] = [
+  'DEBUG',
+  'TEST_DISK',
+  'DISK_SURFACE_TEST',
+  'RECOVER',
+  'PASSWORD_RESET',
+  'DEPLOY_DEBUG',
+  'CAPTURE_DEBUG',
+  'ALL_SNAPINS',
+  'SINGLE_SNAPIN',
+];

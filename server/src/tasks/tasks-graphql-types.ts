@@ -11,6 +11,7 @@ import {
   TaskAlreadyFinalError,
   TaskNotFoundError,
   TaskNotInLineError,
+  TaskTypeUnsupportedError,
 } from './task-errors.ts';
 import { TASK_EVENT_KINDS, type TaskEvent, type TaskProgress } from './task-events.ts';
 import { FOG_TASK_TYPE_IDS, TASK_TYPES, WIPE_MODES } from './task-kinds.ts';
@@ -119,6 +120,9 @@ export const TaskEventRef = builder.objectRef<TaskEvent>('TaskEvent').implement(
 defineErrorType(TaskNotFoundError, 'TaskNotFoundError');
 defineErrorType(TaskAlreadyFinalError, 'TaskAlreadyFinalError', (t) => ({
   state: t.expose('state', { type: TaskStateEnum }),
+}));
+defineErrorType(TaskTypeUnsupportedError, 'TaskTypeUnsupportedError', (t) => ({
+  type: t.expose('type', { type: TaskTypeEnum }),
 }));
 defineErrorType(TaskNotInLineError, 'TaskNotInLineError', (t) => ({
   state: t.expose('state', { type: TaskStateEnum }),

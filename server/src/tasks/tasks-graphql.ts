@@ -13,8 +13,13 @@ import {
   ImageProtectedError,
 } from '../images/image-errors.ts';
 import { imageIdOf } from '../images/images-graphql.ts';
-import { ImageCaptureInProgressError, TaskAlreadyFinalError, TaskNotFoundError } from './task-errors.ts';
-import { IMAGELESS_TYPES } from './task-kinds.ts';
+import {
+  ImageCaptureInProgressError,
+  TaskAlreadyFinalError,
+  TaskNotFoundError,
+  TaskTypeUnsupportedError,
+} from './task-errors.ts';
+import { IMAGELESS_TYPES, UNSUPPORTED_TASK_TYPES } from './task-kinds.ts';
 import {
   TaskEventRef,
   TaskProgressRef,
@@ -140,8 +145,8 @@ builder.mutationField('startTask', (t) =>
   t.field({
     type: TasksPayload('StartTaskSuccess'),
     authScopes: { operator: true },
-    description: `Queues a task that needs no image: ${IMAGELESS_TYPES.join(', ')}.`,
-    errors: { types: hostErrors },
+    description: `Queues a task that needs no image: ${IMAGELESS_TYPES.filter((t) => !UNSUPPORTED_TASK_TYPES.includes(t)).join(', ')} (${UNSUPPORTED_TASK_TYPES.filter((t) => IMAGELESS_TYPES.includes(t)).join(', ')}: TaskTypeUnsupportedError, nothing runs them yet).`,
+    errors: { types: [...hostErrors, TaskTypeUnsupportedError] },
     args: { input: t.arg({ type: StartTaskInput }) },
     resolve: async (_r, { input }, ctx) => {
       if (!IMAGELESS_TYPES.includes(input.type)) {

@@ -10,9 +10,13 @@ import {
 } from '../images/image-errors.ts';
 import { lockImage, selectCurrentVersion } from '../images/image-store.ts';
 import type { ImageRow } from '../images/images-table.ts';
-import { ImageCaptureInProgressError, TaskAlreadyFinalError } from './task-errors.ts';
+import {
+  ImageCaptureInProgressError,
+  TaskAlreadyFinalError,
+  TaskTypeUnsupportedError,
+} from './task-errors.ts';
 import type { TaskEventKind, TaskProgress } from './task-events.ts';
-import { type TaskType, WIPE_TASK_TYPES, type WipeMode } from './task-kinds.ts';
+import { type TaskType, UNSUPPORTED_TASK_TYPES, WIPE_TASK_TYPES, type WipeMode } from './task-kinds.ts';
 import { createTaskProgressReporter, progressOfRow } from './task-progress.ts';
 import { assertHostsReady, insertTasks, type TaskSpec } from './task-queue.ts';
 import { ACTIVE_TASK_STATES, type TaskState } from './task-state-machine.ts';
@@ -180,9 +184,11 @@ export function createTasksService(deps: ServiceDeps) {
       return task!;
     },
 
-    /** Queues any FOG task type that needs no image (debug, memtest, disk tests...). */
-    startHostTask: (input: { type: TaskType; hostIds: readonly string[] } & Schedule, actor: Actor) =>
-      simple(input.type, input, actor),
+    /** Queues a FOG task type that needs no image (inventory, memtest, wake-up, wipes...). */
+    startHostTask(input: { type: TaskType; hostIds: readonly string[] } & Schedule, actor: Actor) {
+      if (UNSUPPORTED_TASK_TYPES.includes(input.type)) throw new TaskTypeUnsupportedError(input.type);
+      return simple(input.type, input, actor);
+    },
 
     async cancelTask(id: string, reason = 'cancelled by an operator'): Promise<TaskRow> {
       const current = await store.selectTask(db, id);

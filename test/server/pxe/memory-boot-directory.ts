@@ -75,6 +75,10 @@ export class MemoryBootDirectory implements BootDirectory {
     return { ok: true, value: null };
   }
 
+  async finishBootTask(taskId: string, failure: string | null): Promise<void> {
+    this.actions.push(`finish ${taskId} ${failure ?? 'ok'}`);
+  }
+
   async approveHost(ctx: BootActionContext): Promise<BootActionResult<BootTask | null>> {
     const host = this.hosts.get(ctx.mac);
     if (host === undefined) return { ok: false, message: 'Unknown host' };

@@ -1,13 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_TYPES, OS_TYPES } from '../../../server/src/images/image-kinds.ts';
-import { bootScriptRoutes } from '../../../server/src/pxe/boot-route.ts';
-import { createBootScriptHandler } from '../../../server/src/pxe/boot-script-handler.ts';
-import { loadPxeConfig } from '../../../server/src/pxe/pxe-config.ts';
-import { createPxeDirectory } from '../../../server/src/pxe/pxe-directory-adapter.ts';
 import { startTestApp, type TestApp, type TestUser } from '../../support/app.ts';
+import { serveBootChain } from './boot-chain-server.ts';
 import { checkIpxeScript } from './ipxe-syntax.ts';
 
 /**
@@ -22,7 +16,7 @@ const REGISTERED = '52:54:00:aa:00:03';
 const WITH_TASK = '52:54:00:aa:00:04';
 
 let t: TestApp;
-let server: http.Server;
+let chain: Awaited<ReturnType<typeof serveBootChain>>;
 let base: string;
 let operator: TestUser;
 let viewer: TestUser;
@@ -31,21 +25,12 @@ const ids: Record<string, string> = {};
 beforeAll(async () => {
   t = await startTestApp();
   const s = t.app.services;
-  const log = pino({ level: 'silent' });
-  const boot = loadPxeConfig({
-    BRUME_BOOT_KERNEL_URL: 'http://10.0.0.1/k',
-    BRUME_BOOT_INITRD_URL: 'http://10.0.0.1/i',
-  }).boot;
-  const directory = createPxeDirectory(s, { log, now: () => NOW });
-  const routes = bootScriptRoutes(createBootScriptHandler({ directory, boot, log, now: () => NOW }));
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = routes.find((r) => r.method === req.method && r.path === url.pathname);
-    if (route) void route.handle(req, res, url);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  chain = await serveBootChain(
+    t,
+    { BRUME_BOOT_KERNEL_URL: 'http://10.0.0.1/k', BRUME_BOOT_INITRD_URL: 'http://10.0.0.1/i' },
+    () => NOW,
+  );
+  base = chain.base;
   ids.pending = (await s.hosts.registerHost({ macs: [PENDING] })).id;
   ids.registered = (await s.hosts.createHost({ name: 'lab-pc-01', macs: [REGISTERED] })).id;
   ids.withTask = (await s.hosts.createHost({ name: 'lab-pc-02', macs: [WITH_TASK] })).id;
@@ -59,7 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await chain.close();
   await t.close();
 });
 

@@ -238,6 +238,7 @@ it('Given bad input, then each problem is named and nothing is created; an unkno
     [{ timezone: 'Mars/Olympus' }, 'input.timezone'],
     [{ name: ' ' }, 'input.name'],
     [{ type: 'MULTICAST' }, 'input.type'],
+    [{ type: 'DEBUG' }, 'input.type'],
     [{ type: 'DEPLOY' }, 'input.imageId'],
     [{ imageId: image.id }, 'input.imageId'],
     [{ hostIds: [] }, 'input.hostIds'],
