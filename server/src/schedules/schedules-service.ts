@@ -17,6 +17,7 @@ import { type HostRecord, selectHostsByIds } from '../hosts/host-store.ts';
 import { hosts } from '../hosts/hosts-table.ts';
 import { ImageNotFoundError } from '../images/image-errors.ts';
 import { images } from '../images/images-table.ts';
+import { createDueLoop } from '../tasks/due-loop.ts';
 import { IMAGELESS_TYPES, type TaskType, UNSUPPORTED_TASK_TYPES } from '../tasks/task-kinds.ts';
 import type { Actor, TasksService } from '../tasks/tasks-service.ts';
 import { TaskScheduleNotFoundError } from './schedule-errors.ts';
@@ -30,7 +31,6 @@ const IMAGE_TYPES: readonly TaskType[] = ['DEPLOY', 'CAPTURE'];
 const MAX_HOSTS = 1000;
 /** A run due while the server was down is made up only this late. */
 export const MAX_LATE_MS = 10 * 60_000;
-const TICK_MS = 60_000;
 const OUTCOME_MAX = 1000;
 
 export interface CreateScheduleInput {
@@ -148,36 +148,22 @@ export function createSchedulesService(deps: ServiceDeps, others: { tasks: Tasks
     return due.length;
   }
 
-  /** Milliseconds until the next schedule is due, at most a tick. */
-  async function untilNext(): Promise<number> {
-    const [next] = await db
-      .select({ at: min(taskSchedules.nextRunAt) })
-      .from(taskSchedules)
-      .where(and(eq(taskSchedules.enabled, true), isNotNull(taskSchedules.nextRunAt)));
-    if (!next?.at) return TICK_MS;
-    return Math.min(TICK_MS, Math.max(0, next.at.getTime() - now().getTime()) + 10);
-  }
-
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  let running: Promise<void> = Promise.resolve();
-  function pass(): Promise<void> {
-    running = running.then(async () => {
-      if (stopped) return;
-      try {
-        await runDue();
-        const delay = await untilNext();
-        clearTimeout(timer);
-        if (!stopped) timer = setTimeout(() => void pass(), delay).unref();
-      } catch (err) {
-        log.error({ err }, 'schedule pass failed');
-      }
-    });
-    return running;
-  }
+  const loop = createDueLoop({
+    run: runDue,
+    nextDue: async () => {
+      const [next] = await db
+        .select({ at: min(taskSchedules.nextRunAt) })
+        .from(taskSchedules)
+        .where(and(eq(taskSchedules.enabled, true), isNotNull(taskSchedules.nextRunAt)));
+      return next?.at ?? null;
+    },
+    now,
+    log,
+    what: 'schedule',
+  });
   /** Re-aims the timer after a change, without waiting for it. */
   const changed = <T>(value: T): T => {
-    void pass();
+    void loop.pass();
     return value;
   };
 
@@ -278,11 +264,8 @@ export function createSchedulesService(deps: ServiceDeps, others: { tasks: Tasks
 
     runDue,
     /** First pass (runs missed while down, within the grace), then the timer keeps going. */
-    start: pass,
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
-    },
+    start: loop.pass,
+    stop: loop.stop,
   };
 }
 

@@ -11,6 +11,7 @@
 import { and, asc, eq, gt, inArray, isNull, lte, min, or } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import { hostMacs } from '../hosts/hosts-table.ts';
+import { createDueLoop } from '../tasks/due-loop.ts';
 import { isImagingTaskType, TASK_TYPES } from '../tasks/task-kinds.ts';
 import type { TasksService } from '../tasks/tasks-service.ts';
 import { type TaskRow, tasks } from '../tasks/tasks-table.ts';
@@ -19,7 +20,6 @@ import { createWakeSender } from './wake-sender.ts';
 
 const HOLDER = 'server:wake-on-lan';
 const LEASE_MS = 60_000;
-const TICK_MS = 60_000;
 const IMAGING_TYPES = TASK_TYPES.filter(isImagingTaskType);
 
 export function createWakeService(deps: ServiceDeps, others: { tasks: TasksService }) {
@@ -87,44 +87,28 @@ export function createWakeService(deps: ServiceDeps, others: { tasks: TasksServi
     );
   }
 
-  /** Milliseconds until the next scheduled task is due, at most a tick. */
-  async function untilNext(): Promise<number> {
-    const [next] = await db
-      .select({ at: min(tasks.scheduledAt) })
-      .from(tasks)
-      .where(and(eq(tasks.state, 'QUEUED'), gt(tasks.scheduledAt, now())));
-    if (!next?.at) return TICK_MS;
-    return Math.min(TICK_MS, Math.max(0, next.at.getTime() - now().getTime()) + 10);
-  }
+  const loop = createDueLoop({
+    run: wakeDue,
+    nextDue: async () => {
+      const [next] = await db
+        .select({ at: min(tasks.scheduledAt) })
+        .from(tasks)
+        .where(and(eq(tasks.state, 'QUEUED'), gt(tasks.scheduledAt, now())));
+      return next?.at ?? null;
+    },
+    now,
+    log,
+    what: 'wake-on-lan',
+  });
 
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  let running: Promise<void> = Promise.resolve();
-  /** One pass at a time; each pass arms the timer for the next. */
-  function pass(): Promise<void> {
-    running = running.then(async () => {
-      if (stopped) return;
-      try {
-        await wakeDue();
-        const delay = await untilNext();
-        clearTimeout(timer);
-        if (!stopped) timer = setTimeout(() => void pass(), delay).unref();
-      } catch (err) {
-        log.error({ err }, 'wake-on-lan pass failed');
-      }
-    });
-    return running;
-  }
-
-  others.tasks.onQueued(() => void pass());
+  others.tasks.onQueued(() => void loop.pass());
 
   return {
     wakeHosts,
     /** Wake-up tasks queued while the server was down, and tasks that fell due meanwhile, go now. */
-    start: pass,
+    start: loop.pass,
     stop() {
-      stopped = true;
-      clearTimeout(timer);
+      loop.stop();
       sender.close();
     },
   };
