@@ -25,10 +25,14 @@ export function createHostPresence(deps: {
 
   return {
     sweep,
+    /** Sweeps at once (hosts online before a restart may have gone quiet since), then on a timer. */
     start(): void {
-      timer ??= setInterval(() => {
+      const run = () => {
         sweep().catch((err: unknown) => deps.log.warn({ err }, 'host presence sweep failed'));
-      }, everyMs).unref();
+      };
+      if (timer) return;
+      run();
+      timer = setInterval(run, everyMs).unref();
     },
     stop(): void {
       clearInterval(timer);

@@ -3,8 +3,13 @@
  * BRUME_HOST_OFFLINE_SECONDS takes it offline (an OFFLINE host event), and the next contact brings
  * it back.
  */
+import { eq } from 'drizzle-orm';
+import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { HostEvent } from '../../../server/src/hosts/host-events.ts';
+import { createHostPresence } from '../../../server/src/hosts/host-presence.ts';
+import { hosts } from '../../../server/src/hosts/hosts-table.ts';
+import { startTestApp } from '../../support/app.ts';
 import {
   checkIn,
   createHost,
@@ -66,5 +71,35 @@ it('Given a host checking in within the window, then it stays online', async () 
     await checkIn(a, host.mac);
     await new Promise((r) => setTimeout(r, 300));
     expect(await online(host.id)).toBe(true);
+  }
+});
+
+it('Given hosts left online by a previous run, when the sweep starts, then the silent ones go offline at once, not a period later', async () => {
+  // Given: a server not started (its own sweep not running), a host seen two minutes ago and
+  // still flagged online
+  const t = await startTestApp();
+  const host = await t.app.services.hosts.createHost({ name: 'left-online', macs: ['52:54:00:cc:00:01'] });
+  await t.db.db
+    .update(hosts)
+    .set({ online: true, lastSeenAt: new Date(Date.now() - 120_000) })
+    .where(eq(hosts.id, host.id));
+  // A one-minute window sweeps every 6 s.
+  const presence = createHostPresence({
+    hosts: t.app.services.hosts,
+    log: pino({ level: 'silent' }),
+    now: () => new Date(),
+    offlineAfterMs: 60_000,
+  });
+  const isOnline = async () => (await t.app.services.hosts.getHost(host.id))?.online;
+
+  // When
+  presence.start();
+
+  // Then
+  try {
+    await until(async () => (await isOnline()) === false, 2000, 'offline at start');
+  } finally {
+    presence.stop();
+    await t.close();
   }
 });
