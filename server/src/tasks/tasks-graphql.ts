@@ -1,7 +1,10 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../graphql/builder.ts';
 import { resolveCountedConnection } from '../graphql/connections.ts';
+import type { Context } from '../graphql/context.ts';
 import { InputValidationError } from '../graphql/input-validation-error.ts';
+import { GroupNotFoundError } from '../groups/group-errors.ts';
+import { groupIdOf } from '../groups/groups-graphql.ts';
 import { HostBusyError, HostNotFoundError, HostPendingError } from '../hosts/host-errors.ts';
 import { hostIdOf } from '../hosts/hosts-graphql.ts';
 import { HostRef } from '../hosts/hosts-graphql-types.ts';
@@ -55,21 +58,48 @@ const scheduledAt = (t: InputFields) =>
       'Run at this time, not before: the task stays QUEUED (hosts busy, deploys pinned to the version current now) and its hosts are woken then. Omitted: now. At most a year ahead.',
   });
 
+/** FOG's group tasking: the hosts named plus the members of the groups named, once each. */
+const hostIdsField = (t: InputFields) => t.idList({ required: false, description: 'These hosts, plus:' });
+const groupIdsField = (t: InputFields) =>
+  t.idList({ required: false, description: 'the members of these groups now (each host once).' });
+
+async function targetHostIds(
+  input: {
+    hostIds?: readonly (string | number | bigint)[] | null;
+    groupIds?: readonly (string | number | bigint)[] | null;
+  },
+  ctx: Context,
+): Promise<string[]> {
+  const ids = (input.hostIds ?? []).map(hostIdOf);
+  for (const globalId of input.groupIds ?? []) {
+    const groupId = groupIdOf(globalId);
+    if (!(await ctx.services.groups.getGroup(groupId))) throw new GroupNotFoundError(groupId);
+    for (const host of await ctx.services.groups.hostsOfGroup(groupId)) ids.push(host.id);
+  }
+  return [...new Set(ids)];
+}
+
 const StartCaptureInput = builder.inputType('StartCaptureInput', {
   fields: (t) => ({ hostId: t.id(), imageId: t.id(), scheduledAt: scheduledAt(t) }),
 });
 const StartDeployInput = builder.inputType('StartDeployInput', {
-  fields: (t) => ({ hostIds: t.idList(), imageId: t.id(), scheduledAt: scheduledAt(t) }),
+  fields: (t) => ({
+    hostIds: hostIdsField(t),
+    groupIds: groupIdsField(t),
+    imageId: t.id(),
+    scheduledAt: scheduledAt(t),
+  }),
 });
 const StartInventoryInput = builder.inputType('StartInventoryInput', {
-  fields: (t) => ({ hostIds: t.idList(), scheduledAt: scheduledAt(t) }),
+  fields: (t) => ({ hostIds: hostIdsField(t), groupIds: groupIdsField(t), scheduledAt: scheduledAt(t) }),
 });
 const StartWipeInput = builder.inputType('StartWipeInput', {
   fields: (t) => ({ hostId: t.id(), mode: t.field({ type: WipeModeEnum }), scheduledAt: scheduledAt(t) }),
 });
 const StartTaskInput = builder.inputType('StartTaskInput', {
   fields: (t) => ({
-    hostIds: t.idList(),
+    hostIds: hostIdsField(t),
+    groupIds: groupIdsField(t),
     type: t.field({ type: TaskTypeEnum }),
     scheduledAt: scheduledAt(t),
   }),
@@ -96,12 +126,20 @@ builder.mutationField('startDeploy', (t) =>
     type: TasksPayload('StartDeploySuccess'),
     authScopes: { operator: true },
     description: 'All or nothing: one DEPLOY task per host, pinned to the current version.',
-    errors: { types: [...hostErrors, ImageNotFoundError, ImageDisabledError, ImageHasNoVersionError] },
+    errors: {
+      types: [
+        ...hostErrors,
+        GroupNotFoundError,
+        ImageNotFoundError,
+        ImageDisabledError,
+        ImageHasNoVersionError,
+      ],
+    },
     args: { input: t.arg({ type: StartDeployInput }) },
     resolve: async (_r, { input }, ctx) => ({
       tasks: await ctx.services.tasks.startDeploy(
         {
-          hostIds: input.hostIds.map(hostIdOf),
+          hostIds: await targetHostIds(input, ctx),
           imageId: imageIdOf(input.imageId),
           scheduledAt: input.scheduledAt,
         },
@@ -115,11 +153,11 @@ builder.mutationField('startInventory', (t) =>
   t.field({
     type: TasksPayload('StartInventorySuccess'),
     authScopes: { operator: true },
-    errors: { types: hostErrors },
+    errors: { types: [...hostErrors, GroupNotFoundError] },
     args: { input: t.arg({ type: StartInventoryInput }) },
     resolve: async (_r, { input }, ctx) => ({
       tasks: await ctx.services.tasks.startInventory(
-        { hostIds: input.hostIds.map(hostIdOf), scheduledAt: input.scheduledAt },
+        { hostIds: await targetHostIds(input, ctx), scheduledAt: input.scheduledAt },
         actorOf(ctx),
       ),
     }),
@@ -146,7 +184,7 @@ builder.mutationField('startTask', (t) =>
     type: TasksPayload('StartTaskSuccess'),
     authScopes: { operator: true },
     description: `Queues a task that needs no image: ${IMAGELESS_TYPES.filter((t) => !UNSUPPORTED_TASK_TYPES.includes(t)).join(', ')} (${UNSUPPORTED_TASK_TYPES.filter((t) => IMAGELESS_TYPES.includes(t)).join(', ')}: TaskTypeUnsupportedError, nothing runs them yet).`,
-    errors: { types: [...hostErrors, TaskTypeUnsupportedError] },
+    errors: { types: [...hostErrors, GroupNotFoundError, TaskTypeUnsupportedError] },
     args: { input: t.arg({ type: StartTaskInput }) },
     resolve: async (_r, { input }, ctx) => {
       if (!IMAGELESS_TYPES.includes(input.type)) {
@@ -154,7 +192,7 @@ builder.mutationField('startTask', (t) =>
           { path: ['input', 'type'], message: 'use the imaging mutations for this type' },
         ]);
       }
-      const hostIds = input.hostIds.map(hostIdOf);
+      const hostIds = await targetHostIds(input, ctx);
       return {
         tasks: await ctx.services.tasks.startHostTask(
           { type: input.type, hostIds, scheduledAt: input.scheduledAt },

@@ -1,0 +1,107 @@
+/**
+ * FOG's group tasking: the start mutations take groups as well as hosts; each member gets one task,
+ * a host named twice (directly and through a group) once. An unknown group, or no host at all, is
+ * refused and nothing is queued.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  createHost,
+  createImage,
+  randomDisk,
+  rawId,
+  seedImage,
+  startTransferApp,
+  type TransferApp,
+} from '../transfer/transfer-harness.ts';
+
+let a: TransferApp;
+let image: { id: string; name: string };
+
+beforeAll(async () => {
+  a = await startTransferApp();
+  const source = path.join(a.work, 'source.img');
+  randomDisk(source, 1);
+  image = await createImage(a);
+  await seedImage(a, image.id, image.name, source);
+});
+afterAll(async () => {
+  await a?.close();
+});
+
+let groups = 0;
+async function group(hostIds: string[]): Promise<string> {
+  const res = await a.gql<{ createGroup: { group: { id: string } } }>(
+    'mutation($n: String!) { createGroup(input: { name: $n }) { ... on CreateGroupSuccess { group { id } } } }',
+    { token: a.operator, variables: { n: `group-${++groups}` } },
+  );
+  const id = res.data?.createGroup.group.id as string;
+  if (hostIds.length > 0) {
+    await a.gql(
+      'mutation($g: ID!, $h: [ID!]!) { addHostsToGroup(input: { groupId: $g, hostIds: $h }) { __typename } }',
+      {
+        token: a.operator,
+        variables: { g: id, h: hostIds },
+      },
+    );
+  }
+  return id;
+}
+
+interface Started {
+  __typename: string;
+  tasks?: { host: { id: string } }[];
+  message?: string;
+}
+
+async function start(mutation: 'startDeploy' | 'startInventory', input: Record<string, unknown>) {
+  const inputType = mutation === 'startDeploy' ? 'StartDeployInput' : 'StartInventoryInput';
+  const res = await a.gql<Record<string, Started>>(
+    `mutation($i: ${inputType}!) { ${mutation}(input: $i) { __typename
+      ... on ${mutation === 'startDeploy' ? 'StartDeploySuccess' : 'StartInventorySuccess'} { tasks { host { id } } }
+      ... on Error { message } } }`,
+    { token: a.operator, variables: { i: input } },
+  );
+  return res.data?.[mutation];
+}
+
+const activeTasks = async (hostIds: string[]) => {
+  let n = 0;
+  for (const id of hostIds) {
+    n += (
+      await a.t.app.services.tasks.listTasks(
+        { hostId: rawId(id), states: ['QUEUED'] },
+        { offset: 0, limit: 10 },
+      )
+    ).length;
+  }
+  return n;
+};
+
+it('Given a group of two and a host named both directly and through the group, then a deploy queues one task per host, three in all', async () => {
+  const [h1, h2, h3] = [await createHost(a), await createHost(a), await createHost(a)];
+  const lab = await group([h1.id, h2.id]);
+  const started = await start('startDeploy', { groupIds: [lab], hostIds: [h3.id, h1.id], imageId: image.id });
+  expect(started?.__typename).toBe('StartDeploySuccess');
+  expect(started?.tasks?.map((t) => t.host.id).sort()).toEqual([h1.id, h2.id, h3.id].sort());
+});
+
+it('Given an unknown group, an empty group alone, or a group with a busy member, then the request is refused whole and nothing is queued', async () => {
+  const [h1, h2] = [await createHost(a), await createHost(a)];
+  const lab = await group([h1.id, h2.id]);
+  const empty = await group([]);
+  const unknown = lab.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+  expect((await start('startInventory', { groupIds: [unknown], hostIds: [h1.id] }))?.__typename).toBe(
+    'GroupNotFoundError',
+  );
+  expect(await start('startInventory', { groupIds: [empty] })).toMatchObject({
+    __typename: 'InputValidationError',
+    message: 'input.hostIds: between 1 and 1000 hosts',
+  });
+  expect(await activeTasks([h1.id, h2.id])).toBe(0);
+  await start('startInventory', { hostIds: [h2.id] });
+  expect((await start('startDeploy', { groupIds: [lab], imageId: image.id }))?.__typename).toBe(
+    'HostBusyError',
+  );
+  expect(await activeTasks([h1.id, h2.id])).toBe(1);
+});
