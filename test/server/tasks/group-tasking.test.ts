@@ -5,6 +5,8 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createApiClient } from '../../../tui/src/api/graphql-client.ts';
+import { createGraphqlConsolePort } from '../../../tui/src/api/graphql-console-port.ts';
 import {
   createHost,
   createImage,
@@ -104,4 +106,25 @@ it('Given an unknown group, an empty group alone, or a group with a busy member,
     'HostBusyError',
   );
   expect(await activeTasks([h1.id, h2.id])).toBe(1);
+});
+
+it("Given the console's port, then marked hosts go in one request: '2 deploys queued'; a busy one refuses them all", async () => {
+  const [h1, h2] = [await createHost(a), await createHost(a)];
+  const api = createApiClient({ server: a.base, token: a.operator });
+  const port = createGraphqlConsolePort(api.client);
+  try {
+    expect(await port.startInventory([h1.id])).toEqual({ ok: true, message: 'inventory queued' });
+    expect((await port.startDeploy([h1.id, h2.id], image.id)).ok).toBe(false);
+    expect(await activeTasks([h2.id])).toBe(0);
+    await a.t.app.services.tasks.cancelTask(
+      (await a.t.app.services.tasks.listTasks({ hostId: rawId(h1.id) }, { offset: 0, limit: 1 }))[0]?.id ??
+        '',
+    );
+    expect(await port.startDeploy([h1.id, h2.id], image.id)).toEqual({
+      ok: true,
+      message: '2 deploys queued',
+    });
+  } finally {
+    api.close();
+  }
 });

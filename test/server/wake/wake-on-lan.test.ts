@@ -191,7 +191,7 @@ it("Given the console's port, when o wakes a host, then the server queues a Wake
   const api = createApiClient({ server: url.replace(/\/graphql$/, ''), token: a.operator });
   try {
     const hostId = await a.host(['52:54:00:aa:00:06']);
-    expect(await createGraphqlConsolePort(api.client).wakeHost(hostId)).toEqual({
+    expect(await createGraphqlConsolePort(api.client).wakeHosts([hostId])).toEqual({
       ok: true,
       message: 'wake-up queued',
     });

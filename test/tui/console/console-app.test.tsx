@@ -188,6 +188,44 @@ describe('console', () => {
     await waitFor(() => port.calls.includes('delete-schedule s2'), 'delete call');
   });
 
+  it('Space marks hosts and l deploys to all of them in one request; * marks every host shown and o wakes them; marks clear after', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'pc-1'), host('2', 'pc-2'), host('3', 'pc-3')];
+    port.images = [image('img1', 'win11', [version(1, true)])];
+    const { stdin } = start(port);
+    stdin.write('h');
+    await waitFor(() => frame().includes('pc-3'), 'hosts');
+    stdin.write(' ');
+    await settle(20);
+    stdin.write('j');
+    await settle(20);
+    stdin.write('j');
+    await settle(20);
+    stdin.write(' ');
+    await waitFor(() => frame().includes('2 marked'), 'marks');
+    expect(frame()).toMatch(/\+pc-1/);
+    expect(frame()).toMatch(/ pc-2/);
+    expect(frame()).toMatch(/\+pc-3/);
+
+    await choose(stdin, 'l', 'Deploy to 2 hosts');
+    await waitFor(
+      () => frame().includes('Deploy win11 to 2 hosts? Their disks will be overwritten.'),
+      'confirm',
+    );
+    stdin.write('y');
+    await waitFor(() => port.calls.includes('deploy 1,3 img1'), 'one deploy call for both');
+    await waitFor(() => !frame().includes('marked'), 'marks cleared');
+
+    stdin.write('*');
+    await waitFor(() => frame().includes('3 marked'), 'all marked');
+    stdin.write('o');
+    await waitFor(() => port.calls.includes('wake 1,2,3'), 'one wake call for all');
+    stdin.write('*');
+    await settle(20);
+    stdin.write('*');
+    await waitFor(() => !frame().includes('marked'), '* twice unmarks');
+  });
+
   it('o on a host asks the server to wake it (a Wake-up task)', async () => {
     const port = new MemoryConsolePort();
     port.hosts = [host('1', 'pc-1')];

@@ -141,9 +141,9 @@ export class MemoryConsolePort implements ConsolePort {
   }
   approveHost = (id: string) => this.record(`approve ${id}`);
   startCapture = (h: string, i: string) => this.record(`capture ${h} ${i}`);
-  startDeploy = (h: string, i: string) => this.record(`deploy ${h} ${i}`);
-  startInventory = (h: string) => this.record(`inventory ${h}`);
-  wakeHost = (h: string) => this.record(`wake ${h}`);
+  startDeploy = (h: readonly string[], i: string) => this.record(`deploy ${h.join(',')} ${i}`);
+  startInventory = (h: readonly string[]) => this.record(`inventory ${h.join(',')}`);
+  wakeHosts = (h: readonly string[]) => this.record(`wake ${h.join(',')}`);
   startWipe = (h: string, m: string) => this.record(`wipe ${h} ${m}`);
   cancelTask = (t: string) => this.record(`cancel ${t}`);
   moveTaskToFrontOfLine = (t: string) => this.record(`front ${t}`);

@@ -30,6 +30,10 @@ export class ApiRequestError extends Error {
 
 const PAGE = 500;
 
+/** "deploy" for one task, "12 deploys" for more. */
+const queued = (tasks: readonly unknown[] | undefined, one: string, many: string) =>
+  (tasks?.length ?? 1) === 1 ? one : `${tasks?.length} ${many}`;
+
 export async function runQuery<D, V extends AnyVariables>(
   client: Client,
   doc: TypedDocumentNode<D, V>,
@@ -179,18 +183,23 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
       const r = (await runMutation(client, D.StartCaptureDocument, { hostId, imageId })).startCapture;
       return toCommandResult(r, 'StartCaptureSuccess', () => 'capture queued');
     },
-    async startDeploy(hostId, imageId) {
-      const r = (await runMutation(client, D.StartDeployDocument, { hostIds: [hostId], imageId }))
+    async startDeploy(hostIds, imageId) {
+      const r = (await runMutation(client, D.StartDeployDocument, { hostIds: [...hostIds], imageId }))
         .startDeploy;
-      return toCommandResult(r, 'StartDeploySuccess', () => 'deploy queued');
+      return toCommandResult(r, 'StartDeploySuccess', () => `${queued(r.tasks, 'deploy', 'deploys')} queued`);
     },
-    async startInventory(hostId) {
-      const r = (await runMutation(client, D.StartInventoryDocument, { hostIds: [hostId] })).startInventory;
-      return toCommandResult(r, 'StartInventorySuccess', () => 'inventory queued');
+    async startInventory(hostIds) {
+      const r = (await runMutation(client, D.StartInventoryDocument, { hostIds: [...hostIds] }))
+        .startInventory;
+      return toCommandResult(
+        r,
+        'StartInventorySuccess',
+        () => `${queued(r.tasks, 'inventory', 'inventories')} queued`,
+      );
     },
-    async wakeHost(hostId) {
-      const r = (await runMutation(client, D.StartWakeUpDocument, { hostIds: [hostId] })).startTask;
-      return toCommandResult(r, 'StartTaskSuccess', () => 'wake-up queued');
+    async wakeHosts(hostIds) {
+      const r = (await runMutation(client, D.StartWakeUpDocument, { hostIds: [...hostIds] })).startTask;
+      return toCommandResult(r, 'StartTaskSuccess', () => `${queued(r.tasks, 'wake-up', 'wake-ups')} queued`);
     },
     async startWipe(hostId, mode) {
       const r = (await runMutation(client, D.StartWipeDocument, { hostId, mode })).startWipe;

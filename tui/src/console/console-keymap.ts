@@ -20,6 +20,8 @@ export type ConsoleCommand =
   | 'open'
   | 'search'
   | 'approve'
+  | 'mark'
+  | 'mark-all'
   | 'capture'
   | 'deploy'
   | 'inventory'
@@ -52,6 +54,13 @@ export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
   { keys: ['return'], command: 'open', help: 'details (host inventory, task block map)', scope: 'list' },
   { keys: ['/'], command: 'search', help: 'search hosts by name or MAC', scope: 'hosts' },
   { keys: ['p'], command: 'approve', help: 'approve the pending host', scope: 'hosts' },
+  {
+    keys: [' '],
+    command: 'mark',
+    help: 'mark / unmark: l, n and o then act on every marked host',
+    scope: 'hosts',
+  },
+  { keys: ['*'], command: 'mark-all', help: 'mark every host shown (again: unmark)', scope: 'hosts' },
   { keys: ['c'], command: 'capture', help: 'start a capture into an image', scope: 'hosts' },
   { keys: ['l'], command: 'deploy', help: 'deploy (load) an image', scope: 'hosts' },
   { keys: ['n'], command: 'inventory', help: 'queue a hardware inventory', scope: 'hosts' },

@@ -64,10 +64,11 @@ export interface ConsolePort {
   onReconnect?(listener: () => void): Unsubscribe;
   approveHost(hostId: string): Promise<CommandResult>;
   startCapture(hostId: string, imageId: string): Promise<CommandResult>;
-  startDeploy(hostId: string, imageId: string): Promise<CommandResult>;
-  startInventory(hostId: string): Promise<CommandResult>;
+  /** One request, all or nothing: one task per host. */
+  startDeploy(hostIds: readonly string[], imageId: string): Promise<CommandResult>;
+  startInventory(hostIds: readonly string[]): Promise<CommandResult>;
   /** FOG's Wake-up task: the server sends the machine's Wake-on-LAN magic packets. */
-  wakeHost(hostId: string): Promise<CommandResult>;
+  wakeHosts(hostIds: readonly string[]): Promise<CommandResult>;
   startWipe(hostId: string, mode: 'FAST' | 'NORMAL' | 'FULL'): Promise<CommandResult>;
   cancelTask(taskId: string): Promise<CommandResult>;
   /** A deploy or capture waiting for a unicast slot takes the next free one. */

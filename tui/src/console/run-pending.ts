@@ -30,6 +30,9 @@ export async function runPending(cmd: PendingCommand, d: RunDeps): Promise<Comma
   if (result.ok && ['capture', 'deploy', 'wipe'].includes(cmd.op))
     d.dispatch({ type: 'started', transfer: true });
   if (cmd.op === 'schedule-enabled' || cmd.op === 'delete-schedule') reloadSchedules(d);
+  // The marked hosts got their tasks: a next action starts from a clean slate.
+  if (result.ok && (cmd.op === 'deploy' || cmd.op === 'inventory' || cmd.op === 'wake'))
+    d.dispatch({ type: 'clearMarks' });
   return result;
 }
 
@@ -38,13 +41,13 @@ function call(cmd: PendingCommand, port: ConsolePort): Promise<CommandResult> {
     case 'approve':
       return port.approveHost(cmd.hostId);
     case 'inventory':
-      return port.startInventory(cmd.hostId);
+      return port.startInventory(cmd.hostIds);
     case 'wake':
-      return port.wakeHost(cmd.hostId);
+      return port.wakeHosts(cmd.hostIds);
     case 'capture':
       return port.startCapture(cmd.hostId, cmd.imageId ?? '');
     case 'deploy':
-      return port.startDeploy(cmd.hostId, cmd.imageId ?? '');
+      return port.startDeploy(cmd.hostIds, cmd.imageId ?? '');
     case 'wipe':
       return port.startWipe(cmd.hostId, cmd.mode ?? 'FAST');
     case 'cancel':

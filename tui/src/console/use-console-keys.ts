@@ -85,12 +85,12 @@ function handleOverlay(input: string, key: Key, d: ConsoleKeysDeps): boolean {
 }
 
 function choose(cmd: PendingCommand, value: string, d: ConsoleKeysDeps) {
-  const host = d.data.hosts.find((h) => 'hostId' in cmd && h.id === cmd.hostId)?.name ?? '?';
+  const host = targetsText(cmd, d.data);
   const image = d.data.images.find((i) => i.id === value)?.name ?? '?';
   if (cmd.op === 'deploy') {
     d.dispatch({
       type: 'confirm',
-      prompt: `Deploy ${image} to ${host}? Its disk will be overwritten. (y/n)`,
+      prompt: `Deploy ${image} to ${host}? ${'hostIds' in cmd && cmd.hostIds.length > 1 ? 'Their disks' : 'Its disk'} will be overwritten. (y/n)`,
       command: { ...cmd, imageId: value },
     });
   } else if (cmd.op === 'capture') {
@@ -166,14 +166,27 @@ function versionCommand(command: 'delete-version' | 'use-version', image: ImageR
   });
 }
 
+/** "pc-01", or "12 hosts" when a command acts on several. */
+function targetsText(cmd: PendingCommand, data: ConsoleData): string {
+  const ids = 'hostIds' in cmd ? cmd.hostIds : 'hostId' in cmd ? [cmd.hostId] : [];
+  if (ids.length > 1) return `${ids.length} hosts`;
+  return data.hosts.find((h) => h.id === ids[0])?.name ?? '?';
+}
+
 function hostCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
-  const host = filterHosts(d.data.hosts, d.ui.search)[d.ui.selected.hosts];
+  const shown = filterHosts(d.data.hosts, d.ui.search);
+  const host = shown[d.ui.selected.hosts];
   if (!host) return;
   const hostId = host.id;
+  // Deploy, inventory and wake act on the marked hosts when there are any, else on the selected one.
+  const hostIds = d.ui.marked.length > 0 ? d.ui.marked : [hostId];
+  const targets = targetsText({ op: 'inventory', hostIds }, d.data);
   if (command === 'search') d.dispatch({ type: 'searchStart' });
+  else if (command === 'mark') d.dispatch({ type: 'mark', id: hostId });
+  else if (command === 'mark-all') d.dispatch({ type: 'markAll', ids: shown.map((h) => h.id) });
   else if (command === 'approve') void runPending({ op: 'approve', hostId }, d);
-  else if (command === 'inventory') void runPending({ op: 'inventory', hostId }, d);
-  else if (command === 'wake') void runPending({ op: 'wake', hostId }, d);
+  else if (command === 'inventory') void runPending({ op: 'inventory', hostIds }, d);
+  else if (command === 'wake') void runPending({ op: 'wake', hostIds }, d);
   else if (command === 'capture')
     d.dispatch({
       type: 'pick',
@@ -184,9 +197,9 @@ function hostCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
   else if (command === 'deploy')
     d.dispatch({
       type: 'pick',
-      title: `Deploy to ${host.name}`,
+      title: `Deploy to ${targets}`,
       options: imageOptions(d, true),
-      command: { op: 'deploy', hostId },
+      command: { op: 'deploy', hostIds },
     });
   else if (command === 'wipe')
     d.dispatch({

@@ -10,9 +10,9 @@ export type Pane = (typeof PANES)[number];
 export type PendingCommand =
   | { op: 'approve'; hostId: string }
   | { op: 'capture'; hostId: string; imageId?: string }
-  | { op: 'deploy'; hostId: string; imageId?: string }
-  | { op: 'inventory'; hostId: string }
-  | { op: 'wake'; hostId: string }
+  | { op: 'deploy'; hostIds: readonly string[]; imageId?: string }
+  | { op: 'inventory'; hostIds: readonly string[] }
+  | { op: 'wake'; hostIds: readonly string[] }
   | { op: 'wipe'; hostId: string; mode?: 'FAST' | 'NORMAL' | 'FULL' }
   | { op: 'cancel'; taskId: string }
   | { op: 'front'; taskId: string }
@@ -51,6 +51,8 @@ export interface ConsoleUi {
   readonly detail: string | null;
   readonly search: string;
   readonly searching: boolean;
+  /** Hosts marked in the hosts pane: deploy, inventory and wake act on all of them. */
+  readonly marked: readonly string[];
   /** Set once this console started a capture/deploy/wipe: `q` then asks before quitting. */
   readonly startedTransfer: boolean;
   readonly quitting: boolean;
@@ -72,6 +74,9 @@ export type ConsoleUiAction =
   | { type: 'searchStart' }
   | { type: 'searchInput'; text: string }
   | { type: 'searchEnd' }
+  | { type: 'mark'; id: string }
+  | { type: 'markAll'; ids: readonly string[] }
+  | { type: 'clearMarks' }
   | { type: 'started'; transfer: boolean }
   | { type: 'status'; text: string; tone: 'good' | 'bad' | 'info' };
 
@@ -84,6 +89,7 @@ export function initialConsoleUi(pane: Pane = 'dashboard'): ConsoleUi {
     detail: null,
     search: '',
     searching: false,
+    marked: [],
     startedTransfer: false,
     quitting: false,
     status: null,
@@ -143,6 +149,23 @@ export function consoleUiReducer(s: ConsoleUi, a: ConsoleUiAction): ConsoleUi {
       return { ...s, search: a.text, selected: { ...s.selected, hosts: 0 } };
     case 'searchEnd':
       return { ...s, searching: false };
+    case 'mark':
+      return {
+        ...s,
+        marked: s.marked.includes(a.id) ? s.marked.filter((m) => m !== a.id) : [...s.marked, a.id],
+      };
+    case 'markAll': {
+      // All shown already marked: unmark them; otherwise mark the rest.
+      const all = a.ids.every((id) => s.marked.includes(id));
+      return {
+        ...s,
+        marked: all
+          ? s.marked.filter((m) => !a.ids.includes(m))
+          : [...s.marked, ...a.ids.filter((id) => !s.marked.includes(id))],
+      };
+    }
+    case 'clearMarks':
+      return { ...s, marked: [] };
     case 'started':
       return { ...s, startedTransfer: s.startedTransfer || a.transfer };
     case 'status':

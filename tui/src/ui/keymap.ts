@@ -71,6 +71,13 @@ export function helpSections<C extends string>(keymap: Keymap<C>): [string, [str
 }
 
 function displayKey(k: string): string {
-  const map: Record<string, string> = { escape: 'Esc', return: 'Enter', up: '↑', down: '↓', tab: 'Tab' };
+  const map: Record<string, string> = {
+    escape: 'Esc',
+    return: 'Enter',
+    up: '↑',
+    down: '↓',
+    tab: 'Tab',
+    ' ': 'Space',
+  };
   return map[k] ?? k;
 }

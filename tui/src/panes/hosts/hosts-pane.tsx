@@ -38,7 +38,7 @@ export function HostsPane({ data, ui, width, height }: HostsPaneProps) {
       key: h.id,
       tone: h.pending ? ('warn' as const) : undefined,
       cells: [
-        h.name,
+        `${ui.marked.includes(h.id) ? '+' : ' '}${h.name}`,
         h.macs[0] ?? '',
         h.pending ? '! pending' : 'approved',
         task ? `${task.type} ${task.state}` : '—',
@@ -47,14 +47,20 @@ export function HostsPane({ data, ui, width, height }: HostsPaneProps) {
     };
   });
   const searchLine = ui.searching || ui.search !== '';
+  const markLine = ui.marked.length > 0;
   return (
     <Box flexDirection="column" width={width}>
       {searchLine && (
         <Text>{`/${ui.search}${ui.searching ? '▏' : ''}   ${hosts.length} of ${data.hosts.length}`}</Text>
       )}
+      {markLine && (
+        <Text color={theme.color('accent')} wrap="truncate">
+          {`${ui.marked.length} marked: l deploys, n inventories, o wakes them all (Space unmarks)`}
+        </Text>
+      )}
       <Table
         columns={[
-          { title: 'Name', width: 15 },
+          { title: ' Name', width: 16 },
           { title: 'MAC', width: 17 },
           { title: 'State', width: 9 },
           { title: 'Task', width: 0 },
@@ -63,7 +69,7 @@ export function HostsPane({ data, ui, width, height }: HostsPaneProps) {
         rows={rows}
         selected={Math.min(ui.selected.hosts, rows.length - 1)}
         width={width}
-        height={height - (searchLine ? 1 : 0)}
+        height={height - (searchLine ? 1 : 0) - (markLine ? 1 : 0)}
         empty={ui.search ? 'no host matches' : 'no hosts yet'}
       />
     </Box>
