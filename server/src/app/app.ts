@@ -7,6 +7,7 @@ import { openDatabase } from '../db/db.ts';
 import { createPubSub } from '../graphql/pubsub.ts';
 import { buildSchema } from '../graphql/schema.ts';
 import { type PxeService, startPxeService } from '../pxe/pxe-service.ts';
+import { registerDomainMetrics } from './domain-metrics.ts';
 import { attachGraphqlWs } from './graphql-ws.ts';
 import { httpRoutes } from './http-routes.ts';
 import { createHttpServer, type Readiness } from './http-server.ts';
@@ -40,6 +41,11 @@ async function wire(config: Config, options: BuildAppOptions, readiness: () => R
   const services = createServices({ config, db: database.db, pubsub: createPubSub(), log, now });
   const schema = buildSchema();
   const metrics = createMetrics();
+  registerDomainMetrics(metrics.registry, {
+    db: database.db,
+    imagesDir: config.core.imagesDir,
+    maxClients: () => services.transfer.core.unicastSlots.limit(),
+  });
   const yoga = createYogaServer({ config, schema, services, log, metrics });
   const routes = httpRoutes(services);
   const server = createHttpServer({ yoga, metrics, log, routes, readiness, ping: () => database.ping() });

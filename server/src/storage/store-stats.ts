@@ -105,7 +105,7 @@ async function chunkFiles(root: string): Promise<{ count: number; bytes: number 
 }
 
 /** The store directory may not exist before the first capture: statfs its nearest existing parent. */
-async function filesystemOf(dir: string): Promise<{ used: number; free: number; total: number }> {
+export async function filesystemOf(dir: string): Promise<{ used: number; free: number; total: number }> {
   let at = dir;
   for (;;) {
     const st = await fs.statfs(at).catch((e: NodeJS.ErrnoException) => {

@@ -58,6 +58,8 @@ export interface UnicastSlots {
    * that frees while the operator acts goes to one task or the other, never both.
    */
   moveToFront(taskId: string): Promise<TaskRow>;
+  /** How many slots there are now (the MASTER node's maxClients, else the configured limit). */
+  limit(): Promise<number>;
 }
 
 export function createUnicastSlots(
@@ -160,6 +162,7 @@ export function createUnicastSlots(
         return { inLine: line, changed: tell(task.id, line) };
       });
     },
+    limit: slots,
     moveToFront(taskId) {
       return serial(async () => {
         const task = await selectTask(deps.db, taskId);
