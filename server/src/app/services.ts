@@ -46,7 +46,7 @@ export function createServices(deps: ServiceDeps) {
     multicast,
     storage,
     wake: createWakeService(deps, { tasks }),
-    schedules: createSchedulesService(deps, { tasks }),
+    schedules: createSchedulesService(deps, { tasks, audit }),
     // /boot.ipxe (PXE issue): routes mounted in http-routes.ts.
     pxe: {
       bootScript: createBootScriptHandler({

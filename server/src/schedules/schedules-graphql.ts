@@ -96,6 +96,22 @@ const CreateTaskScheduleInput = builder.inputType('CreateTaskScheduleInput', {
     enabled: t.boolean({ required: false, description: 'Default true.' }),
   }),
 });
+const UpdateTaskScheduleInput = builder.inputType('UpdateTaskScheduleInput', {
+  description: 'Only what is given changes; hostIds or groupId replaces the targets.',
+  fields: (t) => ({
+    id: t.id(),
+    name: t.string({ required: false }),
+    cron: t.string({ required: false }),
+    timezone: t.string({ required: false }),
+    type: t.field({ type: TaskTypeEnum, required: false }),
+    hostIds: t.idList({ required: false }),
+    groupId: t.id({ required: false }),
+    imageId: t.id({ required: false, description: 'null removes the image (for a type that takes none).' }),
+  }),
+});
+const RunTaskScheduleNowInput = builder.inputType('RunTaskScheduleNowInput', {
+  fields: (t) => ({ id: t.id() }),
+});
 const SetTaskScheduleEnabledInput = builder.inputType('SetTaskScheduleEnabledInput', {
   fields: (t) => ({ id: t.id(), enabled: t.boolean() }),
 });
@@ -119,6 +135,42 @@ builder.mutationField('createTaskSchedule', (t) =>
         },
         actorOf(ctx),
       ),
+    }),
+  }),
+);
+
+builder.mutationField('updateTaskSchedule', (t) =>
+  t.field({
+    type: SchedulePayload('UpdateTaskScheduleSuccess'),
+    authScopes: { operator: true },
+    errors: { types: [TaskScheduleNotFoundError, HostNotFoundError, GroupNotFoundError, ImageNotFoundError] },
+    args: { input: t.arg({ type: UpdateTaskScheduleInput }) },
+    resolve: async (_r, { input }, ctx) => ({
+      schedule: await ctx.services.schedules.updateSchedule({
+        id: scheduleIdOf(input.id),
+        name: input.name ?? undefined,
+        cron: input.cron ?? undefined,
+        timezone: input.timezone ?? undefined,
+        type: input.type ?? undefined,
+        hostIds: input.hostIds?.map(hostIdOf),
+        groupId: input.groupId == null ? undefined : groupIdOf(input.groupId),
+        imageId:
+          input.imageId === undefined ? undefined : input.imageId === null ? null : imageIdOf(input.imageId),
+      }),
+    }),
+  }),
+);
+
+builder.mutationField('runTaskScheduleNow', (t) =>
+  t.field({
+    type: SchedulePayload('RunTaskScheduleNowSuccess'),
+    authScopes: { operator: true },
+    description:
+      'Runs it once now (enabled or not); lastOutcome says what it queued. Its next run is unchanged.',
+    errors: { types: [TaskScheduleNotFoundError] },
+    args: { input: t.arg({ type: RunTaskScheduleNowInput }) },
+    resolve: async (_r, { input }, ctx) => ({
+      schedule: await ctx.services.schedules.runNow(scheduleIdOf(input.id)),
     }),
   }),
 );

@@ -9,6 +9,8 @@
  */
 import { and, asc, count, eq, inArray, isNotNull, lte, min } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
+import type { AuditService } from '../audit/audit-service.ts';
+import type { Executor } from '../db/database.ts';
 import { InputValidationError } from '../graphql/input-validation-error.ts';
 import { GroupNotFoundError } from '../groups/group-errors.ts';
 import { groupMembers, groups } from '../groups/groups-table.ts';
@@ -69,7 +71,39 @@ function inputIssues(input: CreateScheduleInput, timezone: string, hostIds: read
   return issues;
 }
 
-export function createSchedulesService(deps: ServiceDeps, others: { tasks: TasksService }) {
+export interface UpdateScheduleInput extends Partial<Omit<CreateScheduleInput, 'enabled'>> {
+  readonly id: string;
+}
+
+/** Typed errors for a host, group or image that does not exist (checked inside the write). */
+async function assertTargetsExist(
+  tx: Executor,
+  hostIds: readonly string[],
+  groupId: string | null,
+  imageId: string | null,
+): Promise<void> {
+  const found = hostIds.length
+    ? await tx
+        .select({ id: hosts.id })
+        .from(hosts)
+        .where(inArray(hosts.id, [...hostIds]))
+    : [];
+  const missing = hostIds.find((id) => !found.some((f) => f.id === id));
+  if (missing) throw new HostNotFoundError(missing);
+  if (groupId !== null) {
+    const [group] = await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId));
+    if (!group) throw new GroupNotFoundError(groupId);
+  }
+  if (imageId !== null) {
+    const [image] = await tx.select({ id: images.id }).from(images).where(eq(images.id, imageId));
+    if (!image) throw new ImageNotFoundError(imageId);
+  }
+}
+
+export function createSchedulesService(
+  deps: ServiceDeps,
+  others: { tasks: TasksService; audit: Pick<AuditService, 'append'> },
+) {
   const { db, now } = deps;
   const log = deps.log.child({ service: 'task-schedules' });
 
@@ -118,6 +152,48 @@ export function createSchedulesService(deps: ServiceDeps, others: { tasks: Tasks
     return [`queued ${queued} of ${targets.length} tasks`, ...failures].join('; ');
   }
 
+  /**
+   * One run, recorded on the schedule and in the audit log: the tasks it queued appear there under
+   * the scheduler's name (acting for the schedule's creator), not out of nowhere.
+   */
+  async function record(
+    schedule: TaskScheduleRow,
+    how: 'due' | 'skipped' | 'now',
+    outcome: string,
+    at: Date,
+    nextRunAt: Date | null,
+  ): Promise<TaskScheduleRow> {
+    log.info({ schedule: schedule.name, outcome }, how === 'skipped' ? 'schedule skipped' : 'schedule ran');
+    const [row] = await db
+      .update(taskSchedules)
+      .set({
+        lastRunAt: how === 'skipped' ? schedule.lastRunAt : at,
+        lastOutcome: outcome.slice(0, OUTCOME_MAX),
+        nextRunAt,
+        updatedAt: at,
+      })
+      .where(eq(taskSchedules.id, schedule.id))
+      .returning();
+    await others.audit
+      .append({
+        actorUserId: schedule.createdById,
+        actorTokenId: null,
+        actorName: 'scheduler',
+        action: how === 'now' ? 'schedule.runNow' : 'schedule.run',
+        targetIds: [schedule.id],
+        input: { name: schedule.name, cron: schedule.cron, type: schedule.type },
+        allowed: true,
+        outcome: outcome.slice(0, OUTCOME_MAX),
+        clientAddress: null,
+        requestId: null,
+      })
+      .catch(() => undefined);
+    return row ?? schedule;
+  }
+
+  const runOrFail = (schedule: TaskScheduleRow) =>
+    runOnce(schedule).catch((err: unknown) => `failed: ${err instanceof Error ? err.message : err}`);
+
   /** Runs every schedule that is due, then moves each to its next time. Returns how many ran. */
   async function runDue(): Promise<number> {
     const at = now();
@@ -131,19 +207,14 @@ export function createSchedulesService(deps: ServiceDeps, others: { tasks: Tasks
       const late = at.getTime() - dueAt.getTime() > MAX_LATE_MS;
       const outcome = late
         ? `skipped the run due at ${dueAt.toISOString()}: the server was not running then`
-        : await runOnce(schedule).catch(
-            (err: unknown) => `failed: ${err instanceof Error ? err.message : err}`,
-          );
-      log.info({ schedule: schedule.name, outcome }, late ? 'schedule skipped' : 'schedule ran');
-      await db
-        .update(taskSchedules)
-        .set({
-          lastRunAt: late ? schedule.lastRunAt : at,
-          lastOutcome: outcome.slice(0, OUTCOME_MAX),
-          nextRunAt: nextRunAfter(schedule.cron, schedule.timezone, at),
-          updatedAt: at,
-        })
-        .where(eq(taskSchedules.id, schedule.id));
+        : await runOrFail(schedule);
+      await record(
+        schedule,
+        late ? 'skipped' : 'due',
+        outcome,
+        at,
+        nextRunAfter(schedule.cron, schedule.timezone, at),
+      );
     }
     return due.length;
   }
@@ -175,19 +246,7 @@ export function createSchedulesService(deps: ServiceDeps, others: { tasks: Tasks
       if (issues.length > 0) throw new InputValidationError(issues);
       const enabled = input.enabled ?? true;
       const row = await db.transaction(async (tx) => {
-        const found = hostIds.length
-          ? await tx.select({ id: hosts.id }).from(hosts).where(inArray(hosts.id, hostIds))
-          : [];
-        const missing = hostIds.find((id) => !found.some((f) => f.id === id));
-        if (missing) throw new HostNotFoundError(missing);
-        if (input.groupId != null) {
-          const [group] = await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, input.groupId));
-          if (!group) throw new GroupNotFoundError(input.groupId);
-        }
-        if (input.imageId != null) {
-          const [image] = await tx.select({ id: images.id }).from(images).where(eq(images.id, input.imageId));
-          if (!image) throw new ImageNotFoundError(input.imageId);
-        }
+        await assertTargetsExist(tx, hostIds, input.groupId ?? null, input.imageId ?? null);
         const [created] = await tx
           .insert(taskSchedules)
           .values({
@@ -208,6 +267,66 @@ export function createSchedulesService(deps: ServiceDeps, others: { tasks: Tasks
             .values(hostIds.map((hostId) => ({ scheduleId: created!.id, hostId })));
         }
         return created!;
+      });
+      return changed(row);
+    },
+
+    /** Runs it once now, enabled or not; its next run stays where it was. */
+    async runNow(id: string): Promise<TaskScheduleRow> {
+      const schedule = await mustGet(id);
+      return record(schedule, 'now', await runOrFail(schedule), now(), schedule.nextRunAt);
+    },
+
+    /**
+     * Changes what is given; the result is checked as a new schedule would be (every problem
+     * named, nothing changed). New hosts replace the old ones; hosts and a group exclude each other.
+     */
+    async updateSchedule(input: UpdateScheduleInput): Promise<TaskScheduleRow> {
+      const current = await mustGet(input.id);
+      const named = await db
+        .select({ id: taskScheduleHosts.hostId })
+        .from(taskScheduleHosts)
+        .where(eq(taskScheduleHosts.scheduleId, current.id));
+      const retarget = input.hostIds != null || input.groupId != null;
+      const merged: CreateScheduleInput = {
+        name: input.name ?? current.name,
+        cron: input.cron ?? current.cron,
+        timezone: input.timezone ?? current.timezone,
+        type: input.type ?? current.type,
+        hostIds: retarget ? (input.hostIds ?? []) : named.map((h) => h.id),
+        groupId: retarget ? (input.groupId ?? null) : current.groupId,
+        imageId: input.imageId !== undefined ? input.imageId : current.imageId,
+      };
+      const hostIds = [...new Set(merged.hostIds ?? [])];
+      const timezone = merged.timezone?.trim() || serverTimezone();
+      const issues = inputIssues(merged, timezone, hostIds);
+      if (issues.length > 0) throw new InputValidationError(issues);
+      const row = await db.transaction(async (tx) => {
+        await assertTargetsExist(tx, hostIds, merged.groupId ?? null, merged.imageId ?? null);
+        const [updated] = await tx
+          .update(taskSchedules)
+          .set({
+            name: merged.name.trim(),
+            cron: merged.cron.trim(),
+            timezone,
+            type: merged.type,
+            groupId: merged.groupId ?? null,
+            imageId: merged.imageId ?? null,
+            nextRunAt: current.enabled ? nextRunAfter(merged.cron, timezone, now()) : null,
+            updatedAt: now(),
+          })
+          .where(eq(taskSchedules.id, current.id))
+          .returning();
+        if (!updated) throw new TaskScheduleNotFoundError(current.id);
+        if (retarget) {
+          await tx.delete(taskScheduleHosts).where(eq(taskScheduleHosts.scheduleId, current.id));
+          if (hostIds.length) {
+            await tx
+              .insert(taskScheduleHosts)
+              .values(hostIds.map((hostId) => ({ scheduleId: current.id, hostId })));
+          }
+        }
+        return updated;
       });
       return changed(row);
     },

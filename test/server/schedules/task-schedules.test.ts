@@ -157,6 +157,12 @@ it('Given a deploy scheduled on a group of three, one of them busy, when it runs
   expect(new Date(after?.lastRunAt ?? 0).getTime()).toBeGreaterThan(Date.now() - 10_000);
   expect(new Date(after?.nextRunAt ?? 0).getTime()).toBeGreaterThan(Date.now());
   expect(await a.t.app.services.schedules.runDue()).toBe(0);
+  const [audited] = await a.t.app.services.audit.list({ action: 'schedule.run' }, { offset: 0, limit: 1 });
+  expect(audited).toMatchObject({
+    actorName: 'scheduler',
+    outcome: after?.lastOutcome,
+    targetIds: [rawId(id)],
+  });
 });
 
 it('Given a run missed by an hour (the server was down), then it is skipped, says so, and queues nothing', async () => {
@@ -296,9 +302,72 @@ it("Given the console's port, then it lists the schedules with their targets, an
       enabled: false,
       nextRunAt: null,
     });
+    expect(await port.runScheduleNow(id)).toEqual({ ok: true, message: 'console: queued 1 of 1 tasks' });
     expect(await port.deleteSchedule(id)).toEqual({ ok: true, message: 'console deleted' });
     expect(await port.deleteSchedule(id)).toEqual({ ok: false, message: 'No such task schedule' });
   } finally {
     api.close();
   }
+});
+
+it('Given a disabled schedule, when an operator runs it now, then its tasks are queued, the run is audited, and it stays disabled', async () => {
+  const host = await createHost(a);
+  const { payload } = await createSchedule({
+    name: 'by hand',
+    cron: '@weekly',
+    type: 'INVENTORY',
+    hostIds: [host.id],
+    enabled: false,
+  });
+  const id = payload?.schedule?.id as string;
+  const res = await a.gql<{ runTaskScheduleNow: Payload }>(
+    `mutation($id: ID!) { runTaskScheduleNow(input: { id: $id }) { __typename ... on RunTaskScheduleNowSuccess { schedule { ${SCHEDULE} } } } }`,
+    { token: a.operator, variables: { id } },
+  );
+  expect(res.data?.runTaskScheduleNow.schedule).toMatchObject({
+    enabled: false,
+    nextRunAt: null,
+    lastOutcome: 'queued 1 of 1 tasks',
+  });
+  expect(await tasksOf(host.id)).toEqual([{ type: 'INVENTORY', state: 'QUEUED' }]);
+  const [audited] = await a.t.app.services.audit.list({ action: 'schedule.runNow' }, { offset: 0, limit: 1 });
+  expect(audited).toMatchObject({ actorName: 'scheduler', outcome: 'queued 1 of 1 tasks' });
+});
+
+it('Given a schedule, when it is updated, then what is given changes and is checked whole: a bad change is refused and nothing changes', async () => {
+  const [h1, h2] = [await createHost(a), await createHost(a)];
+  const { payload } = await createSchedule({
+    name: 'change me',
+    cron: '0 2 * * *',
+    timezone: 'UTC',
+    type: 'DEPLOY',
+    hostIds: [h1.id],
+    imageId: image.id,
+  });
+  const id = payload?.schedule?.id as string;
+  const update = async (input: Record<string, unknown>) =>
+    (
+      await a.gql<{ updateTaskSchedule: Payload }>(
+        `mutation($i: UpdateTaskScheduleInput!) { updateTaskSchedule(input: $i) { __typename
+          ... on UpdateTaskScheduleSuccess { schedule { ${SCHEDULE} } }
+          ... on InputValidationError { message issues { path message } } } }`,
+        { token: a.operator, variables: { i: { id, ...input } } },
+      )
+    ).data?.updateTaskSchedule;
+
+  const moved = await update({ cron: '30 4 * * *', hostIds: [h2.id] });
+  expect(moved?.schedule?.hosts).toEqual([{ id: h2.id }]);
+  expect(new Date(moved?.schedule?.nextRunAt ?? 0).toISOString()).toMatch(/T04:30:00\.000Z$/);
+
+  const refused = await update({ type: 'INVENTORY' });
+  expect(refused?.__typename).toBe('InputValidationError');
+  expect(refused?.issues?.map((i) => i.path)).toEqual(['input.imageId']);
+  expect((await schedule(id))?.hosts).toEqual([{ id: h2.id }]);
+
+  const inventory = await update({ type: 'INVENTORY', imageId: null, name: 'now an inventory' });
+  expect(inventory?.schedule).toMatchObject({
+    name: 'now an inventory',
+    image: null,
+    hosts: [{ id: h2.id }],
+  });
 });

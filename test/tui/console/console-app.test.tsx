@@ -152,7 +152,7 @@ describe('console', () => {
     await waitFor(() => frame().includes('scheduled for 2099-12-31 02:00'), 'scheduled time');
   });
 
-  it('s shows the schedules, each with its next run or "off"; e disables the selected one, x deletes after a confirmation, and the list reloads', async () => {
+  it('s shows the schedules, each with its next run or "off"; e disables the selected one, r runs it after a confirmation, x deletes after one, and the list reloads', async () => {
     const port = new MemoryConsolePort();
     const schedule = (id: string, name: string, enabled: boolean) => ({
       id,
@@ -180,6 +180,13 @@ describe('console', () => {
     stdin.write('e');
     await waitFor(() => port.calls.includes('schedule s1 false'), 'disable call');
     await waitFor(() => port.scheduleLoads > loads, 'reload');
+    stdin.write('r');
+    await waitFor(
+      () => frame().includes('Run nightly now? It queues DEPLOY on group Lab A at once.'),
+      'run confirmation',
+    );
+    stdin.write('y');
+    await waitFor(() => port.calls.includes('run-schedule s1'), 'run call');
     stdin.write('j');
     await settle(20);
     stdin.write('x');

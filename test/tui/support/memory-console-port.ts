@@ -154,5 +154,6 @@ export class MemoryConsolePort implements ConsolePort {
   setImageKeepVersions = (i: string, k: number) => this.record(`keep ${i} ${k}`);
   setScheduleEnabled = (s: string, e: boolean) => this.record(`schedule ${s} ${e}`);
   deleteSchedule = (s: string) => this.record(`delete-schedule ${s}`);
+  runScheduleNow = (s: string) => this.record(`run-schedule ${s}`);
   collectStoreGarbage = () => this.record('collect');
 }

@@ -218,6 +218,15 @@ export const SetTaskScheduleEnabledDocument = gql<
   }
 `;
 
+export const RunTaskScheduleNowDocument = gql<
+  Result<'runTaskScheduleNow', { schedule?: { name: string; lastOutcome: string | null } }>,
+  { id: string }
+>`
+  mutation RunTaskScheduleNow($id: ID!) {
+    runTaskScheduleNow(input: { id: $id }) { ${ERR} ... on RunTaskScheduleNowSuccess { schedule { name lastOutcome } } }
+  }
+`;
+
 export const DeleteTaskScheduleDocument = gql<
   Result<'deleteTaskSchedule', { schedule?: { name: string } }>,
   { id: string }
@@ -470,6 +479,7 @@ export const ALL_DOCUMENTS = {
   MoveTaskToFrontOfLineDocument,
   TaskSchedulesDocument,
   SetTaskScheduleEnabledDocument,
+  RunTaskScheduleNowDocument,
   DeleteTaskScheduleDocument,
   SetImageProtectedDocument,
   DeleteImageDocument,

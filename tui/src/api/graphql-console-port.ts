@@ -121,6 +121,14 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
         () => `${r.schedule?.name ?? 'schedule'} ${enabled ? 'enabled' : 'disabled'}`,
       );
     },
+    async runScheduleNow(id) {
+      const r = (await runMutation(client, D.RunTaskScheduleNowDocument, { id })).runTaskScheduleNow;
+      return toCommandResult(
+        r,
+        'RunTaskScheduleNowSuccess',
+        () => `${r.schedule?.name ?? 'schedule'}: ${r.schedule?.lastOutcome ?? 'ran'}`,
+      );
+    },
     async deleteSchedule(id) {
       const r = (await runMutation(client, D.DeleteTaskScheduleDocument, { id })).deleteTaskSchedule;
       return toCommandResult(

@@ -36,7 +36,8 @@ export type ConsoleCommand =
   | 'keep-versions'
   | 'collect'
   | 'toggle-schedule'
-  | 'delete-schedule';
+  | 'delete-schedule'
+  | 'run-schedule';
 
 export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
   { keys: ['d'], command: 'pane-dashboard', help: 'dashboard', scope: 'global' },
@@ -81,6 +82,7 @@ export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
     scope: 'tasks',
   },
   { keys: ['e'], command: 'toggle-schedule', help: 'enable / disable the schedule', scope: 'schedules' },
+  { keys: ['r'], command: 'run-schedule', help: 'run the schedule once now', scope: 'schedules' },
   {
     keys: ['x'],
     command: 'delete-schedule',

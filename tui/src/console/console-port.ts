@@ -80,6 +80,8 @@ export interface ConsolePort {
   /** Versions kept after each capture (0: all); a lower limit deletes older versions at once. */
   setImageKeepVersions(imageId: string, keep: number): Promise<CommandResult>;
   setScheduleEnabled(scheduleId: string, enabled: boolean): Promise<CommandResult>;
+  /** Runs it once now; the result line says what it queued. */
+  runScheduleNow(scheduleId: string): Promise<CommandResult>;
   /** The tasks it already queued stay. */
   deleteSchedule(scheduleId: string): Promise<CommandResult>;
   /** Removes the chunks no version references any more (ADMIN). */

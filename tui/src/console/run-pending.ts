@@ -29,7 +29,8 @@ export async function runPending(cmd: PendingCommand, d: RunDeps): Promise<Comma
   d.dispatch({ type: 'status', text: result.message, tone: result.ok ? 'good' : 'bad' });
   if (result.ok && ['capture', 'deploy', 'wipe'].includes(cmd.op))
     d.dispatch({ type: 'started', transfer: true });
-  if (cmd.op === 'schedule-enabled' || cmd.op === 'delete-schedule') reloadSchedules(d);
+  if (cmd.op === 'schedule-enabled' || cmd.op === 'delete-schedule' || cmd.op === 'run-schedule')
+    reloadSchedules(d);
   // The marked hosts got their tasks: a next action starts from a clean slate.
   if (result.ok && (cmd.op === 'deploy' || cmd.op === 'inventory' || cmd.op === 'wake'))
     d.dispatch({ type: 'clearMarks' });
@@ -68,6 +69,8 @@ function call(cmd: PendingCommand, port: ConsolePort): Promise<CommandResult> {
       return port.setScheduleEnabled(cmd.scheduleId, cmd.enabled);
     case 'delete-schedule':
       return port.deleteSchedule(cmd.scheduleId);
+    case 'run-schedule':
+      return port.runScheduleNow(cmd.scheduleId);
     case 'collect':
       return port.collectStoreGarbage();
   }

@@ -309,6 +309,12 @@ function scheduleCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
   if (!schedule) return;
   if (command === 'toggle-schedule')
     void runPending({ op: 'schedule-enabled', scheduleId: schedule.id, enabled: !schedule.enabled }, d);
+  else if (command === 'run-schedule')
+    d.dispatch({
+      type: 'confirm',
+      prompt: `Run ${schedule.name} now? It queues ${schedule.type} on ${schedule.targets} at once. (y/n)`,
+      command: { op: 'run-schedule', scheduleId: schedule.id },
+    });
   else if (command === 'delete-schedule')
     d.dispatch({
       type: 'confirm',

@@ -23,6 +23,7 @@ export type PendingCommand =
   | { op: 'keep-versions'; imageId: string; keep?: number }
   | { op: 'schedule-enabled'; scheduleId: string; enabled: boolean }
   | { op: 'delete-schedule'; scheduleId: string }
+  | { op: 'run-schedule'; scheduleId: string }
   | { op: 'collect' };
 
 export interface PickOption {
