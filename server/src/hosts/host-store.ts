@@ -19,6 +19,7 @@ const hostSelection = {
   primaryDisk: hosts.primaryDisk,
   primaryDiskSerial: hosts.primaryDiskSerial,
   lastSeenAt: hosts.lastSeenAt,
+  lastAddress: hosts.lastAddress,
   online: hosts.online,
   createdAt: hosts.createdAt,
   updatedAt: hosts.updatedAt,

@@ -72,6 +72,10 @@ builder.node(HostRef, {
     primaryDiskSerial: t.exposeString('primaryDiskSerial', { nullable: true }),
     lastSeenAt: t.expose('lastSeenAt', { type: 'DateTime', nullable: true }),
     online: t.exposeBoolean('online'),
+    lastAddress: t.exposeString('lastAddress', {
+      nullable: true,
+      description: 'The address its last boot request or check-in came from.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     inventory: t.field({

@@ -27,6 +27,12 @@ import { hostMacs, hosts } from './hosts-table.ts';
 import { normalizeMac } from './mac-address.ts';
 import { isUuid, uniqueViolation } from './sql-helpers.ts';
 
+/** `10.0.0.5` for the IPv4-mapped `::ffff:10.0.0.5` a dual-stack socket reports; null when unusable. */
+export function plainAddress(address: string | null): string | null {
+  if (address === null || address.length === 0 || address.length > 64) return null;
+  return address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+}
+
 export interface CreateHostInput {
   readonly name: string;
   readonly macs: readonly string[];
@@ -196,10 +202,11 @@ export function createHostsService(deps: ServiceDeps) {
       return gone.length;
     },
 
-    /** Called on every contact from the host (boot request, client check-in). */
-    async touchLastSeen(id: string, at: Date = now()): Promise<void> {
+    /** Called on every contact from the host (boot request, client check-in), with its address. */
+    async touchLastSeen(id: string, at: Date = now(), address: string | null = null): Promise<void> {
       const [before] = await db.select({ online: hosts.online }).from(hosts).where(eq(hosts.id, id));
-      await db.update(hosts).set({ lastSeenAt: at, online: true }).where(eq(hosts.id, id));
+      const lastAddress = plainAddress(address) ?? undefined;
+      await db.update(hosts).set({ lastSeenAt: at, online: true, lastAddress }).where(eq(hosts.id, id));
       if (before && !before.online) {
         const host = await selectHostById(db, id);
         if (host) publish('ONLINE', host);

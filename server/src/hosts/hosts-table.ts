@@ -27,6 +27,8 @@ export const hosts = snakeCase.table(
     /** When set, the client refuses any disk whose serial differs. */
     primaryDiskSerial: text(),
     lastSeenAt: timestamp({ withTimezone: true }),
+    /** Where its last contact came from (boot request, check-in): the machine on the network. */
+    lastAddress: text(),
     online: boolean().notNull().default(false),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -126,7 +126,7 @@ export function createPxeDirectory(
     },
 
     async recordBoot(entry: BootRecord) {
-      if (entry.hostId !== null) await hosts.touchLastSeen(entry.hostId, entry.at);
+      if (entry.hostId !== null) await hosts.touchLastSeen(entry.hostId, entry.at, entry.address);
       if (entry.outcome === 'login-refused') {
         // Refused menu logins are the one boot event that belongs in the audit log.
         await audit.append({

@@ -4,7 +4,7 @@ import { and, asc, eq, inArray, isNull, lte, or } from 'drizzle-orm';
 import { normalizeMac } from '../hosts/mac-address.ts';
 import { ACTIVE_TASK_STATES } from '../tasks/task-state-machine.ts';
 import { type TaskRow, tasks } from '../tasks/tasks-table.ts';
-import { KIB, readJson, sendJson } from './http-io.ts';
+import { clientAddress, KIB, readJson, sendJson } from './http-io.ts';
 import { checkinBody } from './request-schemas.ts';
 import { issueToken } from './task-token.ts';
 import { rebindLease } from './token-auth.ts';
@@ -50,7 +50,7 @@ export async function handleCheckin(core: TransferCore, req: IncomingMessage, re
   const none = { task: null, token: null, tokenExpiresAt: null, pollSeconds: POLL_SECONDS };
   const host = await core.deps.hosts.findHostByMac(mac);
   if (!host) return sendJson(res, 200, { host: { state: 'unregistered' }, ...none });
-  await core.deps.hosts.touchLastSeen(host.id).catch(() => undefined);
+  await core.deps.hosts.touchLastSeen(host.id, undefined, clientAddress(req)).catch(() => undefined);
   if (host.pending) return sendJson(res, 200, { host: { state: 'pending', name: host.name }, ...none });
   const registered = { state: 'registered', name: host.name };
   const task = await pendingTask(core, host.id);

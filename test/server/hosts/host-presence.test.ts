@@ -8,6 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { HostEvent } from '../../../server/src/hosts/host-events.ts';
 import { createHostPresence } from '../../../server/src/hosts/host-presence.ts';
+import { plainAddress } from '../../../server/src/hosts/hosts-service.ts';
 import { hosts } from '../../../server/src/hosts/hosts-table.ts';
 import { startTestApp } from '../../support/app.ts';
 import {
@@ -49,6 +50,11 @@ it('Given a host that checked in, when it stays silent past the window, then it 
     expect(await online(host.id)).toBe(false);
     await checkIn(a, host.mac);
     expect(await online(host.id)).toBe(true);
+    const address = await a.gql<{ node: { lastAddress: string } }>(
+      'query($id: ID!) { node(id: $id) { ... on Host { lastAddress } } }',
+      { token: a.operator, variables: { id: host.id } },
+    );
+    expect(address.data?.node.lastAddress).toBe('127.0.0.1');
 
     // When: silence, longer than two seconds
     await until(async () => (await online(host.id)) === false, 8000, 'offline');
@@ -102,4 +108,12 @@ it('Given hosts left online by a previous run, when the sweep starts, then the s
     presence.stop();
     await t.close();
   }
+});
+
+it('Given the addresses sockets report, then a host keeps the plain one', () => {
+  expect(plainAddress('::ffff:10.0.0.5')).toBe('10.0.0.5');
+  expect(plainAddress('2001:db8::7')).toBe('2001:db8::7');
+  expect(plainAddress('')).toBeNull();
+  expect(plainAddress(null)).toBeNull();
+  expect(plainAddress('x'.repeat(65))).toBeNull();
 });

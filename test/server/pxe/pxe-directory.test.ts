@@ -87,6 +87,7 @@ describe('BootDirectory adapter over the real services', () => {
     const host = await t.app.services.hosts.getHost(ids.withTask as string);
     expect(host?.lastSeenAt?.toISOString()).toBe(NOW.toISOString());
     expect(host?.online).toBe(true);
+    expect(host?.lastAddress).toBe('127.0.0.1');
   });
 
   it('Given a wrong password or a viewer, then "Invalid login", the refusal audited and no other row changed', async () => {

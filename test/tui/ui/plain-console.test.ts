@@ -6,7 +6,10 @@ describe('plain console output (stdout not a TTY)', () => {
   it('given hosts, tasks and store figures, prints one plain line each, names escaped, no escape sequences', async () => {
     // Given
     const port = new MemoryConsolePort();
-    port.hosts = [host('1', 'lab-01'), host('2', 'evil\x1b[2J', { pending: true })];
+    port.hosts = [
+      host('1', 'lab-01', { lastAddress: '10.0.0.21' }),
+      host('2', 'evil\x1b[2J', { pending: true }),
+    ];
     port.tasks = [
       task('t1', '1', { counters: { blocksDone: 50, blocksTotal: 100, bytesDone: 50, bytesTotal: 100 } }),
       task('t2', '2', { state: 'QUEUED', inLine: { ahead: 2, busy: 10, slots: 10 } }),
@@ -45,6 +48,7 @@ describe('plain console output (stdout not a TTY)', () => {
     expect(code).toBe(0);
     const lines = out.trimEnd().split('\n');
     expect(lines).toContain('hosts 2');
+    expect(lines).toContain('host lab-01 52:54:00:00:00:01 approved 10.0.0.21');
     expect(lines).toContain('host evil\\x1b[2J 52:54:00:00:00:02 pending');
     expect(lines).toContain('store used=2 GiB free=1 GiB chunks=7 dedup-saved=1 MiB');
     expect(lines.some((l) => /^task DEPLOY pc-1 win11 IN_PROGRESS 50\.0%$/.test(l))).toBe(true);

@@ -17,6 +17,7 @@ export interface HostFields {
   pending: boolean;
   description: string;
   lastSeenAt: string | null;
+  lastAddress: string | null;
 }
 export interface ProgressFields {
   blocksDone: number;
@@ -63,7 +64,7 @@ interface Connection<T> {
   edges: { node: T }[];
 }
 
-const HOST = 'id name macs pending description lastSeenAt';
+const HOST = 'id name macs pending description lastSeenAt lastAddress';
 const PROGRESS = 'blocksDone blocksTotal bytesDone bytesTotal rateBytesPerSecond etaSeconds phase partition';
 const TASK = `id type state createdAt scheduledAt failureReason host { id name } image { id name } progress { ${PROGRESS} } inLine { ahead busy slots }`;
 const IMAGE =

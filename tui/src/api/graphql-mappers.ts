@@ -30,6 +30,7 @@ export function toHostRow(h: HostFields): HostRow {
     pending: h.pending,
     description: h.description,
     lastSeenAt: h.lastSeenAt,
+    lastAddress: h.lastAddress ?? null,
   };
 }
 

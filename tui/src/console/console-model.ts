@@ -11,6 +11,8 @@ export interface HostRow {
   readonly pending: boolean;
   readonly description: string;
   readonly lastSeenAt: string | null;
+  /** Where its last boot request or check-in came from. */
+  readonly lastAddress?: string | null;
 }
 
 export type TaskStateName = 'QUEUED' | 'CHECKED_IN' | 'IN_PROGRESS' | 'COMPLETE' | 'FAILED' | 'CANCELLED';

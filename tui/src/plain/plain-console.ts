@@ -19,7 +19,10 @@ export async function printConsoleSnapshot(port: ConsolePort, out: Out, follow: 
   ]);
   const line = (s: string) => out.write(`${sanitizeText(s)}\n`);
   line(`hosts ${totalCount}`);
-  for (const h of hosts) line(`host ${h.name} ${h.macs.join(',')} ${h.pending ? 'pending' : 'approved'}`);
+  for (const h of hosts)
+    line(
+      `host ${h.name} ${h.macs.join(',')} ${h.pending ? 'pending' : 'approved'}${h.lastAddress ? ` ${h.lastAddress}` : ''}`,
+    );
   line(`images ${images.length}`);
   for (const i of images) {
     const cur = i.versions.find((v) => v.current);

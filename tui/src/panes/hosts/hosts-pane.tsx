@@ -24,7 +24,9 @@ export function HostsPane({ data, ui, width, height }: HostsPaneProps) {
     const inv = data.hostDetail?.id === detailHost.id ? data.hostDetail.inventory : undefined;
     return (
       <Box flexDirection="column" width={width}>
-        <Text bold>{`Host ${sanitizeText(detailHost.name)}  ${detailHost.macs.join(' ')}`}</Text>
+        <Text bold>
+          {`Host ${sanitizeText(detailHost.name)}  ${detailHost.macs.join(' ')}${detailHost.lastAddress ? `  ${sanitizeText(detailHost.lastAddress)}` : ''}`}
+        </Text>
         {inv === undefined && <Text color={theme.color('muted')}>loading inventory…</Text>}
         {inv === null && <Text color={theme.color('muted')}>no inventory reported yet (n queues one)</Text>}
         {inv && <InventoryView inventory={inv} width={width} height={height - 1} />}
