@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiClient } from '../../../tui/src/api/graphql-client.ts';
 import { createGraphqlConsolePort } from '../../../tui/src/api/graphql-console-port.ts';
+import { localMinute } from '../../../tui/src/console/console-model.ts';
 import {
   createHost,
   createImage,
@@ -124,6 +125,16 @@ it("Given the console's port, then marked hosts go in one request: '2 deploys qu
       ok: true,
       message: '2 deploys queued',
     });
+    // Scheduled from the console's "when?" picker: the status says for when.
+    const h3 = await createHost(a);
+    const at = new Date(Date.now() + 3_600_000);
+    at.setSeconds(0, 0);
+    expect(await port.startDeploy([h3.id], image.id, at.toISOString())).toEqual({
+      ok: true,
+      message: `deploy queued for ${localMinute(at)}`,
+    });
+    const [task] = await a.t.app.services.tasks.listTasks({ hostId: rawId(h3.id) }, { offset: 0, limit: 1 });
+    expect(task?.scheduledAt?.toISOString()).toBe(at.toISOString());
   } finally {
     api.close();
   }

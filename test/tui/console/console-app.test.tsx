@@ -133,6 +133,9 @@ describe('console', () => {
     stdin.write('l');
     await waitFor(() => frame().includes('Deploy to pc-1'), 'image picker');
     stdin.write('\r');
+    await waitFor(() => frame().includes('Deploy win11 to pc-1: when?'), 'when picker');
+    expect(frame()).toMatch(/now[\s\S]*at \d{4}-\d\d-\d\d (22|02):00[\s\S]*at \d{4}-\d\d-\d\d (22|02):00/);
+    stdin.write('\r');
     await waitFor(() => frame().includes('overwritten'), 'confirmation');
     stdin.write('y');
     await waitFor(() => port.calls.includes('deploy 1 img1'), 'deploy call');
@@ -215,12 +218,20 @@ describe('console', () => {
     expect(frame()).toMatch(/\+pc-3/);
 
     await choose(stdin, 'l', 'Deploy to 2 hosts');
+    // The second time offered: tonight at 02:00 or this evening at 22:00, whichever comes later.
+    await choose(stdin, '', 'Deploy win11 to 2 hosts: when?', 2);
     await waitFor(
-      () => frame().includes('Deploy win11 to 2 hosts? Their disks will be overwritten.'),
+      () =>
+        /Deploy win11 to 2 hosts at \d{4}-\d\d-\d\d (22|02):00\? Their disks will be overwritten\./.test(
+          frame(),
+        ),
       'confirm',
     );
     stdin.write('y');
-    await waitFor(() => port.calls.includes('deploy 1,3 img1'), 'one deploy call for both');
+    await waitFor(
+      () => port.calls.some((c) => /^deploy 1,3 img1 at \d{4}-\d\d-\d\dT\d\d:00:00\.000Z$/.test(c)),
+      'one scheduled deploy call for both',
+    );
     await waitFor(() => !frame().includes('marked'), 'marks cleared');
 
     stdin.write('*');

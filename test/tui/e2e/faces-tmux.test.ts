@@ -164,6 +164,8 @@ async function approveAndDeploy(console: TmuxSession, name: string, imageName: s
   await console.waitForText(`Deploy to ${name}`, 10_000);
   await console.waitForText(imageName, 10_000);
   await console.sendKeys(['Enter']);
+  await console.waitForText('when?', 10_000);
+  await console.sendKeys(['Enter']);
   await console.waitForText('(y/n)', 10_000);
   await console.sendKeys(['y']);
   await console.waitForText('deploy queued', 10_000);

@@ -141,7 +141,8 @@ export class MemoryConsolePort implements ConsolePort {
   }
   approveHost = (id: string) => this.record(`approve ${id}`);
   startCapture = (h: string, i: string) => this.record(`capture ${h} ${i}`);
-  startDeploy = (h: readonly string[], i: string) => this.record(`deploy ${h.join(',')} ${i}`);
+  startDeploy = (h: readonly string[], i: string, at?: string | null) =>
+    this.record(`deploy ${h.join(',')} ${i}${at ? ` at ${at}` : ''}`);
   startInventory = (h: readonly string[]) => this.record(`inventory ${h.join(',')}`);
   wakeHosts = (h: readonly string[]) => this.record(`wake ${h.join(',')}`);
   startWipe = (h: string, m: string) => this.record(`wipe ${h} ${m}`);

@@ -338,10 +338,12 @@ export const StartCaptureDocument = gql<
 
 export const StartDeployDocument = gql<
   Result<'startDeploy', { tasks?: { id: string }[] }>,
-  { hostIds: string[]; imageId: string }
+  { hostIds: string[]; imageId: string; scheduledAt: string | null }
 >`
-  mutation StartDeploy($hostIds: [ID!]!, $imageId: ID!) {
-    startDeploy(input: { hostIds: $hostIds, imageId: $imageId }) { ${ERR} ... on StartDeploySuccess { tasks { id } } }
+  mutation StartDeploy($hostIds: [ID!]!, $imageId: ID!, $scheduledAt: DateTime) {
+    startDeploy(input: { hostIds: $hostIds, imageId: $imageId, scheduledAt: $scheduledAt }) {
+      ${ERR} ... on StartDeploySuccess { tasks { id } }
+    }
   }
 `;
 

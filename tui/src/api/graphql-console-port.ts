@@ -3,6 +3,7 @@
  * after, mutations returning typed unions mapped to status lines.
  */
 import type { AnyVariables, Client, TypedDocumentNode } from '@urql/core';
+import { localMinute } from '../console/console-model.ts';
 import type { ConsolePort, Unsubscribe } from '../console/console-port.ts';
 import { formatBytes } from '../ui/format.ts';
 import * as D from './documents.ts';
@@ -191,10 +192,15 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
       const r = (await runMutation(client, D.StartCaptureDocument, { hostId, imageId })).startCapture;
       return toCommandResult(r, 'StartCaptureSuccess', () => 'capture queued');
     },
-    async startDeploy(hostIds, imageId) {
-      const r = (await runMutation(client, D.StartDeployDocument, { hostIds: [...hostIds], imageId }))
-        .startDeploy;
-      return toCommandResult(r, 'StartDeploySuccess', () => `${queued(r.tasks, 'deploy', 'deploys')} queued`);
+    async startDeploy(hostIds, imageId, scheduledAt = null) {
+      const vars = { hostIds: [...hostIds], imageId, scheduledAt };
+      const r = (await runMutation(client, D.StartDeployDocument, vars)).startDeploy;
+      const when = scheduledAt ? ` for ${localMinute(new Date(scheduledAt))}` : '';
+      return toCommandResult(
+        r,
+        'StartDeploySuccess',
+        () => `${queued(r.tasks, 'deploy', 'deploys')} queued${when}`,
+      );
     },
     async startInventory(hostIds) {
       const r = (await runMutation(client, D.StartInventoryDocument, { hostIds: [...hostIds] }))

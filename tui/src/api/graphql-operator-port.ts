@@ -68,8 +68,9 @@ export function createGraphqlOperatorPort(api: ApiClient): OperatorPort {
     },
     async startDeploy(op, hostId, imageId) {
       as(op);
-      const r = (await runMutation(client, D.StartDeployDocument, { hostIds: [hostId], imageId }))
-        .startDeploy;
+      const r = (
+        await runMutation(client, D.StartDeployDocument, { hostIds: [hostId], imageId, scheduledAt: null })
+      ).startDeploy;
       return toCommandResult(r, 'StartDeploySuccess', () => 'deploy queued');
     },
     async joinMulticast(op, hostId, sessionName) {

@@ -65,7 +65,11 @@ export interface ConsolePort {
   approveHost(hostId: string): Promise<CommandResult>;
   startCapture(hostId: string, imageId: string): Promise<CommandResult>;
   /** One request, all or nothing: one task per host. */
-  startDeploy(hostIds: readonly string[], imageId: string): Promise<CommandResult>;
+  startDeploy(
+    hostIds: readonly string[],
+    imageId: string,
+    scheduledAt?: string | null,
+  ): Promise<CommandResult>;
   startInventory(hostIds: readonly string[]): Promise<CommandResult>;
   /** FOG's Wake-up task: the server sends the machine's Wake-on-LAN magic packets. */
   wakeHosts(hostIds: readonly string[]): Promise<CommandResult>;

@@ -48,7 +48,7 @@ function call(cmd: PendingCommand, port: ConsolePort): Promise<CommandResult> {
     case 'capture':
       return port.startCapture(cmd.hostId, cmd.imageId ?? '');
     case 'deploy':
-      return port.startDeploy(cmd.hostIds, cmd.imageId ?? '');
+      return port.startDeploy(cmd.hostIds, cmd.imageId ?? '', cmd.scheduledAt ?? null);
     case 'wipe':
       return port.startWipe(cmd.hostId, cmd.mode ?? 'FAST');
     case 'cancel':

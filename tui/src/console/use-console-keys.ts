@@ -9,12 +9,12 @@ import { orderedTasks } from '../panes/tasks/tasks-pane.tsx';
 import { formatBytes } from '../ui/format.ts';
 import { lookupCommand } from '../ui/keymap.ts';
 import { CONSOLE_KEYMAP, type ConsoleCommand } from './console-keymap.ts';
-import type { ImageRow } from './console-model.ts';
+import { type ImageRow, localMinute } from './console-model.ts';
 import type { ConsolePort } from './console-port.ts';
 import { reloadSchedules, runPending } from './run-pending.ts';
 import { type ConsoleData, filterHosts } from './use-console-data.ts';
 import type { ConsoleStore } from './use-console-feed.ts';
-import type { ConsoleUi, ConsoleUiAction, Pane, PendingCommand } from './use-console-state.ts';
+import type { ConsoleUi, ConsoleUiAction, Pane, PendingCommand, PickOption } from './use-console-state.ts';
 
 export interface ConsoleKeysDeps {
   /** The latest state (not the last rendered one): see `useSyncReducer`. */
@@ -87,11 +87,21 @@ function handleOverlay(input: string, key: Key, d: ConsoleKeysDeps): boolean {
 function choose(cmd: PendingCommand, value: string, d: ConsoleKeysDeps) {
   const host = targetsText(cmd, d.data);
   const image = d.data.images.find((i) => i.id === value)?.name ?? '?';
-  if (cmd.op === 'deploy') {
+  if (cmd.op === 'deploy' && cmd.imageId === undefined) {
+    // The image first, then when: now, or overnight as labs are usually reimaged.
+    d.dispatch({
+      type: 'pick',
+      title: `Deploy ${image} to ${host}: when?`,
+      options: deployTimes(new Date(d.data.nowMs || Date.now())),
+      command: { ...cmd, imageId: value },
+    });
+  } else if (cmd.op === 'deploy') {
+    const name = d.data.images.find((i) => i.id === cmd.imageId)?.name ?? '?';
+    const when = value ? ` at ${localMinute(new Date(value))}` : '';
     d.dispatch({
       type: 'confirm',
-      prompt: `Deploy ${image} to ${host}? ${'hostIds' in cmd && cmd.hostIds.length > 1 ? 'Their disks' : 'Its disk'} will be overwritten. (y/n)`,
-      command: { ...cmd, imageId: value },
+      prompt: `Deploy ${name} to ${host}${when}? ${cmd.hostIds.length > 1 ? 'Their disks' : 'Its disk'} will be overwritten. (y/n)`,
+      command: { ...cmd, scheduledAt: value || null },
     });
   } else if (cmd.op === 'capture') {
     d.dispatch({
@@ -164,6 +174,23 @@ function versionCommand(command: 'delete-version' | 'use-version', image: ImageR
     options,
     command: { op: command, imageId: image.id },
   });
+}
+
+/** Now, or the next 22:00 or 02:00 local time (the evening and the night a lab is free). */
+export function deployTimes(now: Date): PickOption[] {
+  const next = (hour: number) => {
+    const at = new Date(now);
+    at.setHours(hour, 0, 0, 0);
+    if (at <= now) at.setDate(at.getDate() + 1);
+    return at;
+  };
+  return [
+    { label: 'now', value: '' },
+    ...[22, 2]
+      .map(next)
+      .sort((a, b) => a.getTime() - b.getTime())
+      .map((at) => ({ label: `at ${localMinute(at)}`, value: at.toISOString() })),
+  ];
 }
 
 /** "pc-01", or "12 hosts" when a command acts on several. */

@@ -10,7 +10,7 @@ export type Pane = (typeof PANES)[number];
 export type PendingCommand =
   | { op: 'approve'; hostId: string }
   | { op: 'capture'; hostId: string; imageId?: string }
-  | { op: 'deploy'; hostIds: readonly string[]; imageId?: string }
+  | { op: 'deploy'; hostIds: readonly string[]; imageId?: string; scheduledAt?: string | null }
   | { op: 'inventory'; hostIds: readonly string[] }
   | { op: 'wake'; hostIds: readonly string[] }
   | { op: 'wipe'; hostId: string; mode?: 'FAST' | 'NORMAL' | 'FULL' }
