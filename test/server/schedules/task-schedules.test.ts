@@ -3,19 +3,16 @@
  * run queues one task per host (a busy host is named, the others go), a run missed by more than
  * ten minutes is skipped and says so, the timer fires on its own, and bad input is refused whole.
  */
-import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { taskSchedules } from '../../../server/src/schedules/schedules-table.ts';
 import { createApiClient } from '../../../tui/src/api/graphql-client.ts';
 import { createGraphqlConsolePort } from '../../../tui/src/api/graphql-console-port.ts';
 import {
+  createGroup,
   createHost,
-  createImage,
-  randomDisk,
   rawId,
-  seedImage,
-  startTransferApp,
+  startAppWithImage,
   type TransferApp,
   until,
 } from '../transfer/transfer-harness.ts';
@@ -24,11 +21,7 @@ let a: TransferApp;
 let image: { id: string; name: string };
 
 beforeAll(async () => {
-  a = await startTransferApp();
-  const source = path.join(a.work, 'source.img');
-  randomDisk(source, 2);
-  image = await createImage(a);
-  await seedImage(a, image.id, image.name, source);
+  ({ app: a, image } = await startAppWithImage(2));
 });
 afterAll(async () => {
   await a?.close();
@@ -91,22 +84,6 @@ const dueAt = (scheduleId: string, at: Date) =>
     .set({ nextRunAt: at })
     .where(eq(taskSchedules.id, rawId(scheduleId)));
 
-async function group(hostIds: string[]): Promise<string> {
-  const res = await a.gql<{ createGroup: { group: { id: string } } }>(
-    'mutation($n: String!) { createGroup(input: { name: $n }) { ... on CreateGroupSuccess { group { id } } } }',
-    { token: a.operator, variables: { n: `lab-${Date.now()}` } },
-  );
-  const id = res.data?.createGroup.group.id as string;
-  await a.gql(
-    'mutation($g: ID!, $h: [ID!]!) { addHostsToGroup(input: { groupId: $g, hostIds: $h }) { __typename } }',
-    {
-      token: a.operator,
-      variables: { g: id, h: hostIds },
-    },
-  );
-  return id;
-}
-
 it('Given weekdays at 2 a.m. in Paris, then the next run is a weekday at 02:00 Paris time, in the next four days', async () => {
   const host = await createHost(a);
   const { payload } = await createSchedule({
@@ -134,7 +111,7 @@ it('Given a deploy scheduled on a group of three, one of them busy, when it runs
   // Given
   const [h1, h2, h3] = [await createHost(a), await createHost(a), await createHost(a)];
   await a.t.app.services.tasks.startInventory({ hostIds: [rawId(h2.id)] }, { userId: null });
-  const groupId = await group([h1.id, h2.id, h3.id]);
+  const groupId = await createGroup(a, [h1.id, h2.id, h3.id]);
   const { payload } = await createSchedule({
     name: 'lab redeploy',
     cron: '30 3 * * *',
@@ -282,7 +259,7 @@ it('Given bad input, then each problem is named and nothing is created; an unkno
 
 it("Given the console's port, then it lists the schedules with their targets, and disables and deletes them", async () => {
   const host = await createHost(a);
-  const groupId = await group([host.id]);
+  const groupId = await createGroup(a, [host.id]);
   const { payload } = await createSchedule({
     name: 'console',
     cron: '@daily',

@@ -3,18 +3,15 @@
  * a host named twice (directly and through a group) once. An unknown group, or no host at all, is
  * refused and nothing is queued.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiClient } from '../../../tui/src/api/graphql-client.ts';
 import { createGraphqlConsolePort } from '../../../tui/src/api/graphql-console-port.ts';
 import { localMinute } from '../../../tui/src/console/console-model.ts';
 import {
+  createGroup,
   createHost,
-  createImage,
-  randomDisk,
   rawId,
-  seedImage,
-  startTransferApp,
+  startAppWithImage,
   type TransferApp,
 } from '../transfer/transfer-harness.ts';
 
@@ -22,34 +19,11 @@ let a: TransferApp;
 let image: { id: string; name: string };
 
 beforeAll(async () => {
-  a = await startTransferApp();
-  const source = path.join(a.work, 'source.img');
-  randomDisk(source, 1);
-  image = await createImage(a);
-  await seedImage(a, image.id, image.name, source);
+  ({ app: a, image } = await startAppWithImage(1));
 });
 afterAll(async () => {
   await a?.close();
 });
-
-let groups = 0;
-async function group(hostIds: string[]): Promise<string> {
-  const res = await a.gql<{ createGroup: { group: { id: string } } }>(
-    'mutation($n: String!) { createGroup(input: { name: $n }) { ... on CreateGroupSuccess { group { id } } } }',
-    { token: a.operator, variables: { n: `group-${++groups}` } },
-  );
-  const id = res.data?.createGroup.group.id as string;
-  if (hostIds.length > 0) {
-    await a.gql(
-      'mutation($g: ID!, $h: [ID!]!) { addHostsToGroup(input: { groupId: $g, hostIds: $h }) { __typename } }',
-      {
-        token: a.operator,
-        variables: { g: id, h: hostIds },
-      },
-    );
-  }
-  return id;
-}
 
 interface Started {
   __typename: string;
@@ -83,7 +57,7 @@ const activeTasks = async (hostIds: string[]) => {
 
 it('Given a group of two and a host named both directly and through the group, then a deploy queues one task per host, three in all', async () => {
   const [h1, h2, h3] = [await createHost(a), await createHost(a), await createHost(a)];
-  const lab = await group([h1.id, h2.id]);
+  const lab = await createGroup(a, [h1.id, h2.id]);
   const started = await start('startDeploy', { groupIds: [lab], hostIds: [h3.id, h1.id], imageId: image.id });
   expect(started?.__typename).toBe('StartDeploySuccess');
   expect(started?.tasks?.map((t) => t.host.id).sort()).toEqual([h1.id, h2.id, h3.id].sort());
@@ -91,8 +65,8 @@ it('Given a group of two and a host named both directly and through the group, t
 
 it('Given an unknown group, an empty group alone, or a group with a busy member, then the request is refused whole and nothing is queued', async () => {
   const [h1, h2] = [await createHost(a), await createHost(a)];
-  const lab = await group([h1.id, h2.id]);
-  const empty = await group([]);
+  const lab = await createGroup(a, [h1.id, h2.id]);
+  const empty = await createGroup(a, []);
   const unknown = lab.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
   expect((await start('startInventory', { groupIds: [unknown], hostIds: [h1.id] }))?.__typename).toBe(
     'GroupNotFoundError',

@@ -333,3 +333,38 @@ export async function seedImage(
     await opened.close();
   }
 }
+
+/** A transfer app with one image whose current version is `mib` MiB of random data. */
+export async function startAppWithImage(
+  mib = 1,
+  env: Record<string, string> = {},
+): Promise<{ app: TransferApp; image: { id: string; name: string } }> {
+  const app = await startTransferApp(env);
+  const source = path.join(app.work, 'source.img');
+  randomDisk(source, mib);
+  const image = await createImage(app);
+  await seedImage(app, image.id, image.name, source);
+  return { app, image };
+}
+
+let groupSeq = 0;
+/** A new group (named `lab-<digits>`) holding these hosts; its global id. */
+export async function createGroup(a: ApiTarget, hostIds: readonly string[]): Promise<string> {
+  const d = await gql<{ createGroup: { group: { id: string } } }>(
+    a,
+    'mutation($n: String!) { createGroup(input: { name: $n }) { ... on CreateGroupSuccess { group { id } } } }',
+    { n: `lab-${Date.now()}${++groupSeq}` },
+  );
+  const id = d.createGroup.group.id;
+  if (hostIds.length > 0) {
+    await gql(
+      a,
+      'mutation($g: ID!, $h: [ID!]!) { addHostsToGroup(input: { groupId: $g, hostIds: $h }) { __typename } }',
+      {
+        g: id,
+        h: [...hostIds],
+      },
+    );
+  }
+  return id;
+}
