@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import type { Executor } from '../db/database.ts';
 import { ACTIVE_TASK_STATES } from '../tasks/task-state-machine.ts';
@@ -187,12 +187,25 @@ export function createHostsService(deps: ServiceDeps) {
       return host;
     },
 
-    /** Hosts online but not heard from since `before` go offline (one OFFLINE event each). */
+    /**
+     * Hosts online but not heard from since `before` go offline (one OFFLINE event each). A host
+     * running a task stays online: its client talks to the data plane, not to check-in.
+     */
     async markSilentOffline(before: Date): Promise<number> {
+      const working = db
+        .select({ one: sql`1` })
+        .from(tasks)
+        .where(and(eq(tasks.hostId, hosts.id), inArray(tasks.state, ['CHECKED_IN', 'IN_PROGRESS'])));
       const gone = await db
         .update(hosts)
         .set({ online: false })
-        .where(and(eq(hosts.online, true), or(isNull(hosts.lastSeenAt), lt(hosts.lastSeenAt, before))))
+        .where(
+          and(
+            eq(hosts.online, true),
+            or(isNull(hosts.lastSeenAt), lt(hosts.lastSeenAt, before)),
+            notExists(working),
+          ),
+        )
         .returning({ id: hosts.id });
       for (const host of await selectHostsByIds(
         db,

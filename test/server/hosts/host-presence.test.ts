@@ -14,6 +14,7 @@ import { startTestApp } from '../../support/app.ts';
 import {
   checkIn,
   createHost,
+  rawId,
   startTransferApp,
   type TransferApp,
   until,
@@ -69,6 +70,22 @@ it('Given a host that checked in, when it stays silent past the window, then it 
     await events.return();
     await reading;
   }
+});
+
+it('Given a host whose client runs a task (it talks to the data plane, not to check-in), then it stays online past the window, and goes offline once the task ended', async () => {
+  // Given: an inventory checked in by its client, which then works silently
+  const host = await createHost(a);
+  await a.t.app.services.tasks.startInventory({ hostIds: [rawId(host.id)] }, { userId: null });
+  expect((await checkIn(a, host.mac)).token).toMatch(/^brt_/);
+
+  // When: silence, longer than the window
+  await new Promise((r) => setTimeout(r, 3000));
+
+  // Then
+  expect(await online(host.id)).toBe(true);
+  const [task] = await a.t.app.services.tasks.listTasks({ hostId: rawId(host.id) }, { offset: 0, limit: 1 });
+  await a.t.app.services.tasks.cancelTask(task?.id ?? '');
+  await until(async () => (await online(host.id)) === false, 5000, 'offline after the task');
 });
 
 it('Given a host checking in within the window, then it stays online', async () => {
