@@ -44,7 +44,7 @@ async function wire(config: Config, options: BuildAppOptions, readiness: () => R
   registerDomainMetrics(metrics.registry, {
     db: database.db,
     imagesDir: config.core.imagesDir,
-    maxClients: () => services.transfer.core.unicastSlots.limit(),
+    slots: services.transfer.core.unicastSlots,
   });
   const yoga = createYogaServer({ config, schema, services, log, metrics });
   const routes = httpRoutes(services);

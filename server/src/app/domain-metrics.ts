@@ -4,7 +4,7 @@
  * matters on a 100 GB /images). Read from the database and statfs at scrape time: cheap queries,
  * no walk of the chunk directory.
  */
-import { and, count, inArray } from 'drizzle-orm';
+import { count, inArray } from 'drizzle-orm';
 import { Gauge, type Registry } from 'prom-client';
 import type { Database } from '../db/database.ts';
 import { hosts } from '../hosts/hosts-table.ts';
@@ -13,11 +13,11 @@ import { multicastSessions } from '../multicast/multicast-table.ts';
 import { filesystemOf } from '../storage/store-stats.ts';
 import { ACTIVE_TASK_STATES } from '../tasks/task-state-machine.ts';
 import { tasks } from '../tasks/tasks-table.ts';
-import { SLOT_TASK_TYPES } from '../transfer/unicast-slots.ts';
+import type { UnicastSlots } from '../transfer/unicast-slots.ts';
 
 export function registerDomainMetrics(
   registry: Registry,
-  deps: { db: Database; imagesDir: string; maxClients: () => Promise<number> },
+  deps: { db: Database; imagesDir: string; slots: Pick<UnicastSlots, 'busy' | 'limit'> },
 ): void {
   const { db } = deps;
   new Gauge({
@@ -56,14 +56,8 @@ export function registerDomainMetrics(
     labelNames: ['kind'] as const,
     registers: [registry],
     async collect() {
-      const [busy] = await db
-        .select({ n: count() })
-        .from(tasks)
-        .where(
-          and(inArray(tasks.type, [...SLOT_TASK_TYPES]), inArray(tasks.state, ['CHECKED_IN', 'IN_PROGRESS'])),
-        );
-      this.set({ kind: 'busy' }, busy?.n ?? 0);
-      this.set({ kind: 'total' }, await deps.maxClients());
+      this.set({ kind: 'busy' }, await deps.slots.busy());
+      this.set({ kind: 'total' }, await deps.slots.limit());
     },
   });
   new Gauge({

@@ -60,6 +60,8 @@ export interface UnicastSlots {
   moveToFront(taskId: string): Promise<TaskRow>;
   /** How many slots there are now (the MASTER node's maxClients, else the configured limit). */
   limit(): Promise<number>;
+  /** Deploys and captures CHECKED_IN or IN_PROGRESS now. */
+  busy(): Promise<number>;
 }
 
 export function createUnicastSlots(
@@ -163,6 +165,7 @@ export function createUnicastSlots(
       });
     },
     limit: slots,
+    busy,
     moveToFront(taskId) {
       return serial(async () => {
         const task = await selectTask(deps.db, taskId);
