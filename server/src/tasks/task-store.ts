@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lte, or, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
 import { onlyUuids } from '../hosts/sql-helpers.ts';
 import { isImagingTaskType } from './task-kinds.ts';
@@ -15,6 +15,11 @@ export function taskFilter(filter: TaskFilter): SQL | undefined {
   if (filter.states && filter.states.length > 0) parts.push(inArray(tasks.state, [...filter.states]));
   if (filter.hostId) parts.push(eq(tasks.hostId, filter.hostId));
   return parts.length > 0 ? and(...parts) : undefined;
+}
+
+/** Due at `at`: not scheduled, or scheduled for then or before (FOG's single scheduled task). */
+export function dueBy(at: Date): SQL {
+  return or(isNull(tasks.scheduledAt), lte(tasks.scheduledAt, at)) as SQL;
 }
 
 export async function selectTask(db: Executor, id: string): Promise<TaskRow | undefined> {

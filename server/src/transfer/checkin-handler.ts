@@ -1,8 +1,9 @@
 /** `POST /v1/checkin`: who is this MAC, and does a task wait for it (then a task token). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { and, asc, eq, inArray, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { normalizeMac } from '../hosts/mac-address.ts';
 import { ACTIVE_TASK_STATES } from '../tasks/task-state-machine.ts';
+import { dueBy } from '../tasks/task-store.ts';
 import { type TaskRow, tasks } from '../tasks/tasks-table.ts';
 import { clientAddress, KIB, readJson, sendJson } from './http-io.ts';
 import { checkinBody } from './request-schemas.ts';
@@ -21,7 +22,7 @@ async function pendingTask(core: TransferCore, hostId: string): Promise<TaskRow 
         eq(tasks.hostId, hostId),
         inArray(tasks.state, [...ACTIVE_TASK_STATES]),
         inArray(tasks.type, [...CLIENT_TASK_TYPES]),
-        or(isNull(tasks.scheduledAt), lte(tasks.scheduledAt, now)),
+        dueBy(now),
       ),
     )
     .orderBy(asc(tasks.createdAt))

@@ -15,12 +15,12 @@
  * host checked in within `waitingMs` (three check-in polls: a machine switched off does not hold
  * up the line). Decisions are serialised in this process (one server per database).
  */
-import { and, count, eq, gt, gte, inArray, isNull, lt, lte, max, ne, or } from 'drizzle-orm';
+import { and, count, eq, gt, gte, inArray, lt, max, ne, or } from 'drizzle-orm';
 import { hosts } from '../hosts/hosts-table.ts';
 import { storageNodes } from '../storage/storage-table.ts';
 import { TaskNotFoundError, TaskNotInLineError } from '../tasks/task-errors.ts';
 import type { TaskType } from '../tasks/task-kinds.ts';
-import { selectTask } from '../tasks/task-store.ts';
+import { dueBy, selectTask } from '../tasks/task-store.ts';
 import { type TaskRow, tasks } from '../tasks/tasks-table.ts';
 import type { TransferDeps } from './transfer-deps.ts';
 
@@ -117,7 +117,7 @@ export function createUnicastSlots(
               ),
             ),
           ),
-          or(isNull(tasks.scheduledAt), lte(tasks.scheduledAt, now)),
+          dueBy(now),
           gte(hosts.lastSeenAt, new Date(now.getTime() - options.waitingMs)),
         ),
       );

@@ -8,11 +8,12 @@
  * so a restart neither loses nor repeats it. A timer aims at the next scheduled task, and a
  * minute's tick (FOG's scheduler interval) catches anything else.
  */
-import { and, asc, eq, gt, inArray, isNull, lte, min, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, min } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import { hostMacs } from '../hosts/hosts-table.ts';
 import { createDueLoop } from '../tasks/due-loop.ts';
 import { isImagingTaskType, TASK_TYPES } from '../tasks/task-kinds.ts';
+import { dueBy } from '../tasks/task-store.ts';
 import type { TasksService } from '../tasks/tasks-service.ts';
 import { type TaskRow, tasks } from '../tasks/tasks-table.ts';
 import { WakeOffError } from './wake-errors.ts';
@@ -26,7 +27,7 @@ export function createWakeService(deps: ServiceDeps, others: { tasks: TasksServi
   const { db, now } = deps;
   const log = deps.log.child({ service: 'wake-on-lan' });
   const sender = createWakeSender(deps.config.wake.targets);
-  const due = () => or(isNull(tasks.scheduledAt), lte(tasks.scheduledAt, now()));
+  const due = () => dueBy(now());
 
   async function macsOf(hostIds: readonly string[]): Promise<string[]> {
     if (hostIds.length === 0) return [];
