@@ -8,7 +8,7 @@ import type { ServiceDeps } from '../app/service-deps.ts';
 import { InputValidationError } from '../graphql/input-validation-error.ts';
 import { isValidImageName } from '../images/image-name.ts';
 import { assertHostsReady, insertTasks } from '../tasks/task-queue.ts';
-import type { Actor } from '../tasks/tasks-service.ts';
+import type { Actor, TasksService } from '../tasks/tasks-service.ts';
 import { MulticastSessionNotFoundError } from './multicast-errors.ts';
 import {
   checkJoinable,
@@ -41,8 +41,8 @@ const MAX_RECEIVERS = 1000;
 const autoName = (at: Date) =>
   `mc-${at.toISOString().slice(0, 19).replace(/[-:T]/g, '')}-${randomBytes(2).toString('hex')}`;
 
-export function createEnrolment(deps: ServiceDeps) {
-  const { db, pubsub, now } = deps;
+export function createEnrolment(deps: ServiceDeps, tasks: Pick<TasksService, 'announce'>) {
+  const { db, now } = deps;
   return {
     /** A session joined by name from the boot menu: no host set yet. */
     async createMulticastSession(input: CreateSessionInput, actor: Actor): Promise<MulticastSessionRow> {
@@ -110,7 +110,7 @@ export function createEnrolment(deps: ServiceDeps) {
             .values(created.map((task) => ({ sessionId: session.id, hostId: task.hostId, taskId: task.id })));
           return { session, tasks: created };
         });
-        for (const task of result.tasks) pubsub.publish('taskEvents', { kind: 'CREATED', task });
+        tasks.announce(result.tasks);
         return result;
       } catch (err) {
         rethrowUnique(err, name);
@@ -158,7 +158,7 @@ export function createEnrolment(deps: ServiceDeps) {
           });
         return { session, task: task! };
       });
-      pubsub.publish('taskEvents', { kind: 'CREATED', task: result.task });
+      tasks.announce([result.task]);
       return result;
     },
   };

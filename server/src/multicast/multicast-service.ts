@@ -30,7 +30,7 @@ export function createMulticastService(deps: ServiceDeps, others: { tasks: Tasks
   const sweeps = startSessionSweeps(reaper, deps.log);
 
   return {
-    ...createEnrolment(deps),
+    ...createEnrolment(deps, others.tasks),
 
     /** Ends the session and cancels the tasks of its receivers that are still active. */
     async cancelMulticastSession(id: string): Promise<MulticastSessionRow> {

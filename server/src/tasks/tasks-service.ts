@@ -109,9 +109,14 @@ export function createTasksService(deps: ServiceDeps) {
       );
       return insertTasks(tx, specs, now());
     });
+    announce(created);
+    return created;
+  }
+
+  /** Tasks committed (here or by a domain inserting its own, multicast): CREATED, then listeners. */
+  function announce(created: readonly TaskRow[]): void {
     for (const task of created) publish('CREATED', task);
     for (const listener of queuedListeners) listener(created);
-    return created;
   }
 
   const simple = (type: TaskType, input: { hostIds: readonly string[] } & Schedule, actor: Actor) =>
@@ -137,6 +142,7 @@ export function createTasksService(deps: ServiceDeps) {
     onQueued(listener: (created: readonly TaskRow[]) => void): void {
       queuedListeners.push(listener);
     },
+    announce,
 
     /** Refused for a protected image, a pending or busy host, or while another capture writes it. */
     async startCapture(

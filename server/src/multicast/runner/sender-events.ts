@@ -64,12 +64,13 @@ export function createSenderEvents(ctx: RunnerContext) {
     const open = row && OPEN_SESSION_STATES.includes(row.state);
     if (open) {
       run.state = complete ? 'COMPLETE' : 'FAILED';
+      // Receivers first: whoever sees the session ended then finds its tasks ended too.
+      await run.tracker.finish(complete ? 'the session ended before this receiver finished' : reason);
       await setSession(run.session.id, {
         state: run.state,
         endedAt: ctx.deps.now(),
         failureReason: complete ? null : reason.slice(0, 500),
       });
-      await run.tracker.finish(complete ? 'the session ended before this receiver finished' : reason);
     } else if (row) run.state = row.state;
     log.info({ sessionId: run.session.id, state: run.state, reason }, 'multicast session ended');
     publish(run);
