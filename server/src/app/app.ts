@@ -94,6 +94,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
       await services.wake.start();
       services.hostPresence.start();
       await services.schedules.start();
+      services.replication.start();
       const address = await listen(server, port, host);
       await initialize();
       // Never throws: a missing dnsmasq/ipxe is logged with the apt-get line, the API still serves.
@@ -115,6 +116,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
         services.wake.stop();
         services.hostPresence.stop();
         services.schedules.stop();
+        services.replication.stop();
         await ws.close();
         await closeServer(server, config.core.shutdownGraceMs);
         await yoga.dispose();

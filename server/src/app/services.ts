@@ -7,6 +7,7 @@ import { createImagesService } from '../images/images-service.ts';
 import { createMulticastService } from '../multicast/multicast-service.ts';
 import { createBootScriptHandler } from '../pxe/boot-script-handler.ts';
 import { createPxeDirectory } from '../pxe/pxe-directory-adapter.ts';
+import { createReplicationService } from '../replication/replication-service.ts';
 import { createSchedulesService } from '../schedules/schedules-service.ts';
 import { createStorageService } from '../storage/storage-service.ts';
 import { createTasksService } from '../tasks/tasks-service.ts';
@@ -21,6 +22,18 @@ export type { ServiceDeps } from './service-deps.ts';
  * (services may take other services: pass them explicitly, e.g. `createTaskService(deps, { hosts })`).
  */
 export function createServices(deps: ServiceDeps) {
+  const domains = createDomainServices(deps);
+  return {
+    ...domains,
+    replication: createReplicationService(deps, {
+      readChunk: (hash) => domains.transfer.store.read(hash),
+      verify: (hash, compressed) => domains.transfer.core.verifier.verify(hash, compressed),
+      storage: domains.storage,
+    }),
+  };
+}
+
+function createDomainServices(deps: ServiceDeps) {
   const audit = createAuditService(deps);
   const auth = createAuthService(deps);
   const tasks = createTasksService(deps);
@@ -65,6 +78,7 @@ export function createServices(deps: ServiceDeps) {
         hosts,
         images,
         audit,
+        bearer: (token) => auth.tokens.resolveBearer(token),
         storeIdle: () => storage.gc.whenIdle(),
       },
       { maxClients: deps.config.core.maxClients },

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { pxeSection } from '../pxe/pxe-config.ts';
+import { replicationSection } from '../replication/replication-config.ts';
 import { wakeSection } from '../wake/wake-config.ts';
 import { coreSection } from './core-section.ts';
 import { multicastSection } from './multicast-section.ts';
@@ -15,6 +16,7 @@ export const configSections = {
   pxe: pxeSection,
   multicast: multicastSection,
   wake: wakeSection,
+  replication: replicationSection,
 } as const;
 
 export type ConfigSections = typeof configSections;

@@ -8,6 +8,7 @@ export * from '../groups/groups-table.ts';
 export * from '../hosts/hosts-table.ts';
 export * from '../images/images-table.ts';
 export * from '../multicast/multicast-table.ts';
+export * from '../replication/replication-table.ts';
 export * from '../schedules/schedules-table.ts';
 export * from '../storage/storage-table.ts';
 export * from '../tasks/tasks-table.ts';

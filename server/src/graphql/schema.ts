@@ -15,6 +15,7 @@ import '../transfer/transfer-graphql.ts';
 import '../multicast/multicast-graphql.ts';
 import '../storage/storage-graphql.ts';
 import '../schedules/schedules-graphql.ts';
+import '../replication/replication-graphql.ts';
 
 let built: GraphQLSchema | undefined;
 

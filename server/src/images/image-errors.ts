@@ -37,6 +37,18 @@ export class ImageProtectedError extends BrumeError {
   }
 }
 
+/** A replica server's image: its versions come from the source by replication, never by capture. */
+export class ImageIsReplicaError extends BrumeError {
+  readonly code = 'IMAGE_IS_REPLICA';
+  readonly imageId: string;
+  readonly source: string;
+  constructor(imageId: string, source: string) {
+    super(`This image is a replica of ${source}'s: capture it there`);
+    this.imageId = imageId;
+    this.source = source;
+  }
+}
+
 export class ImageInUseError extends BrumeError {
   readonly code = 'IMAGE_IN_USE';
   readonly imageId: string;
@@ -80,5 +92,21 @@ export class ImageVersionCurrentError extends BrumeError {
   constructor(id: string) {
     super('This is the current version: make another version current first, or delete the image');
     this.id = id;
+  }
+}
+
+/** Replication: the replica has an image of that name that did not come from this source. */
+export class ImageNotReplicaError extends BrumeError {
+  readonly code = 'IMAGE_NOT_REPLICA';
+  constructor(imageName: string, source: string) {
+    super(`image ${imageName} here was not received from ${source} (captured here, or from another source)`);
+  }
+}
+
+/** Replication: that version id is already here with another manifest. */
+export class ReplicaVersionConflictError extends BrumeError {
+  readonly code = 'VERSION_CONFLICT';
+  constructor(versionId: string) {
+    super(`version ${versionId} is already here with another manifest`);
   }
 }

@@ -7,6 +7,7 @@ import {
   ImageDisabledError,
   ImageHasNoVersionError,
   ImageInUseError,
+  ImageIsReplicaError,
   ImageNotFoundError,
   ImageProtectedError,
   ImageVersionCurrentError,
@@ -40,6 +41,14 @@ builder.node(ImageRef, {
     }),
     protected: t.exposeBoolean('protected', { description: 'No capture over it, no deletion.' }),
     enabled: t.exposeBoolean('enabled'),
+    replicate: t.exposeBoolean('replicate', {
+      description: "FOG's flag: the current version is pushed to the REPLICA storage nodes.",
+    }),
+    replicaOf: t.exposeString('replicaOf', {
+      nullable: true,
+      description:
+        'On a replica server: the source server this image was received from (its versions come from there only; captures are refused).',
+    }),
     keepVersions: t.exposeInt('keepVersions', {
       nullable: true,
       description: 'Versions kept after each capture (the newest ones and the current one); null keeps all.',
@@ -106,6 +115,10 @@ defineErrorType(ImageNotFoundError, 'ImageNotFoundError');
 defineErrorType(ImageVersionNotFoundError, 'ImageVersionNotFoundError');
 defineErrorType(ImageVersionCurrentError, 'ImageVersionCurrentError', (t) => ({
   versionId: t.id({ resolve: (e) => encodeGlobalID('ImageVersion', e.id) }),
+}));
+defineErrorType(ImageIsReplicaError, 'ImageIsReplicaError', (t) => ({
+  imageId: t.id({ resolve: imageGlobalId }),
+  source: t.exposeString('source', { description: 'The server whose image this is a replica of.' }),
 }));
 for (const [cls, name] of [
   [ImageProtectedError, 'ImageProtectedError'],

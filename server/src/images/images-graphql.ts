@@ -38,6 +38,10 @@ const CreateImageInput = builder.inputType('CreateImageInput', {
     description: t.string({ required: false }),
     osType: t.field({ type: OsTypeEnum }),
     imageType: t.field({ type: ImageTypeEnum }),
+    replicate: t.boolean({
+      required: false,
+      description: 'Push the current version to the REPLICA storage nodes (default true, as in FOG).',
+    }),
     keepVersions: t.int({
       required: false,
       description:
@@ -54,6 +58,10 @@ const UpdateImageInput = builder.inputType('UpdateImageInput', {
     osType: t.field({ type: OsTypeEnum, required: false }),
     imageType: t.field({ type: ImageTypeEnum, required: false }),
     enabled: t.boolean({ required: false }),
+    replicate: t.boolean({
+      required: false,
+      description: 'Push the current version to the REPLICA storage nodes.',
+    }),
     keepVersions: t.int({
       required: false,
       description:

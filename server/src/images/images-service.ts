@@ -23,6 +23,7 @@ import { isValidImageName } from './image-name.ts';
 import * as store from './image-store.ts';
 import { createImageVersionPublisher, type PublishImageVersionInput } from './image-version-publisher.ts';
 import { type ImageRow, type ImageVersionRow, images, imageVersions } from './images-table.ts';
+import { createReplicaVersions } from './replica-versions.ts';
 
 export interface CreateImageInput {
   readonly name: string;
@@ -31,6 +32,8 @@ export interface CreateImageInput {
   readonly imageType: ImageType;
   /** Versions kept after each capture; 0 or absent keeps all. */
   readonly keepVersions?: number | null;
+  /** Pushed to the REPLICA storage nodes (default true, as in FOG). */
+  readonly replicate?: boolean | null;
 }
 
 export interface UpdateImageInput {
@@ -40,6 +43,7 @@ export interface UpdateImageInput {
   readonly osType?: OsType | null;
   readonly imageType?: ImageType | null;
   readonly enabled?: boolean | null;
+  readonly replicate?: boolean | null;
   /** 0 keeps every version from now on; absent leaves the setting as it is. */
   readonly keepVersions?: number | null;
 }
@@ -169,8 +173,10 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
   }
 
   const publisher = createImageVersionPublisher(deps);
+  const replicas = createReplicaVersions(deps, { prune: pruneVersions });
 
   return {
+    adoptReplicaVersion: replicas.adoptReplicaVersion,
     /** Publishes a captured version, then prunes the image to its `keepVersions`. */
     async publishImageVersion(input: PublishImageVersionInput): Promise<ImageVersionRow> {
       const version = await publisher.publishImageVersion(input);
@@ -187,7 +193,14 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
           if (await store.imageNameTaken(tx, name)) throw new DuplicateImageNameError(name);
           const [row] = await tx
             .insert(images)
-            .values({ name, description, osType: input.osType, imageType: input.imageType, keepVersions })
+            .values({
+              name,
+              description,
+              osType: input.osType,
+              imageType: input.imageType,
+              keepVersions,
+              replicate: input.replicate ?? true,
+            })
             .returning();
           return row!;
         });
@@ -213,6 +226,7 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
             osType: input.osType ?? undefined,
             imageType: input.imageType ?? undefined,
             enabled: input.enabled ?? undefined,
+            replicate: input.replicate ?? undefined,
             keepVersions: input.keepVersions == null ? undefined : keepVersions,
             updatedAt: now(),
           };

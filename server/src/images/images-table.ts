@@ -31,6 +31,13 @@ export const images = snakeCase.table(
     /** FOG's flag: no capture over it, no deletion. */
     protected: boolean().notNull().default(false),
     enabled: boolean().notNull().default(true),
+    /** FOG's flag: pushed to the REPLICA storage nodes by the replicator (replication/). */
+    replicate: boolean().notNull().default(true),
+    /**
+     * Set on a replica server for an image received by replication: the source's node name. Its
+     * versions come from there only, so captures into it are refused.
+     */
+    replicaOf: text(),
     /** Versions kept after each capture (the newest ones, and the current one); null keeps all. */
     keepVersions: integer(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

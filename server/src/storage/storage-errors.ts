@@ -27,6 +27,14 @@ export class DuplicateStorageNodeNameError extends BrumeError {
   }
 }
 
+/** replicateImages on a node that is not an enabled REPLICA with a token. */
+export class ReplicationNotConfiguredError extends BrumeError {
+  readonly code = 'REPLICATION_NOT_CONFIGURED';
+  constructor(why: string) {
+    super(`Nothing to replicate to: ${why}`);
+  }
+}
+
 export class StorageNodeNotFoundError extends BrumeError {
   readonly code = 'STORAGE_NODE_NOT_FOUND';
   readonly id: string;

@@ -61,6 +61,11 @@ const CreateStorageNodeInput = builder.inputType('CreateStorageNodeInput', {
     role: t.field({ type: StorageRoleEnum, required: false }),
     enabled: t.boolean({ required: false }),
     maxClients: t.int({ required: false }),
+    replicationToken: t.string({
+      required: false,
+      description:
+        'An API token (role ADMIN) created on the REPLICA node for this server to push images with; never shown again. Empty clears it.',
+    }),
   }),
 });
 const UpdateStorageNodeInput = builder.inputType('UpdateStorageNodeInput', {
@@ -71,6 +76,11 @@ const UpdateStorageNodeInput = builder.inputType('UpdateStorageNodeInput', {
     role: t.field({ type: StorageRoleEnum, required: false }),
     enabled: t.boolean({ required: false }),
     maxClients: t.int({ required: false }),
+    replicationToken: t.string({
+      required: false,
+      description:
+        'An API token (role ADMIN) created on the REPLICA node for this server to push images with; never shown again. Empty clears it.',
+    }),
   }),
 });
 const DeleteStorageNodeInput = builder.inputType('DeleteStorageNodeInput', {

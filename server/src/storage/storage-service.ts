@@ -20,6 +20,8 @@ export interface StorageNodeInput {
   readonly role?: StorageRole | null;
   readonly enabled?: boolean | null;
   readonly maxClients?: number | null;
+  /** The replica's API token for this server (write-only); empty clears it. */
+  readonly replicationToken?: string | null;
 }
 
 export interface UpdateStorageNodeInput {
@@ -29,6 +31,22 @@ export interface UpdateStorageNodeInput {
   readonly role?: StorageRole | null;
   readonly enabled?: boolean | null;
   readonly maxClients?: number | null;
+  readonly replicationToken?: string | null;
+}
+
+/** A bearer token as an HTTP header carries it: printable, no spaces; '' clears (null). */
+function checkToken(token: string | null | undefined): string | null | undefined {
+  if (token == null) return undefined;
+  if (token === '') return null;
+  if (!/^[\x21-\x7e]{8,512}$/.test(token)) {
+    throw new InputValidationError([
+      {
+        path: ['input', 'replicationToken'],
+        message: '8-512 printable characters without spaces, or empty to clear',
+      },
+    ]);
+  }
+  return token;
 }
 
 function checkFields(input: Omit<UpdateStorageNodeInput, 'id'>) {
@@ -45,6 +63,7 @@ function checkFields(input: Omit<UpdateStorageNodeInput, 'id'>) {
     role: input.role ?? undefined,
     enabled: input.enabled ?? undefined,
     maxClients: input.maxClients ?? undefined,
+    replicationToken: checkToken(input.replicationToken),
   };
 }
 

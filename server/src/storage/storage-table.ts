@@ -17,6 +17,11 @@ export const storageNodes = snakeCase.table(
     enabled: boolean().notNull().default(true),
     /** Unicast deploys and captures served at once when this is the MASTER; the rest queue ("In line for ..."). */
     maxClients: integer().notNull().default(10),
+    /**
+     * An API token (role ADMIN) created on the REPLICA for this server to push images with. Sent
+     * only to the node's own URL; the API never returns it (`hasReplicationToken`).
+     */
+    replicationToken: text(),
     lastSeenAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

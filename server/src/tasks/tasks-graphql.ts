@@ -12,6 +12,7 @@ import { decodeUuidOf } from '../hosts/inventory-ids.ts';
 import {
   ImageDisabledError,
   ImageHasNoVersionError,
+  ImageIsReplicaError,
   ImageNotFoundError,
   ImageProtectedError,
 } from '../images/image-errors.ts';
@@ -110,7 +111,15 @@ builder.mutationField('startCapture', (t) =>
   t.field({
     type: TaskPayload('StartCaptureSuccess'),
     authScopes: { operator: true },
-    errors: { types: [...hostErrors, ImageNotFoundError, ImageProtectedError, ImageCaptureInProgressError] },
+    errors: {
+      types: [
+        ...hostErrors,
+        ImageNotFoundError,
+        ImageProtectedError,
+        ImageIsReplicaError,
+        ImageCaptureInProgressError,
+      ],
+    },
     args: { input: t.arg({ type: StartCaptureInput }) },
     resolve: async (_r, { input }, ctx) => ({
       task: await ctx.services.tasks.startCapture(

@@ -5,6 +5,7 @@ import { InputValidationError } from '../graphql/input-validation-error.ts';
 import {
   ImageDisabledError,
   ImageHasNoVersionError,
+  ImageIsReplicaError,
   ImageNotFoundError,
   ImageProtectedError,
 } from '../images/image-errors.ts';
@@ -152,6 +153,7 @@ export function createTasksService(deps: ServiceDeps) {
       const [task] = await queue(async (tx) => {
         const image = await mustShareImage(tx, input.imageId);
         if (image.protected) throw new ImageProtectedError(image.id);
+        if (image.replicaOf !== null) throw new ImageIsReplicaError(image.id, image.replicaOf);
         await assertNoActiveCapture(tx, image.id);
         return [{ type: 'CAPTURE', hostId: input.hostId, imageId: image.id, createdById: actor.userId }];
       }, input.scheduledAt);

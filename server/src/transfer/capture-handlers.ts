@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeMac } from '../hosts/mac-address.ts';
+import { captureRefusal } from '../images/capture-refusal.ts';
 import {
   boundedRun,
   CorruptChunkError,
@@ -32,9 +33,10 @@ const committing = new Set<string>();
 async function captureImage(core: TransferCore, task: TaskRow) {
   const image = task.imageId ? await core.deps.images.getImage(task.imageId) : undefined;
   if (!image) throw new TransferError('NOT_FOUND', 'the image of this capture is gone');
-  if (image.protected) {
-    await core.move(task.id, 'FAILED', 'the image is protected: captures are refused');
-    throw new TransferError('IMAGE_PROTECTED', `image ${image.name} is protected`);
+  const refusal = captureRefusal(image);
+  if (refusal) {
+    await core.move(task.id, 'FAILED', refusal);
+    throw new TransferError('IMAGE_PROTECTED', `image ${image.name}: ${refusal}`);
   }
   return image;
 }

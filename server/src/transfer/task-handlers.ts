@@ -1,5 +1,6 @@
 /** Task routes any kind uses: info, start, progress, complete, fail, inventory. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { captureRefusal } from '../images/capture-refusal.ts';
 import { KIB, MIB, readJson, sendJson } from './http-io.ts';
 import { failBody, inventoryBody, progressBody, startBody } from './request-schemas.ts';
 import { CLIENT_TASK_TYPES, DEPLOY_TYPES, type TransferCore } from './transfer-core.ts';
@@ -14,9 +15,10 @@ export async function handleTaskInfo(core: TransferCore, req: IncomingMessage, r
     core.deps.hosts.getHost(task.hostId),
     task.imageId ? core.deps.images.getImage(task.imageId) : undefined,
   ]);
-  if (task.type === 'CAPTURE' && image?.protected) {
-    await core.move(task.id, 'FAILED', 'the image is protected: captures are refused');
-    throw new TransferError('IMAGE_PROTECTED', `image ${image.name} is protected`);
+  const refusal = task.type === 'CAPTURE' && image ? captureRefusal(image) : null;
+  if (image && refusal) {
+    await core.move(task.id, 'FAILED', refusal);
+    throw new TransferError('IMAGE_PROTECTED', `image ${image.name}: ${refusal}`);
   }
   const version = DEPLOY_TYPES.includes(task.type) ? await versionOf(core, task) : null;
   sendJson(res, 200, {

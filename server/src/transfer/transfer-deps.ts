@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { AuditService } from '../audit/audit-service.ts';
 import type { Database } from '../db/database.ts';
+import type { Viewer } from '../graphql/context.ts';
 import type { PubSub } from '../graphql/pubsub.ts';
 import type { HostsService } from '../hosts/hosts-service.ts';
 import type { ImagesService } from '../images/images-service.ts';
@@ -18,6 +19,8 @@ export interface TransferDeps {
   readonly hosts: HostsService;
   readonly images: ImagesService;
   readonly audit: AuditService;
+  /** An API bearer token to its viewer (replication routes; PROTOCOL.md "Replication"). */
+  readonly bearer: (token: string) => Promise<Viewer | null>;
   /**
    * Resolves when no store garbage collection is running: a capture asks which chunks the store
    * has, and uploads, only between collections (a sweep must not remove a chunk a capture was just

@@ -4,6 +4,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpRoute } from '../app/http-routes.ts';
+import {
+  handleReplicaChunk,
+  handleReplicaMissing,
+  handleReplicaVersion,
+} from '../replication/replica-handlers.ts';
 import { handleBlockPut, handleCommit, handleMissing } from './capture-handlers.ts';
 import { handleCheckin } from './checkin-handler.ts';
 import { handleBlocksGet } from './deploy-batch.ts';
@@ -25,7 +30,9 @@ import { TransferStore } from './transfer-store.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, param: string, url: URL) => Promise<void>;
 
-const HASH_ROUTE = /^\/v1\/(capture|deploy)\/blocks\/([^/]{1,128})$/;
+/** Routes with a last path segment for a parameter (a chunk hash, a version uuid). */
+const PARAM_ROUTE =
+  /^\/v1\/(capture\/blocks|deploy\/blocks|replication\/chunks|replication\/versions)\/([^/]{1,128})$/;
 
 function table(core: TransferCore, store: TransferStore): Record<string, Handler> {
   return {
@@ -38,11 +45,14 @@ function table(core: TransferCore, store: TransferStore): Record<string, Handler
     'POST /v1/task/fail': (req, res) => handleFail(core, req, res),
     'PUT /v1/inventory': (req, res) => handleInventory(core, req, res),
     'POST /v1/capture/missing': (req, res) => handleMissing(core, store, req, res),
-    'PUT /v1/capture/blocks/:hash': (req, res, hash) => handleBlockPut(core, store, req, res, hash),
+    'PUT /v1/capture/blocks/:param': (req, res, hash) => handleBlockPut(core, store, req, res, hash),
     'POST /v1/capture/commit': (req, res) => handleCommit(core, store, req, res),
     'GET /v1/deploy/manifest': (req, res) => handleManifest(core, req, res),
-    'GET /v1/deploy/blocks/:hash': (req, res, hash) => handleBlockGet(core, store, req, res, hash),
+    'GET /v1/deploy/blocks/:param': (req, res, hash) => handleBlockGet(core, store, req, res, hash),
     'GET /v1/deploy/blocks': (req, res, _, url) => handleBlocksGet(core, store, req, res, url),
+    'POST /v1/replication/missing': (req, res) => handleReplicaMissing(core, store, req, res),
+    'PUT /v1/replication/chunks/:param': (req, res, hash) => handleReplicaChunk(core, store, req, res, hash),
+    'PUT /v1/replication/versions/:param': (req, res, id) => handleReplicaVersion(core, store, req, res, id),
   };
 }
 
@@ -84,8 +94,8 @@ export function createTransferService(deps: TransferDeps, options: TransferOptio
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
-    const m = HASH_ROUTE.exec(url.pathname);
-    const key = m ? `${method} /v1/${m[1]}/blocks/:hash` : `${method} ${url.pathname}`;
+    const m = PARAM_ROUTE.exec(url.pathname);
+    const key = m ? `${method} /v1/${m[1]}/:param` : `${method} ${url.pathname}`;
     const handler = handlers[key];
     try {
       await ready;

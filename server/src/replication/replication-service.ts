@@ -1,0 +1,215 @@
+/**
+ * FOG's image replicator, verified (FOG #755): every pass pushes the current version of every
+ * image with `replicate` on to each enabled REPLICA storage node that has a token. Each chunk is
+ * read back and verified here before it is sent, and verified again by the node before it stores
+ * it; the version lands on the node only once every chunk is there. A pass asks the node which
+ * chunks it lacks even for versions it took before, so a node that lost files gets them back.
+ */
+import { and, asc, count, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import type { ServiceDeps } from '../app/service-deps.ts';
+import { onlyUuids } from '../hosts/sql-helpers.ts';
+import { type ImageRow, type ImageVersionRow, images, imageVersions } from '../images/images-table.ts';
+import { boundedRun, CorruptChunkError, parseManifest, referencedHashes } from '../imaging/index.ts';
+import type { StorageService } from '../storage/storage-service.ts';
+import { type StorageNodeRow, storageNodes } from '../storage/storage-table.ts';
+import { createReplicaClient, ReplicaRefusedError } from './replica-client.ts';
+import { type ImageReplicaRow, imageReplicas } from './replication-table.ts';
+
+const MISSING_GROUP = 4096;
+const CHUNKS_AT_ONCE = 4;
+/** The first pass after start-up: soon, but not in the way of the start itself. */
+const FIRST_PASS_MS = 30_000;
+
+export interface ReplicationSources {
+  /** The chunk's stored bytes from this server's store. */
+  readonly readChunk: (hash: string) => Promise<Uint8Array>;
+  /** Resolves when the stored bytes decode to `hash` (CorruptChunkError otherwise). */
+  readonly verify: (hash: string, compressed: Uint8Array) => Promise<number>;
+  readonly storage: StorageService;
+}
+
+type Target = StorageNodeRow & { replicationToken: string };
+type Replicable = { image: ImageRow; version: ImageVersionRow };
+
+export function createReplicationService(deps: ServiceDeps, sources: ReplicationSources) {
+  const { db, now, config } = deps;
+  const log = deps.log.child({ service: 'replication' });
+  let running: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+
+  async function targets(nodeId?: string): Promise<Target[]> {
+    const rows = await db
+      .select()
+      .from(storageNodes)
+      .where(
+        and(
+          eq(storageNodes.role, 'REPLICA'),
+          eq(storageNodes.enabled, true),
+          isNotNull(storageNodes.replicationToken),
+          nodeId ? eq(storageNodes.id, nodeId) : undefined,
+        ),
+      )
+      .orderBy(asc(storageNodes.name));
+    return rows.filter((n): n is Target => n.replicationToken !== null && n.replicationToken !== '');
+  }
+
+  const replicable = (): Promise<Replicable[]> =>
+    db
+      .select({ image: images, version: imageVersions })
+      .from(imageVersions)
+      .innerJoin(images, eq(images.id, imageVersions.imageId))
+      .where(and(eq(imageVersions.current, true), eq(images.replicate, true), eq(images.enabled, true)))
+      .orderBy(asc(images.name));
+
+  const pair = (nodeId: string, versionId: string) =>
+    and(eq(imageReplicas.storageNodeId, nodeId), eq(imageReplicas.imageVersionId, versionId));
+
+  /** A new attempt: the row is created, or reset with its attempts counted. */
+  async function begin(nodeId: string, versionId: string) {
+    const fresh = {
+      state: 'REPLICATING' as const,
+      startedAt: now(),
+      finishedAt: null,
+      error: null,
+      chunksSent: 0,
+      bytesSent: 0,
+    };
+    await db
+      .insert(imageReplicas)
+      .values({ storageNodeId: nodeId, imageVersionId: versionId, attempts: 1, ...fresh })
+      .onConflictDoUpdate({
+        target: [imageReplicas.storageNodeId, imageReplicas.imageVersionId],
+        set: { ...fresh, attempts: sql`${imageReplicas.attempts} + 1` },
+      });
+  }
+
+  async function finish(nodeId: string, versionId: string, fields: Partial<ImageReplicaRow>) {
+    await db
+      .update(imageReplicas)
+      .set({ finishedAt: now(), ...fields })
+      .where(pair(nodeId, versionId));
+  }
+
+  /** Sends what the node lacks of one version, then the version itself. */
+  async function push(node: Target, { image, version }: Replicable) {
+    const client = createReplicaClient(
+      { name: node.name, url: node.url, token: node.replicationToken },
+      config.replication.nodeName,
+    );
+    const manifest = parseManifest(JSON.stringify(version.manifest), `version ${version.id}`);
+    const hashes = [...referencedHashes(manifest)];
+    const missing: string[] = [];
+    for (let i = 0; i < hashes.length; i += MISSING_GROUP) {
+      missing.push(...(await client.missing(hashes.slice(i, i + MISSING_GROUP))));
+    }
+    let chunksSent = 0;
+    let bytesSent = 0;
+    await boundedRun(missing.length, CHUNKS_AT_ONCE, async (i) => {
+      const hash = missing[i] as string;
+      const compressed = await sources.readChunk(hash);
+      await sources.verify(hash, compressed);
+      await client.putChunk(hash, compressed);
+      chunksSent++;
+      bytesSent += compressed.length;
+    });
+    const { keepVersions, name, description, osType, imageType } = image;
+    await client.putVersion(version.id, {
+      image: { name, description, osType, imageType, keepVersions },
+      number: version.number,
+      current: version.current,
+      manifest,
+    });
+    return { chunksSent, bytesSent };
+  }
+
+  function reasonOf(err: unknown): string {
+    if (err instanceof CorruptChunkError) {
+      return `${err.message}, in this server's store: not sent (deploys of this version fail on it too)`;
+    }
+    return err instanceof Error ? err.message : String(err);
+  }
+
+  async function replicateNode(node: Target, versions: readonly Replicable[]) {
+    for (const item of versions) {
+      await begin(node.id, item.version.id);
+      try {
+        const sent = await push(node, item);
+        await finish(node.id, item.version.id, { state: 'DONE', ...sent });
+        await sources.storage.touchStorageNode(node.id);
+        log.info(
+          { node: node.name, image: item.image.name, version: item.version.number, ...sent },
+          'replicated',
+        );
+      } catch (err) {
+        const reason = reasonOf(err);
+        await finish(node.id, item.version.id, { state: 'FAILED', error: reason });
+        log.warn(
+          { node: node.name, image: item.image.name, version: item.version.number, reason },
+          'replication failed',
+        );
+        // The node's other versions would fail the same way: they wait for the next pass.
+        if (err instanceof ReplicaRefusedError && err.nodeWide) return;
+      }
+    }
+  }
+
+  /** One pass over every node (or one); a pass asked for while one runs joins it. */
+  function runPass(nodeId?: string): Promise<void> {
+    running ??= (async () => {
+      try {
+        const [nodes, versions] = await Promise.all([targets(nodeId), replicable()]);
+        for (const node of nodes) await replicateNode(node, versions);
+      } catch (err) {
+        log.error({ err }, 'replication pass failed');
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  }
+
+  function schedule(ms: number) {
+    timer = setTimeout(() => {
+      void runPass().finally(() => {
+        if (timer) schedule(config.replication.intervalMs);
+      });
+    }, ms);
+    timer.unref();
+  }
+
+  return {
+    runPass,
+    /** Whether a pass is running now. */
+    busy: () => running !== null,
+    start() {
+      if (config.replication.intervalMs > 0 && !timer) {
+        schedule(Math.min(FIRST_PASS_MS, config.replication.intervalMs));
+      }
+    },
+    stop() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+    countReplicas: async (nodeId: string) =>
+      (await db.select({ n: count() }).from(imageReplicas).where(eq(imageReplicas.storageNodeId, nodeId)))[0]
+        ?.n ?? 0,
+    /** Newest attempts first. */
+    listReplicas: (nodeId: string, window: { offset: number; limit: number }) =>
+      db
+        .select()
+        .from(imageReplicas)
+        .where(eq(imageReplicas.storageNodeId, nodeId))
+        .orderBy(desc(imageReplicas.startedAt), asc(imageReplicas.id))
+        .offset(window.offset)
+        .limit(window.limit),
+    getReplicas: (ids: readonly string[]) =>
+      onlyUuids(ids).length === 0
+        ? Promise.resolve([])
+        : db
+            .select()
+            .from(imageReplicas)
+            .where(inArray(imageReplicas.id, onlyUuids(ids))),
+  };
+}
+
+export type ReplicationService = ReturnType<typeof createReplicationService>;
