@@ -8,6 +8,7 @@
 import { and, asc, count, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import { onlyUuids } from '../hosts/sql-helpers.ts';
+import type { ImageEvent } from '../images/image-events.ts';
 import { type ImageRow, type ImageVersionRow, images, imageVersions } from '../images/images-table.ts';
 import { boundedRun, CorruptChunkError, parseManifest, referencedHashes } from '../imaging/index.ts';
 import type { StorageService } from '../storage/storage-service.ts';
@@ -19,6 +20,8 @@ const MISSING_GROUP = 4096;
 const CHUNKS_AT_ONCE = 4;
 /** The first pass after start-up: soon, but not in the way of the start itself. */
 const FIRST_PASS_MS = 30_000;
+/** After a capture: a pass this soon (a second capture meanwhile joins it). */
+const NUDGE_MS = 30_000;
 
 export interface ReplicationSources {
   /** The chunk's stored bytes from this server's store. */
@@ -35,7 +38,10 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
   const { db, now, config } = deps;
   const log = deps.log.child({ service: 'replication' });
   let running: Promise<void> | null = null;
+  let followUp: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let nudge: NodeJS.Timeout | null = null;
+  let watching: { return(): unknown } | null = null;
 
   async function targets(nodeId?: string): Promise<Target[]> {
     const rows = await db
@@ -153,9 +159,19 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
     }
   }
 
-  /** One pass over every node (or one); a pass asked for while one runs joins it. */
+  /**
+   * One pass over every node (or one). Asked for while a pass runs, it runs once that one is
+   * done, over every node: one follow-up covers whatever was asked meanwhile.
+   */
   function runPass(nodeId?: string): Promise<void> {
-    running ??= (async () => {
+    if (running) {
+      followUp ??= running.then(() => {
+        followUp = null;
+        return runPass();
+      });
+      return followUp;
+    }
+    running = (async () => {
       try {
         const [nodes, versions] = await Promise.all([targets(nodeId), replicable()]);
         for (const node of nodes) await replicateNode(node, versions);
@@ -177,18 +193,37 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
     timer.unref();
   }
 
+  /** A new or newly current version goes out within NUDGE_MS, not at the next period. */
+  async function watchVersions(events: AsyncIterable<ImageEvent>) {
+    for await (const event of events) {
+      if (event.kind !== 'VERSION_PUBLISHED' && event.kind !== 'CURRENT_VERSION_CHANGED') continue;
+      if (nudge) continue;
+      nudge = setTimeout(() => {
+        nudge = null;
+        void runPass();
+      }, NUDGE_MS);
+      nudge.unref();
+    }
+  }
+
   return {
     runPass,
-    /** Whether a pass is running now. */
-    busy: () => running !== null,
+    /** Whether a pass is running now, or follows the one running. */
+    busy: () => running !== null || followUp !== null,
+    /** The periodic pass, and passes soon after captures; none when the interval is 0. */
     start() {
-      if (config.replication.intervalMs > 0 && !timer) {
-        schedule(Math.min(FIRST_PASS_MS, config.replication.intervalMs));
-      }
+      if (config.replication.intervalMs === 0 || timer) return;
+      schedule(Math.min(FIRST_PASS_MS, config.replication.intervalMs));
+      const events = deps.pubsub.subscribe('imageEvents');
+      watching = events;
+      void watchVersions(events).catch((err: unknown) => log.error({ err }, 'replication watch failed'));
     },
     stop() {
-      if (timer) clearTimeout(timer);
+      for (const t of [timer, nudge]) if (t) clearTimeout(t);
       timer = null;
+      nudge = null;
+      void watching?.return();
+      watching = null;
     },
     countReplicas: async (nodeId: string) =>
       (await db.select({ n: count() }).from(imageReplicas).where(eq(imageReplicas.storageNodeId, nodeId)))[0]

@@ -28,6 +28,7 @@ import {
   startTransferApp,
   type TransferApp,
   taskState,
+  until,
 } from '../transfer/transfer-harness.ts';
 
 let source: TransferApp;
@@ -86,7 +87,7 @@ async function replicate(nodeId: string): Promise<ReplicaRow[]> {
     { i: { storageNodeId: nodeId } },
   );
   expect(d.replicateImages.__typename).toBe('ReplicateImagesSuccess');
-  await source.t.app.services.replication.runPass(rawId(nodeId));
+  await until(() => !source.t.app.services.replication.busy(), 30_000, 'the replication pass');
   const rows = await adminGql<{ node: { replicas: { edges: { node: ReplicaRow }[] } } }>(
     source,
     sourceAdmin,
@@ -162,6 +163,20 @@ describe('replication to a REPLICA storage node', () => {
     const healed = await replicate(nodeId);
     expect(healed).toEqual([expect.objectContaining({ state: 'DONE', chunksSent: 1 })]);
     expect(fs.existsSync(path.join(chunkDir, a!, b!, file!))).toBe(true);
+  });
+
+  it('a pass asked for one node while another runs is not lost: a follow-up covers it', async () => {
+    const first = await addNode('site-d', replica.base, replicaToken);
+    const second = await addNode('site-e', replica.base, replicaToken);
+    const passes = source.t.app.services.replication;
+    await Promise.all([passes.runPass(rawId(first)), passes.runPass(rawId(second))]);
+    for (const id of [first, second]) {
+      const rows = await passes.listReplicas(rawId(id), { offset: 0, limit: 5 });
+      expect(rows.map((r) => r.state)).toEqual(['DONE']);
+    }
+    for (const id of [first, second]) {
+      await source.t.app.services.storage.deleteStorageNode(rawId(id));
+    }
   });
 
   it('a client deploys the replicated image from the replica, and captures into it are refused', async () => {
