@@ -95,6 +95,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
       services.hostPresence.start();
       await services.schedules.start();
       services.replication.start();
+      services.webhooks.start();
       const address = await listen(server, port, host);
       await initialize();
       // Never throws: a missing dnsmasq/ipxe is logged with the apt-get line, the API still serves.
@@ -117,6 +118,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
         services.hostPresence.stop();
         services.schedules.stop();
         services.replication.stop();
+        services.webhooks.stop();
         await ws.close();
         await closeServer(server, config.core.shutdownGraceMs);
         await yoga.dispose();

@@ -13,6 +13,7 @@ import { createStorageService } from '../storage/storage-service.ts';
 import { createTasksService } from '../tasks/tasks-service.ts';
 import { createTransferService } from '../transfer/transfer-service.ts';
 import { createWakeService } from '../wake/wake-service.ts';
+import { createWebhooksService } from '../webhooks/webhooks-service.ts';
 import type { ServiceDeps } from './service-deps.ts';
 
 export type { ServiceDeps } from './service-deps.ts';
@@ -23,12 +24,15 @@ export type { ServiceDeps } from './service-deps.ts';
  */
 export function createServices(deps: ServiceDeps) {
   const domains = createDomainServices(deps);
+  const webhooks = createWebhooksService(deps, { tasks: domains.tasks });
   return {
     ...domains,
+    webhooks,
     replication: createReplicationService(deps, {
       readChunk: (hash) => domains.transfer.store.read(hash),
       verify: (hash, compressed) => domains.transfer.core.verifier.verify(hash, compressed),
       storage: domains.storage,
+      failed: webhooks.replicationFailed,
     }),
   };
 }

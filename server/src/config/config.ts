@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { pxeSection } from '../pxe/pxe-config.ts';
 import { replicationSection } from '../replication/replication-config.ts';
 import { wakeSection } from '../wake/wake-config.ts';
+import { webhookSection } from '../webhooks/webhook-config.ts';
 import { coreSection } from './core-section.ts';
 import { multicastSection } from './multicast-section.ts';
 
@@ -17,6 +18,7 @@ export const configSections = {
   multicast: multicastSection,
   wake: wakeSection,
   replication: replicationSection,
+  webhooks: webhookSection,
 } as const;
 
 export type ConfigSections = typeof configSections;

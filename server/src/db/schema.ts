@@ -12,3 +12,4 @@ export * from '../replication/replication-table.ts';
 export * from '../schedules/schedules-table.ts';
 export * from '../storage/storage-table.ts';
 export * from '../tasks/tasks-table.ts';
+export * from '../webhooks/webhooks-table.ts';

@@ -16,6 +16,7 @@ import '../multicast/multicast-graphql.ts';
 import '../storage/storage-graphql.ts';
 import '../schedules/schedules-graphql.ts';
 import '../replication/replication-graphql.ts';
+import '../webhooks/webhooks-graphql.ts';
 
 let built: GraphQLSchema | undefined;
 

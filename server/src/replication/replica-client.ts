@@ -3,6 +3,7 @@
  * fetch: a handful of requests per image version and one per missing chunk, so no pooled raw
  * sockets as the client agent's block reader has.
  */
+import { fetchFailure } from '../app/fetch-failure.ts';
 
 /** What a node answered, or that it could not be reached; `nodeWide` stops the pass for that node. */
 export class ReplicaRefusedError extends Error {
@@ -45,17 +46,6 @@ export interface VersionPush {
 
 const TIMEOUT_MS = 120_000;
 
-/** fetch's "fetch failed" says nothing: the system error (ECONNREFUSED, ENOTFOUND...) is below it. */
-function networkCause(err: unknown): string {
-  type Cause = { code?: string; message?: string; errors?: Cause[]; cause?: Cause };
-  let cause = (err as Cause | undefined)?.cause;
-  while (cause?.cause && !cause.code) cause = cause.cause;
-  const code = cause?.code ?? cause?.errors?.find((e) => e.code)?.code;
-  if (code) return code;
-  if ((err as Error | undefined)?.name === 'TimeoutError') return `no answer in ${TIMEOUT_MS / 1000} s`;
-  return cause?.message ?? (err instanceof Error ? err.message : String(err));
-}
-
 export function createReplicaClient(node: ReplicaTarget, source: string) {
   async function request(method: string, path: string, body: Uint8Array | string, type: string) {
     let res: Response;
@@ -68,7 +58,7 @@ export function createReplicaClient(node: ReplicaTarget, source: string) {
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (err) {
-      const why = networkCause(err);
+      const why = fetchFailure(err, TIMEOUT_MS);
       throw new ReplicaRefusedError('UNREACHABLE', `node ${node.name} (${node.url}) unreachable: ${why}`);
     }
     const text = await res.text();

@@ -13,6 +13,7 @@ import { type ImageRow, type ImageVersionRow, images, imageVersions } from '../i
 import { boundedRun, CorruptChunkError, parseManifest, referencedHashes } from '../imaging/index.ts';
 import type { StorageService } from '../storage/storage-service.ts';
 import { type StorageNodeRow, storageNodes } from '../storage/storage-table.ts';
+import type { ReplicationFailure } from '../webhooks/webhook-payloads.ts';
 import { createReplicaClient, ReplicaRefusedError } from './replica-client.ts';
 import { type ImageReplicaRow, imageReplicas } from './replication-table.ts';
 
@@ -29,6 +30,8 @@ export interface ReplicationSources {
   /** Resolves when the stored bytes decode to `hash` (CorruptChunkError otherwise). */
   readonly verify: (hash: string, compressed: Uint8Array) => Promise<number>;
   readonly storage: StorageService;
+  /** Told of each failed version (the REPLICATION_FAILED webhook). */
+  readonly failed?: (failure: ReplicationFailure) => void;
 }
 
 type Target = StorageNodeRow & { replicationToken: string };
@@ -153,6 +156,11 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
           { node: node.name, image: item.image.name, version: item.version.number, reason },
           'replication failed',
         );
+        sources.failed?.({
+          node: { id: node.id, name: node.name, url: node.url },
+          image: { id: item.image.id, name: item.image.name, version: item.version.number },
+          error: reason,
+        });
         // The node's other versions would fail the same way: they wait for the next pass.
         if (err instanceof ReplicaRefusedError && err.nodeWide) return;
       }

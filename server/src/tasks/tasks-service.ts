@@ -92,7 +92,12 @@ async function assertNoActiveCapture(db: Executor, imageId: string): Promise<voi
 
 export function createTasksService(deps: ServiceDeps) {
   const { db, pubsub, now } = deps;
-  const publish = (kind: TaskEventKind, task: TaskRow) => pubsub.publish('taskEvents', { kind, task });
+  /** Told of every state change once committed (webhooks); a listener never throws. */
+  const stateListeners: ((task: TaskRow) => void)[] = [];
+  const publish = (kind: TaskEventKind, task: TaskRow) => {
+    pubsub.publish('taskEvents', { kind, task });
+    if (kind === 'STATE_CHANGED') for (const listener of stateListeners) listener(task);
+  };
   const progress = createTaskProgressReporter(deps);
   /** Told of every task once its creation is committed (Wake-on-LAN wakes the hosts). */
   const queuedListeners: ((created: readonly TaskRow[]) => void)[] = [];
@@ -144,6 +149,9 @@ export function createTasksService(deps: ServiceDeps) {
       queuedListeners.push(listener);
     },
     announce,
+    onStateChanged(listener: (task: TaskRow) => void): void {
+      stateListeners.push(listener);
+    },
 
     /** Refused for a protected image, a pending or busy host, or while another capture writes it. */
     async startCapture(

@@ -4,6 +4,7 @@
  * publishes the version whole; a client then deploys from the replica.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -245,7 +246,26 @@ describe('what replication refuses, and says', () => {
     expect(audit.map((e) => e.outcome)).toEqual(expect.arrayContaining(['NOT_ALLOWED', 'TOKEN_INVALID']));
   });
 
-  it('an unreachable node is named in the reason', async () => {
+  it('an unreachable node is named in the reason, and a REPLICATION_FAILED webhook says so', async () => {
+    const bodies: string[] = [];
+    const hook = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        bodies.push(body);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const hookPort = (hook.address() as net.AddressInfo).port;
+    await adminGql(
+      source,
+      sourceAdmin,
+      'mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { __typename } }',
+      { i: { name: 'ops', url: `http://127.0.0.1:${hookPort}/`, events: ['REPLICATION_FAILED'] } },
+    );
     // A port that was free a moment ago: nothing listens there.
     const probe = net.createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
@@ -255,6 +275,12 @@ describe('what replication refuses, and says', () => {
     const [row] = await replicate(gone);
     expect(row).toMatchObject({ state: 'FAILED' });
     expect(row!.error).toMatch(/site-gone .*unreachable: ECONNREFUSED/);
+    await until(() => bodies.length > 0, 10_000, 'the webhook');
+    await new Promise((resolve) => hook.close(resolve));
+    expect(JSON.parse(bodies[0]!)).toMatchObject({
+      event: 'REPLICATION_FAILED',
+      data: { node: { id: gone, name: 'site-gone' }, image: { name: image.name }, error: row!.error },
+    });
   });
 
   it('an image the replica captured itself is never overwritten by a source of the same name', async () => {

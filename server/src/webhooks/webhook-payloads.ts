@@ -1,0 +1,59 @@
+/** The `data` of each event (WEBHOOKS.md "Events"), read when the event happens. */
+import { asc, eq } from 'drizzle-orm';
+import type { Executor } from '../db/database.ts';
+import { encodeGlobalID } from '../graphql/global-id.ts';
+import { hostMacs, hosts } from '../hosts/hosts-table.ts';
+import { images, imageVersions } from '../images/images-table.ts';
+import type { TaskRow } from '../tasks/tasks-table.ts';
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export async function taskData(db: Executor, task: TaskRow): Promise<Record<string, unknown>> {
+  const [host] = await db.select({ name: hosts.name }).from(hosts).where(eq(hosts.id, task.hostId));
+  const macs = await db
+    .select({ mac: hostMacs.mac })
+    .from(hostMacs)
+    .where(eq(hostMacs.hostId, task.hostId))
+    .orderBy(asc(hostMacs.position));
+  const [image] = task.imageId
+    ? await db.select({ name: images.name }).from(images).where(eq(images.id, task.imageId))
+    : [];
+  const [version] = task.imageVersionId
+    ? await db
+        .select({ number: imageVersions.number })
+        .from(imageVersions)
+        .where(eq(imageVersions.id, task.imageVersionId))
+    : [];
+  return {
+    task: {
+      id: encodeGlobalID('Task', task.id),
+      type: task.type,
+      state: task.state,
+      failureReason: task.failureReason,
+      host: {
+        id: encodeGlobalID('Host', task.hostId),
+        name: host?.name ?? null,
+        macs: macs.map((m) => m.mac),
+      },
+      image: task.imageId && image ? { id: encodeGlobalID('Image', task.imageId), name: image.name } : null,
+      imageVersion: version?.number ?? null,
+      createdAt: iso(task.createdAt),
+      startedAt: iso(task.startedAt),
+      endedAt: iso(task.endedAt),
+      bytesDone: task.bytesDone,
+      bytesTotal: task.bytesTotal,
+    },
+  };
+}
+
+export interface ReplicationFailure {
+  readonly node: { readonly id: string; readonly name: string; readonly url: string };
+  readonly image: { readonly id: string; readonly name: string; readonly version: number };
+  readonly error: string;
+}
+
+export const replicationData = (f: ReplicationFailure): Record<string, unknown> => ({
+  node: { ...f.node, id: encodeGlobalID('StorageNode', f.node.id) },
+  image: { ...f.image, id: encodeGlobalID('Image', f.image.id) },
+  error: f.error,
+});
