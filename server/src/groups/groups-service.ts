@@ -1,12 +1,13 @@
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import type { Executor } from '../db/database.ts';
+import { rowsByIds } from '../db/rows-by-ids.ts';
 import { InputValidationError } from '../graphql/input-validation-error.ts';
 import { HostNotFoundError } from '../hosts/host-errors.ts';
 import { checkDescription } from '../hosts/host-input-rules.ts';
 import { type HostRecord, selectHosts } from '../hosts/host-store.ts';
 import { hosts } from '../hosts/hosts-table.ts';
-import { onlyUuids, uniqueViolation } from '../hosts/sql-helpers.ts';
+import { uniqueViolation } from '../hosts/sql-helpers.ts';
 import { DuplicateGroupNameError, GroupNotFoundError, InvalidGroupNameError } from './group-errors.ts';
 import { isValidGroupName } from './group-rules.ts';
 import { type GroupRow, groupMembers, groups } from './groups-table.ts';
@@ -126,13 +127,7 @@ export function createGroupsService({ db, now }: ServiceDeps) {
       }),
 
     getGroup: async (id: string) => (await db.select().from(groups).where(eq(groups.id, id)))[0],
-    getGroups: (ids: readonly string[]) =>
-      onlyUuids(ids).length === 0
-        ? Promise.resolve([])
-        : db
-            .select()
-            .from(groups)
-            .where(inArray(groups.id, onlyUuids(ids))),
+    getGroups: (ids: readonly string[]) => rowsByIds(db, groups, groups.id, ids),
     countGroups: async () => (await db.select({ n: count() }).from(groups))[0]?.n ?? 0,
     listGroups: (window: { offset: number; limit: number }) =>
       db

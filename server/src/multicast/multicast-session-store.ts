@@ -3,9 +3,11 @@
  * name rules (one open session per name, case-insensitive) and the read queries sit in one
  * place, and the service keeps only what moves a session along.
  */
+
 import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database, Executor } from '../db/database.ts';
-import { onlyUuids, uniqueViolation } from '../hosts/sql-helpers.ts';
+import { rowsByIds } from '../db/rows-by-ids.ts';
+import { uniqueViolation } from '../hosts/sql-helpers.ts';
 import { ImageDisabledError, ImageHasNoVersionError, ImageNotFoundError } from '../images/image-errors.ts';
 import { lockImage, selectCurrentVersion } from '../images/image-store.ts';
 import {
@@ -71,13 +73,7 @@ export function sessionQueries(db: Database) {
   return {
     getSession: async (id: string) =>
       (await db.select().from(multicastSessions).where(eq(multicastSessions.id, id)))[0],
-    getSessions: (ids: readonly string[]) =>
-      onlyUuids(ids).length === 0
-        ? Promise.resolve([])
-        : db
-            .select()
-            .from(multicastSessions)
-            .where(inArray(multicastSessions.id, onlyUuids(ids))),
+    getSessions: (ids: readonly string[]) => rowsByIds(db, multicastSessions, multicastSessions.id, ids),
     countSessions: async () => (await db.select({ n: count() }).from(multicastSessions))[0]?.n ?? 0,
     listSessions: (window: { offset: number; limit: number }) =>
       db

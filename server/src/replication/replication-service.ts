@@ -5,9 +5,10 @@
  * it; the version lands on the node only once every chunk is there. A pass asks the node which
  * chunks it lacks even for versions it took before, so a node that lost files gets them back.
  */
-import { and, asc, count, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+
+import { and, asc, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
-import { onlyUuids } from '../hosts/sql-helpers.ts';
+import { rowsByIds } from '../db/rows-by-ids.ts';
 import type { ImageEvent } from '../images/image-events.ts';
 import { type ImageRow, type ImageVersionRow, images, imageVersions } from '../images/images-table.ts';
 import { boundedRun, CorruptChunkError, parseManifest, referencedHashes } from '../imaging/index.ts';
@@ -245,13 +246,7 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
         .orderBy(desc(imageReplicas.startedAt), asc(imageReplicas.id))
         .offset(window.offset)
         .limit(window.limit),
-    getReplicas: (ids: readonly string[]) =>
-      onlyUuids(ids).length === 0
-        ? Promise.resolve([])
-        : db
-            .select()
-            .from(imageReplicas)
-            .where(inArray(imageReplicas.id, onlyUuids(ids))),
+    getReplicas: (ids: readonly string[]) => rowsByIds(db, imageReplicas, imageReplicas.id, ids),
   };
 }
 

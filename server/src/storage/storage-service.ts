@@ -1,8 +1,9 @@
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import type { Executor } from '../db/database.ts';
+import { rowsByIds } from '../db/rows-by-ids.ts';
 import { InputValidationError } from '../graphql/input-validation-error.ts';
-import { onlyUuids, uniqueViolation } from '../hosts/sql-helpers.ts';
+import { uniqueViolation } from '../hosts/sql-helpers.ts';
 import {
   DuplicateStorageNodeNameError,
   InvalidStorageNodeNameError,
@@ -140,13 +141,7 @@ export function createStorageService({ db, now, config, log }: ServiceDeps) {
 
     getStorageNode: async (id: string) =>
       (await db.select().from(storageNodes).where(eq(storageNodes.id, id)))[0],
-    getStorageNodes: (ids: readonly string[]) =>
-      onlyUuids(ids).length === 0
-        ? Promise.resolve([])
-        : db
-            .select()
-            .from(storageNodes)
-            .where(inArray(storageNodes.id, onlyUuids(ids))),
+    getStorageNodes: (ids: readonly string[]) => rowsByIds(db, storageNodes, storageNodes.id, ids),
     countStorageNodes: async () => (await db.select({ n: count() }).from(storageNodes))[0]?.n ?? 0,
     listStorageNodes: (window: { offset: number; limit: number }) =>
       db

@@ -4,9 +4,11 @@
  * `FOR UPDATE SKIP LOCKED` and a lease on `next_attempt_at`, so servers sharing a database send
  * each once and a server that dies mid-attempt leaves the row to be tried again.
  */
+
 import { randomUUID } from 'node:crypto';
 import { and, arrayContains, asc, count, desc, eq, inArray, lte, min, ne, sql } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
+import { rowsByIds } from '../db/rows-by-ids.ts';
 import { InputValidationError } from '../graphql/input-validation-error.ts';
 import { onlyUuids, uniqueViolation } from '../hosts/sql-helpers.ts';
 import { isValidImageName } from '../images/image-name.ts';
@@ -355,13 +357,7 @@ export function createWebhooksService(deps: ServiceDeps, others: { tasks: TasksS
       return row!;
     },
 
-    getWebhooks: (ids: readonly string[]) =>
-      onlyUuids(ids).length === 0
-        ? Promise.resolve([])
-        : db
-            .select()
-            .from(webhooks)
-            .where(inArray(webhooks.id, onlyUuids(ids))),
+    getWebhooks: (ids: readonly string[]) => rowsByIds(db, webhooks, webhooks.id, ids),
     countWebhooks: async () => (await db.select({ n: count() }).from(webhooks))[0]?.n ?? 0,
     listWebhooks: (w: { offset: number; limit: number }) =>
       db
@@ -370,13 +366,7 @@ export function createWebhooksService(deps: ServiceDeps, others: { tasks: TasksS
         .orderBy(asc(sql`lower(${webhooks.name})`), asc(webhooks.id))
         .offset(w.offset)
         .limit(w.limit),
-    getDeliveries: (ids: readonly string[]) =>
-      onlyUuids(ids).length === 0
-        ? Promise.resolve([])
-        : db
-            .select()
-            .from(webhookDeliveries)
-            .where(inArray(webhookDeliveries.id, onlyUuids(ids))),
+    getDeliveries: (ids: readonly string[]) => rowsByIds(db, webhookDeliveries, webhookDeliveries.id, ids),
     countDeliveries: async (webhookId: string) =>
       (
         await db
