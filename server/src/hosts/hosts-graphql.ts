@@ -10,6 +10,7 @@ import {
   InvalidMacError,
 } from './host-errors.ts';
 import type { HostRecord } from './host-store.ts';
+import './host-import-graphql.ts';
 import { HostEventRef, HostRef } from './hosts-graphql-types.ts';
 import { decodeUuidOf } from './inventory-ids.ts';
 

@@ -10,6 +10,7 @@ import {
   HostNotFoundError,
 } from './host-errors.ts';
 import type { HostEventKind } from './host-events.ts';
+import { type HostImportResult, importHosts } from './host-import.ts';
 import { checkDescription, checkHostName, checkShortText, normalizeMacList } from './host-input-rules.ts';
 import { createHostInventoryService } from './host-inventory-service.ts';
 import {
@@ -97,6 +98,13 @@ export function createHostsService(deps: ServiceDeps) {
 
   return {
     inventory: createHostInventoryService(deps),
+
+    /** FOG's Import Hosts (host-import.ts): all rows or none; each made host is announced. */
+    async importHosts(csv: string, dryRun: boolean): Promise<HostImportResult> {
+      const result = await importHosts(db, csv, dryRun);
+      for (const host of result.hosts) publish('CREATED', host);
+      return result;
+    },
 
     async createHost(input: CreateHostInput): Promise<HostRecord> {
       const name = checkHostName(input.name);
