@@ -189,17 +189,15 @@ export async function importHosts(db: Database, csv: string, dryRun: boolean): P
   await db.transaction(async (tx) => {
     for (let i = 0; i < rows.length; i += 500) {
       const part = rows.slice(i, i + 500);
-      await tx
-        .insert(hosts)
-        .values(
-          part.map((r) => ({
-            id: r.id,
-            name: r.name,
-            description: r.description,
-            pending: false,
-            systemUuid: null,
-          })),
-        );
+      await tx.insert(hosts).values(
+        part.map((r) => ({
+          id: r.id,
+          name: r.name,
+          description: r.description,
+          pending: false,
+          systemUuid: null,
+        })),
+      );
       await tx
         .insert(hostMacs)
         .values(part.flatMap((r) => r.macs.map((mac, position) => ({ mac, hostId: r.id, position }))));
