@@ -41,11 +41,31 @@ builder.node(ImageReplicaRef, {
   }),
 });
 
+const ReplicationSummaryRef = builder
+  .objectRef<{ done: number; failed: number; replicating: number; lastError: string | null }>(
+    'ReplicationSummary',
+  )
+  .implement({
+    authScopes: { admin: true },
+    description: "A node's replicated versions by the state of their last attempt.",
+    fields: (t) => ({
+      done: t.exposeInt('done'),
+      failed: t.exposeInt('failed'),
+      replicating: t.exposeInt('replicating'),
+      lastError: t.exposeString('lastError', { nullable: true, description: 'The newest failure.' }),
+    }),
+  });
+
 builder.objectFields(StorageNodeRef, (t) => ({
   hasReplicationToken: t.boolean({
     authScopes: { admin: true },
     description: 'Whether a replication token is set (the token itself is never shown).',
     resolve: (n) => n.replicationToken !== null && n.replicationToken !== '',
+  }),
+  replicationSummary: t.field({
+    type: ReplicationSummaryRef,
+    authScopes: { admin: true },
+    resolve: (n, _a, ctx) => ctx.services.replication.summary(n.id),
   }),
   replicas: t.connection(
     {

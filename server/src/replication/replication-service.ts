@@ -237,6 +237,27 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
     countReplicas: async (nodeId: string) =>
       (await db.select({ n: count() }).from(imageReplicas).where(eq(imageReplicas.storageNodeId, nodeId)))[0]
         ?.n ?? 0,
+    /** How this node's versions stand: one count per state, and the newest failure's reason. */
+    async summary(nodeId: string) {
+      const counts = await db
+        .select({ state: imageReplicas.state, n: count() })
+        .from(imageReplicas)
+        .where(eq(imageReplicas.storageNodeId, nodeId))
+        .groupBy(imageReplicas.state);
+      const [failed] = await db
+        .select({ error: imageReplicas.error })
+        .from(imageReplicas)
+        .where(and(eq(imageReplicas.storageNodeId, nodeId), eq(imageReplicas.state, 'FAILED')))
+        .orderBy(desc(imageReplicas.finishedAt))
+        .limit(1);
+      const of = (state: string) => counts.find((c) => c.state === state)?.n ?? 0;
+      return {
+        done: of('DONE'),
+        failed: of('FAILED'),
+        replicating: of('REPLICATING'),
+        lastError: failed?.error ?? null,
+      };
+    },
     /** Newest attempts first. */
     listReplicas: (nodeId: string, window: { offset: number; limit: number }) =>
       db

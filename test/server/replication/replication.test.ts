@@ -15,6 +15,8 @@ import {
   referencedHashes,
   verifyImage,
 } from '../../../server/src/imaging/index.ts';
+import { createApiClient } from '../../../tui/src/api/graphql-client.ts';
+import { createGraphqlConsolePort } from '../../../tui/src/api/graphql-console-port.ts';
 import {
   blankFile,
   call,
@@ -199,6 +201,21 @@ describe('replication to a REPLICA storage node', () => {
       },
     );
     expect(capture.data?.startCapture).toEqual({ __typename: 'ImageIsReplicaError', source: SOURCE_NAME });
+  });
+});
+
+describe("the console's view", () => {
+  it('an admin sees each replicating node summed up; an operator sees nothing', async () => {
+    const admin = createApiClient({ server: source.base, token: sourceAdmin });
+    const operator = createApiClient({ server: source.base, token: source.operator });
+    try {
+      const nodes = await createGraphqlConsolePort(admin.client).loadReplication();
+      expect(nodes).toEqual([{ name: 'site-b', done: 1, failed: 0, replicating: 0, lastError: null }]);
+      expect(await createGraphqlConsolePort(operator.client).loadReplication()).toBeNull();
+    } finally {
+      admin.close();
+      operator.close();
+    }
   });
 });
 

@@ -382,6 +382,26 @@ describe('console: store and multicast', () => {
     ]);
   });
 
+  it('the dashboard sums up each replica node, and says why one failed', async () => {
+    const port = new MemoryConsolePort();
+    port.replication = [
+      { name: 'site-b', done: 3, failed: 0, replicating: 0, lastError: null },
+      {
+        name: 'site-c',
+        done: 2,
+        failed: 1,
+        replicating: 0,
+        lastError: 'node site-c refused (507 STORAGE_FULL)',
+      },
+    ];
+    start(port);
+    await waitFor(() => frame().includes('Replicas'), 'replication line');
+    // Cut to the terminal's 80 columns.
+    expect(frame()).toMatch(
+      /Replicas\s+site-b 3 ok\s+site-c 2 ok 1 failed: node site-c refused \(507 STORAGE_…/,
+    );
+  });
+
   it('given a viewer (no store figures), the dashboard shows the store as unknown', async () => {
     const port = new MemoryConsolePort();
     port.store = null;

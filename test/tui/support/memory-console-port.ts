@@ -8,6 +8,7 @@ import type {
   ImageRow,
   ImageVersionRow,
   MulticastRow,
+  ReplicaNodeRow,
   ScheduleRow,
   StoreStats,
   TaskRow,
@@ -82,6 +83,7 @@ export class MemoryConsolePort implements ConsolePort {
   multicast: MulticastRow[] = [];
   schedules: ScheduleRow[] = [];
   scheduleLoads = 0;
+  replication: ReplicaNodeRow[] | null = null;
   store: StoreStats | null = { usedBytes: 10 * 1024 ** 3, freeBytes: 90 * 1024 ** 3 };
   multicastLoads = 0;
   inventory: InventoryReport | null = null;
@@ -113,6 +115,7 @@ export class MemoryConsolePort implements ConsolePort {
     return this.multicast;
   };
   loadStore = async () => this.store;
+  loadReplication = async () => this.replication;
   loadSchedules = async () => {
     this.scheduleLoads++;
     return this.schedules;

@@ -39,6 +39,7 @@ describe('plain console output (stdout not a TTY)', () => {
       chunkCount: 7,
       dedupSavedBytes: 1024 ** 2,
     };
+    port.replication = [{ name: 'site-c', done: 2, failed: 1, replicating: 0, lastError: 'unreachable' }];
     let out = '';
 
     // When
@@ -57,6 +58,7 @@ describe('plain console output (stdout not a TTY)', () => {
     expect(lines.some((l) => /^task INVENTORY .* QUEUED .* scheduled for 2099-01-02 03:04$/.test(l))).toBe(
       true,
     );
+    expect(lines).toContain('replica site-c ok=2 sending=0 failed=1 unreachable');
     expect(lines).toContain('schedule nightly INVENTORY 3 hosts "0 2 * * *" UTC next=off last=-');
     expect(out.includes('\x1b')).toBe(false);
   });

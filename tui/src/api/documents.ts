@@ -208,6 +208,24 @@ export const TaskSchedulesDocument = gql<{ taskSchedules: Connection<ScheduleFie
   }
 `;
 
+export interface ReplicaNodeFields {
+  name: string;
+  role: string;
+  enabled: boolean;
+  hasReplicationToken: boolean;
+  replicationSummary: { done: number; failed: number; replicating: number; lastError: string | null };
+}
+
+/** ADMIN only: the storage nodes and, per node, how its replicated versions stand. */
+export const ReplicationDocument = gql<{ storageNodes: Connection<ReplicaNodeFields> }, { first: number }>`
+  query Replication($first: Int!) {
+    storageNodes(first: $first) {
+      totalCount
+      edges { node { name role enabled hasReplicationToken replicationSummary { done failed replicating lastError } } }
+    }
+  }
+`;
+
 export const SetTaskScheduleEnabledDocument = gql<
   Result<'setTaskScheduleEnabled', { schedule?: { name: string; enabled: boolean } }>,
   { id: string; enabled: boolean }
@@ -481,6 +499,7 @@ export const ALL_DOCUMENTS = {
   CancelTaskDocument,
   MoveTaskToFrontOfLineDocument,
   TaskSchedulesDocument,
+  ReplicationDocument,
   SetTaskScheduleEnabledDocument,
   RunTaskScheduleNowDocument,
   DeleteTaskScheduleDocument,

@@ -15,6 +15,7 @@ import {
   toHostRow,
   toImageRow,
   toInventory,
+  toReplicaNodes,
   toScheduleRow,
   toStoreStats,
   toTaskRow,
@@ -137,6 +138,13 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
         'DeleteTaskScheduleSuccess',
         () => `${r.schedule?.name ?? 'schedule'} deleted`,
       );
+    },
+    async loadReplication() {
+      // ADMIN only: other roles' dashboards show no replication line.
+      const r = await client.query(D.ReplicationDocument, { first: PAGE }).toPromise();
+      if (r.error?.graphQLErrors.some((e) => e.extensions?.code === 'FORBIDDEN')) return null;
+      if (r.error) throw new ApiRequestError(r.error.message.replace(/^\[(GraphQL|Network)\] /, ''));
+      return r.data ? toReplicaNodes(r.data.storageNodes.edges.map((e) => e.node)) : null;
     },
     async loadStore() {
       // OPERATOR and ADMIN only: a viewer's dashboard shows the store as unknown.

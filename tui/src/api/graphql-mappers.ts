@@ -6,6 +6,7 @@ import type {
   HostRow,
   ImageRow,
   ImageStoreRow,
+  ReplicaNodeRow,
   ScheduleRow,
   StoreStats,
   TaskRow,
@@ -17,6 +18,7 @@ import type {
   HostFields,
   ImageFields,
   ProgressFields,
+  ReplicaNodeFields,
   ScheduleFields,
   StoreStatsFields,
   TaskFields,
@@ -137,6 +139,13 @@ export function toStoreStats(s: StoreStatsFields): StoreStats {
     dedupSavedBytes: s.dedupSavedBytes,
     images,
   };
+}
+
+/** REPLICA nodes that replicate (enabled, with a token), summed up; the MASTER is not one. */
+export function toReplicaNodes(nodes: readonly ReplicaNodeFields[]): ReplicaNodeRow[] {
+  return nodes
+    .filter((n) => n.role === 'REPLICA' && n.enabled && n.hasReplicationToken)
+    .map((n) => ({ name: n.name, ...n.replicationSummary }));
 }
 
 export function toScheduleRow(s: ScheduleFields): ScheduleRow {

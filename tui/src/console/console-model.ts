@@ -75,6 +75,16 @@ export interface ScheduleRow {
   readonly lastOutcome: string | null;
 }
 
+/** A REPLICA storage node as the dashboard sums it up: its versions' last replication attempts. */
+export interface ReplicaNodeRow {
+  readonly name: string;
+  readonly done: number;
+  readonly failed: number;
+  readonly replicating: number;
+  /** The reason of one failed version, for the line. */
+  readonly lastError: string | null;
+}
+
 export interface ImageVersionRow {
   /** What the console shows: `v<number>`. */
   readonly id: string;

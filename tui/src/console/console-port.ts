@@ -17,6 +17,7 @@ import type {
   HostRow,
   ImageRow,
   MulticastRow,
+  ReplicaNodeRow,
   ScheduleRow,
   StoreStats,
   TaskRow,
@@ -37,6 +38,8 @@ export interface ConsolePort {
   loadStore(): Promise<StoreStats | null>;
   /** Recurring task schedules; they have no events: loaded on visit and after each change. */
   loadSchedules(): Promise<ScheduleRow[]>;
+  /** REPLICA nodes and how their replication stands; null for a non-admin (the server does not tell). */
+  loadReplication(): Promise<ReplicaNodeRow[] | null>;
   onHostEvent(
     listener: (kind: string, host: HostRow) => void,
     onError: (message: string) => void,

@@ -12,6 +12,7 @@ import type {
   HostRow,
   ImageRow,
   MulticastRow,
+  ReplicaNodeRow,
   ScheduleRow,
   StoreStats,
   TaskRow,
@@ -29,6 +30,8 @@ export interface ConsoleData {
   readonly multicast: readonly MulticastRow[];
   readonly schedules: readonly ScheduleRow[];
   readonly store: StoreStats | null;
+  /** REPLICA nodes (admins only; null otherwise or until loaded). */
+  readonly replication: readonly ReplicaNodeRow[] | null;
   /** Live transfer state per task id (bars, rate smoothing, block map). */
   readonly transfers: Readonly<Record<string, TransferState>>;
   /** Connection problems, shown in the status bar. */
@@ -59,6 +62,7 @@ export type ConsoleDataAction =
   | { type: 'multicastLoaded'; sessions: readonly MulticastRow[] }
   | { type: 'schedulesLoaded'; schedules: readonly ScheduleRow[] }
   | { type: 'storeLoaded'; store: StoreStats }
+  | { type: 'replicationLoaded'; replication: readonly ReplicaNodeRow[] }
   | { type: 'error'; message: string | null }
   | { type: 'hostDetailLoaded'; id: string; inventory: InventoryReport | null }
   | { type: 'tick'; atMs: number };
@@ -73,6 +77,7 @@ export const emptyConsoleData: ConsoleData = {
   multicast: [],
   schedules: [],
   store: null,
+  replication: null,
   transfers: {},
   error: null,
   nowMs: 0,
@@ -162,6 +167,8 @@ export function consoleDataReducer(d: ConsoleData, a: ConsoleDataAction): Consol
       return { ...d, schedules: a.schedules };
     case 'storeLoaded':
       return { ...d, store: a.store };
+    case 'replicationLoaded':
+      return { ...d, replication: a.replication };
     case 'error':
       return { ...d, error: a.message };
     case 'hostDetailLoaded':

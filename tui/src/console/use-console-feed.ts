@@ -76,6 +76,10 @@ function consoleLoaders(
     hosts: () => port.loadHosts().then((r) => store.dispatch({ type: 'hostsLoaded', ...r }), fail),
     images: () => port.loadImages().then((images) => store.dispatch({ type: 'imagesLoaded', images }), fail),
     store: () => port.loadStore().then((s) => s && store.dispatch({ type: 'storeLoaded', store: s }), fail),
+    replication: () =>
+      port
+        .loadReplication()
+        .then((r) => r && store.dispatch({ type: 'replicationLoaded', replication: r }), fail),
     multicast: () =>
       port.loadMulticast().then((sessions) => store.dispatch({ type: 'multicastLoaded', sessions }), fail),
     schedules: () =>
@@ -104,6 +108,9 @@ export function startConsoleFeed(
   const reloadMulticast = debounced(load.multicast, 300);
   // Schedules have no events; a run shows as the tasks it creates, so a burst of them reloads.
   const reloadSchedules = debounced(load.schedules, 1000);
+  // Replication has no events either: a capture starts a pass within 30 s (the server's nudge),
+  // so the line is read again a little after that, once per burst of image events.
+  const reloadReplication = debounced(load.replication, 45_000);
   const loadLists = () => {
     load.hosts();
     load.images();
@@ -111,6 +118,7 @@ export function startConsoleFeed(
     load.store();
     load.multicast();
     load.schedules();
+    load.replication();
   };
   // Events sent while the socket was (re)connecting are lost: reload once it is up again.
   const reloadLists = debounced(loadLists, 250);
@@ -119,6 +127,7 @@ export function startConsoleFeed(
     reloadStore.cancel,
     reloadMulticast.cancel,
     reloadSchedules.cancel,
+    reloadReplication.cancel,
     reloadLists.cancel,
     port.onHostEvent((kind, host) => store.dispatch({ type: 'hostEvent', kind, host }), fail),
     port.onTaskEvent((kind, task) => {
@@ -132,6 +141,7 @@ export function startConsoleFeed(
         kind === 'DELETED' ? { type: 'imageRemoved', id: image.id } : { type: 'imageChanged', image },
       );
       reloadStore.call();
+      reloadReplication.call();
     }, fail),
     // The audit stream is for admins; for other roles the pane keeps the list loaded on visit.
     port.onAuditEntry(

@@ -10,12 +10,13 @@ import { sanitizeText } from '../ui/sanitize.ts';
 type Out = { write(s: string): unknown };
 
 export async function printConsoleSnapshot(port: ConsolePort, out: Out, follow: boolean): Promise<number> {
-  const [{ hosts, totalCount }, images, tasks, store, schedules] = await Promise.all([
+  const [{ hosts, totalCount }, images, tasks, store, schedules, replication] = await Promise.all([
     port.loadHosts(),
     port.loadImages(),
     port.loadTasks(),
     port.loadStore(),
     port.loadSchedules(),
+    port.loadReplication(),
   ]);
   const line = (s: string) => out.write(`${sanitizeText(s)}\n`);
   line(`hosts ${totalCount}`);
@@ -33,6 +34,11 @@ export async function printConsoleSnapshot(port: ConsolePort, out: Out, follow: 
   if (store) {
     line(
       `store used=${formatBytes(store.usedBytes)} free=${formatBytes(store.freeBytes)} chunks=${store.chunkCount ?? '-'} dedup-saved=${formatBytes(store.dedupSavedBytes)}`,
+    );
+  }
+  for (const n of replication ?? []) {
+    line(
+      `replica ${n.name} ok=${n.done} sending=${n.replicating} failed=${n.failed}${n.lastError ? ` ${n.lastError}` : ''}`,
     );
   }
   line(`tasks ${tasks.length}`);

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
-import { isActiveTask, type StoreStats } from '../../console/console-model.ts';
+import { isActiveTask, type ReplicaNodeRow, type StoreStats } from '../../console/console-model.ts';
 import type { ConsoleData } from '../../console/use-console-data.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { useTheme } from '../../ui/theme.ts';
@@ -28,6 +28,25 @@ export function imagesLine(images: number, versions: number, store: StoreStats |
     : `${counts}   dedup saves ${formatBytes(store.dedupSavedBytes)}`;
 }
 
+/**
+ * REPLICA nodes and how their copies stand ("site-b 3 ok   site-c 1 failed: why"), or null when
+ * there is nothing to say (no replica node, or not an admin).
+ */
+export function replicationLine(nodes: readonly ReplicaNodeRow[] | null, width = 200): string | null {
+  if (!nodes || nodes.length === 0) return null;
+  const parts = nodes.map((n) => {
+    const states = [
+      n.done > 0 ? `${n.done} ok` : '',
+      n.replicating > 0 ? `${n.replicating} sending` : '',
+      n.failed > 0 ? `${n.failed} failed` : '',
+    ].filter(Boolean);
+    return `${n.name} ${states.length > 0 ? states.join(' ') : 'nothing yet'}`;
+  });
+  const why = nodes.find((n) => n.lastError)?.lastError;
+  const text = `Replicas  ${parts.join('   ')}${why ? `: ${why}` : ''}`;
+  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
+}
+
 /** Hosts online/pending/total, images, store used/free, then the active tasks with live bars. */
 export function DashboardPane({ data, width, height }: DashboardPaneProps) {
   const theme = useTheme();
@@ -47,6 +66,11 @@ export function DashboardPane({ data, width, height }: DashboardPaneProps) {
       </Text>
       <Text>{imagesLine(data.images.length, versions, data.store)}</Text>
       <Text>{storeLine(data.store)}</Text>
+      {replicationLine(data.replication, width) !== null && (
+        <Text color={data.replication?.some((n) => n.failed > 0) ? theme.color('bad') : undefined}>
+          {replicationLine(data.replication, width)}
+        </Text>
+      )}
       <Text>{`Tasks     ${active.length} active   ${data.tasks.length - active.length} finished (recent)`}</Text>
       <Text> </Text>
       <Text bold color={theme.color('muted')}>
