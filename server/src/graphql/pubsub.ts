@@ -15,6 +15,8 @@ export interface SubscribeOptions {
   readonly key?: string;
   /** Events kept per subscriber before the oldest drop (payloads are cumulative). Default 64. */
   readonly bufferSize?: number;
+  /** A listener of the server's own (the replicator): not counted among the API's subscribers. */
+  readonly internal?: boolean;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface SubscribeOptions {
 export interface PubSub {
   publish<T extends TopicName>(topic: T, payload: PubSubTopics[T], key?: string): void;
   subscribe<T extends TopicName>(topic: T, options?: SubscribeOptions): Repeater<PubSubTopics[T]>;
-  /** Open subscriber count, for /metrics. */
+  /** Open API subscriptions (internal listeners aside), for /metrics. */
   readonly subscriberCount: number;
 }
 
@@ -57,10 +59,11 @@ export function createPubSub(): PubSub {
           const listener = (event: Event) => {
             void push((event as PayloadEvent).payload as PubSubTopics[T]);
           };
+          const counted = options.internal ? 0 : 1;
           target.addEventListener(name, listener);
-          subscribers++;
+          subscribers += counted;
           await stop;
-          subscribers--;
+          subscribers -= counted;
           target.removeEventListener(name, listener);
         },
         new SlidingBuffer(options.bufferSize ?? 64),

@@ -223,7 +223,7 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
     start() {
       if (config.replication.intervalMs === 0 || timer) return;
       schedule(Math.min(FIRST_PASS_MS, config.replication.intervalMs));
-      const events = deps.pubsub.subscribe('imageEvents');
+      const events = deps.pubsub.subscribe('imageEvents', { internal: true });
       watching = events;
       void watchVersions(events).catch((err: unknown) => log.error({ err }, 'replication watch failed'));
     },
