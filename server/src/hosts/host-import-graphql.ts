@@ -35,6 +35,15 @@ const ImportHostsInput = builder.inputType('ImportHostsInput', {
   }),
 });
 
+builder.queryField('hostsCsv', (t) =>
+  t.string({
+    authScopes: { viewer: true },
+    description:
+      'The approved hosts as a CSV file in the form importHosts takes (mac, name, description, groups): a round trip moves them to another server.',
+    resolve: (_r, _a, ctx) => ctx.services.hosts.exportHostsCsv(),
+  }),
+);
+
 builder.mutationField('importHosts', (t) =>
   t.field({
     type: builder.objectRef<HostImportResult>('ImportHostsSuccess').implement({

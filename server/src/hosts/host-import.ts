@@ -10,6 +10,7 @@ import { inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { BrumeError } from '../graphql/brume-error.ts';
 import { groupMembers, groups } from '../groups/groups-table.ts';
+import { restoreFormula } from './host-export.ts';
 import { checkDescription, checkHostName, normalizeMacList } from './host-input-rules.ts';
 import { type HostRecord, selectHostsByIds } from './host-store.ts';
 import { hostMacs, hosts } from './hosts-table.ts';
@@ -110,7 +111,7 @@ function checkRow(
   const name = attempt(() => checkHostName(record.name ?? ''));
   // One or more MACs: `|`, `;` or spaces between them.
   const macs = attempt(() => normalizeMacList((record.mac ?? '').split(/[|;\s]+/).filter(Boolean)));
-  const description = attempt(() => checkDescription(record.description ?? ''));
+  const description = attempt(() => checkDescription(restoreFormula(record.description ?? '')));
   const groupIds: string[] = [];
   for (const group of (record.groups ?? '')
     .split(';')

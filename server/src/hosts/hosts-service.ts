@@ -10,6 +10,7 @@ import {
   HostNotFoundError,
 } from './host-errors.ts';
 import type { HostEventKind } from './host-events.ts';
+import { exportHostsCsv } from './host-export.ts';
 import { type HostImportResult, importHosts } from './host-import.ts';
 import { checkDescription, checkHostName, checkShortText, normalizeMacList } from './host-input-rules.ts';
 import { createHostInventoryService } from './host-inventory-service.ts';
@@ -98,6 +99,9 @@ export function createHostsService(deps: ServiceDeps) {
 
   return {
     inventory: createHostInventoryService(deps),
+
+    /** The approved hosts as the CSV file importHosts takes (host-export.ts). */
+    exportHostsCsv: () => exportHostsCsv(db),
 
     /** FOG's Import Hosts (host-import.ts): all rows or none; each made host is announced. */
     async importHosts(csv: string, dryRun: boolean): Promise<HostImportResult> {

@@ -127,6 +127,38 @@ describe('importHosts', () => {
     expect(big.problems?.[0]?.message).toContain('over 1048576 bytes');
   });
 
+  it('hostsCsv exports what importHosts takes: a round trip to another server gives the same file', async () => {
+    await t.gql(
+      'mutation { createHost(input: { name: "formula", macs: ["52:54:00:50:00:01", "52:54:00:50:00:02"], description: "=HYPERLINK(\\"x\\"), really" }) { __typename } }',
+      { token: operator },
+    );
+    const first = await t.gql<{ hostsCsv: string }>('{ hostsCsv }', { token: viewer });
+    const csv = first.data!.hostsCsv;
+    expect(csv.split('\r\n')[0]).toBe('mac,name,description,groups');
+    // A spreadsheet must not run it as a formula: defused behind a quote.
+    expect(csv).toContain('52:54:00:50:00:01|52:54:00:50:00:02,formula,"\'=HYPERLINK(""x""), really",');
+    expect(csv).toContain('52:54:00:10:00:01,pc-01,"Front row, left",Room-101');
+
+    const other = await startTestApp();
+    try {
+      const admin = (await other.createUser('OPERATOR')).token;
+      await other.gql('mutation { createGroup(input: { name: "Room-101" }) { __typename } }', {
+        token: admin,
+      });
+      const imported = await other.gql<{ importHosts: Answer }>(IMPORT, {
+        token: admin,
+        variables: { i: { csv } },
+      });
+      expect(imported.data?.importHosts.__typename).toBe('ImportHostsSuccess');
+      const formula = imported.data?.importHosts.hosts?.find((h) => h.name === 'formula');
+      expect(formula?.description).toBe('=HYPERLINK("x"), really');
+      const again = await other.gql<{ hostsCsv: string }>('{ hostsCsv }', { token: admin });
+      expect(again.data?.hostsCsv).toBe(csv);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a viewer may not import', async () => {
     const res = await t.gql(IMPORT, {
       token: viewer,
