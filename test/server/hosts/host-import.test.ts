@@ -1,5 +1,7 @@
 /** FOG's Import Hosts through GraphQL: a CSV file, all rows or none, every problem with its line. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiClient } from '../../../tui/src/api/graphql-client.ts';
+import { createGraphqlConsolePort } from '../../../tui/src/api/graphql-console-port.ts';
 import { startTestApp, type TestApp } from '../../support/app.ts';
 
 let t: TestApp;
@@ -156,6 +158,25 @@ describe('importHosts', () => {
       expect(again.data?.hostsCsv).toBe(csv);
     } finally {
       await other.close();
+    }
+  });
+
+  it("a lab past the console's page: 250 hosts in one file, and the console's search finds one past it", async () => {
+    const rows = Array.from({ length: 250 }, (_, i) => {
+      const n = i + 1;
+      return `52:54:00:60:${(n >> 8).toString(16).padStart(2, '0')}:${(n & 0xff).toString(16).padStart(2, '0')},zz-${String(n).padStart(3, '0')}`;
+    });
+    const done = await importCsv(['mac,name', ...rows].join('\n'));
+    expect(done.rows).toBe(250);
+    const api = createApiClient({ server: (await t.listen()).url.replace(/\/graphql$/, ''), token: viewer });
+    try {
+      const port = createGraphqlConsolePort(api.client);
+      const page = await port.loadHosts();
+      expect(page.hosts.length).toBeLessThan(page.totalCount);
+      expect(page.hosts.some((h) => h.name === 'zz-250')).toBe(false);
+      expect((await port.searchHosts('zz-250')).map((h) => h.name)).toEqual(['zz-250']);
+    } finally {
+      api.close();
     }
   });
 

@@ -61,6 +61,23 @@ describe('console', () => {
     await waitFor(() => frame().includes('beta'), 'search cleared');
   });
 
+  it('with more hosts on the server than the list holds, / asks the server and shows what it finds', async () => {
+    const port = new MemoryConsolePort();
+    port.hosts = [host('1', 'alpha'), host('2', 'beta')];
+    port.moreHosts = [host('3', 'far-away'), host('4', 'further')];
+    const { stdin } = start(port);
+    await settle(50);
+    stdin.write('h');
+    await waitFor(() => frame().includes('beta'), 'hosts');
+    expect(frame()).not.toContain('far-away');
+    stdin.write('/');
+    await settle();
+    stdin.write('far-a');
+    await waitFor(() => frame().includes('far-away'), 'the host found by the server');
+    expect(frame()).toContain('1 of 4');
+    expect(frame()).not.toContain('further');
+  });
+
   it('? shows the help generated from the keymap; Esc closes it', async () => {
     const { stdin } = start(new MemoryConsolePort());
     await settle(50);

@@ -105,7 +105,11 @@ export class MemoryConsolePort implements ConsolePort {
     return this.progressListeners.has(taskId);
   }
 
-  loadHosts = async () => ({ hosts: this.hosts, totalCount: this.hosts.length });
+  /** Hosts on the "server" past the first page: counted, found by searchHosts only. */
+  moreHosts: HostRow[] = [];
+  loadHosts = async () => ({ hosts: this.hosts, totalCount: this.hosts.length + this.moreHosts.length });
+  searchHosts = async (text: string) =>
+    [...this.hosts, ...this.moreHosts].filter((h) => h.name.toLowerCase().includes(text.toLowerCase()));
   loadHostInventory = async () => this.inventory;
   loadImages = async () => this.images;
   loadTasks = async () => this.tasks;

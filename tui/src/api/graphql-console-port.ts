@@ -78,6 +78,10 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
       const d = await runQuery(client, D.HostsDocument, { first: PAGE });
       return { hosts: d.hosts.edges.map((e) => toHostRow(e.node)), totalCount: d.hosts.totalCount };
     },
+    async searchHosts(text) {
+      const d = await runQuery(client, D.HostsDocument, { first: 200, search: text });
+      return d.hosts.edges.map((e) => toHostRow(e.node));
+    },
     async loadHostInventory(id) {
       return toInventory((await runQuery(client, D.HostInventoryDocument, { id })).host?.inventory ?? null);
     },

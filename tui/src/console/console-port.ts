@@ -30,6 +30,8 @@ export type CommandResult = { ok: true; message: string } | { ok: false; message
 
 export interface ConsolePort {
   loadHosts(): Promise<{ hosts: HostRow[]; totalCount: number }>;
+  /** Hosts matching `text` (name, description, MAC), asked of the server: the list holds one page. */
+  searchHosts(text: string): Promise<HostRow[]>;
   loadHostInventory(hostId: string): Promise<InventoryReport | null>;
   loadImages(): Promise<ImageRow[]>;
   loadTasks(): Promise<TaskRow[]>;

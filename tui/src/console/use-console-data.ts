@@ -44,6 +44,8 @@ export interface ConsoleData {
 export type ConsoleDataAction =
   | { type: 'hostsLoaded'; hosts: readonly HostRow[]; totalCount: number }
   | { type: 'hostEvent'; kind: string; host: HostRow }
+  /** Hosts the server found for a search, past the first page: kept with the others. */
+  | { type: 'hostsFound'; hosts: readonly HostRow[] }
   | { type: 'imagesLoaded'; images: readonly ImageRow[] }
   | { type: 'imageChanged'; image: ImageRow }
   | { type: 'imageRemoved'; id: string }
@@ -121,8 +123,15 @@ export function consoleDataReducer(d: ConsoleData, a: ConsoleDataAction): Consol
           hostsTotal: d.hostsTotal - (had ? 1 : 0),
         };
       }
-      const isNew = !d.hosts.some((h) => h.id === a.host.id);
-      return { ...d, hosts: upsert(d.hosts, a.host), hostsTotal: d.hostsTotal + (isNew ? 1 : 0) };
+      // Past the first page an UPDATED host may be one not loaded: only a new host is one more.
+      const added =
+        (a.kind === 'CREATED' || a.kind === 'REGISTERED') && !d.hosts.some((h) => h.id === a.host.id);
+      return { ...d, hosts: upsert(d.hosts, a.host), hostsTotal: d.hostsTotal + (added ? 1 : 0) };
+    }
+    case 'hostsFound': {
+      const known = new Set(d.hosts.map((h) => h.id));
+      const fresh = a.hosts.filter((h) => !known.has(h.id));
+      return fresh.length === 0 ? d : { ...d, hosts: [...d.hosts, ...fresh] };
     }
     case 'imagesLoaded':
       return { ...d, images: a.images };

@@ -55,11 +55,38 @@ export function rowCount(ui: ConsoleUi, data: ConsoleData): number {
   }
 }
 
+/** One pending server search per port: the latest text wins once typing pauses. */
+const serverSearches = new WeakMap<ConsolePort, NodeJS.Timeout>();
+
+/**
+ * The list holds the first page of hosts; with more on the server, a search is asked of it too,
+ * and what it finds joins the list, where the same filter shows it (FOG #666: 20k hosts).
+ */
+function searchServer(d: ConsoleKeysDeps, text: string) {
+  clearTimeout(serverSearches.get(d.port));
+  if (text.trim() === '' || d.data.hostsTotal <= d.data.hosts.length) return;
+  const timer = setTimeout(() => {
+    d.port.searchHosts(text.trim()).then(
+      (hosts) => d.store.dispatch({ type: 'hostsFound', hosts }),
+      (e: unknown) =>
+        d.store.dispatch({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
+    );
+  }, 250);
+  timer.unref?.();
+  serverSearches.set(d.port, timer);
+}
+
 function handleSearch(input: string, key: Key, d: ConsoleKeysDeps) {
   if (key.return) d.dispatch({ type: 'searchEnd' });
   else if (key.escape) d.dispatch({ type: 'back' });
-  else if (key.backspace || key.delete) d.dispatch({ type: 'searchInput', text: d.ui.search.slice(0, -1) });
-  else if (input && !key.ctrl && !key.meta) d.dispatch({ type: 'searchInput', text: d.ui.search + input });
+  else {
+    let text: string | null = null;
+    if (key.backspace || key.delete) text = d.ui.search.slice(0, -1);
+    else if (input && !key.ctrl && !key.meta) text = d.ui.search + input;
+    if (text === null) return;
+    d.dispatch({ type: 'searchInput', text });
+    searchServer(d, text);
+  }
 }
 
 function handleOverlay(input: string, key: Key, d: ConsoleKeysDeps): boolean {

@@ -53,7 +53,7 @@ export function HostsPane({ data, ui, width, height }: HostsPaneProps) {
   return (
     <Box flexDirection="column" width={width}>
       {searchLine && (
-        <Text>{`/${ui.search}${ui.searching ? '▏' : ''}   ${hosts.length} of ${data.hosts.length}`}</Text>
+        <Text>{`/${ui.search}${ui.searching ? '▏' : ''}   ${hosts.length} of ${data.hostsTotal}`}</Text>
       )}
       {markLine && (
         <Text color={theme.color('accent')} wrap="truncate">
