@@ -24,7 +24,7 @@ export type { ServiceDeps } from './service-deps.ts';
  */
 export function createServices(deps: ServiceDeps) {
   const domains = createDomainServices(deps);
-  const webhooks = createWebhooksService(deps, { tasks: domains.tasks });
+  const webhooks = createWebhooksService(deps, { tasks: domains.tasks, hosts: domains.hosts });
   return {
     ...domains,
     webhooks,

@@ -73,7 +73,12 @@ async function assertFree(db: Executor, name: string | undefined, macs: readonly
 
 export function createHostsService(deps: ServiceDeps) {
   const { db, pubsub, now } = deps;
-  const publish = (kind: HostEventKind, host: HostRecord) => pubsub.publish('hostEvents', { kind, host });
+  /** Told of each host registered from the boot menu, once committed (webhooks); never throws. */
+  const registeredListeners: ((host: HostRecord) => void)[] = [];
+  const publish = (kind: HostEventKind, host: HostRecord) => {
+    pubsub.publish('hostEvents', { kind, host });
+    if (kind === 'REGISTERED') for (const listener of registeredListeners) listener(host);
+  };
 
   async function insertHost(
     fields: { name: string; description: string; pending: boolean; systemUuid: string | null },
@@ -99,6 +104,9 @@ export function createHostsService(deps: ServiceDeps) {
 
   return {
     inventory: createHostInventoryService(deps),
+    onRegistered(listener: (host: HostRecord) => void): void {
+      registeredListeners.push(listener);
+    },
 
     /** The approved hosts as the CSV file importHosts takes (host-export.ts). */
     exportHostsCsv: () => exportHostsCsv(db),

@@ -5,6 +5,7 @@ export const WEBHOOK_EVENTS = [
   'TASK_FAILED',
   'TASK_CANCELLED',
   'REPLICATION_FAILED',
+  'HOST_REGISTERED',
   'PING',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

@@ -2,6 +2,7 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
 import { encodeGlobalID } from '../graphql/global-id.ts';
+import type { HostRecord } from '../hosts/host-store.ts';
 import { hostMacs, hosts } from '../hosts/hosts-table.ts';
 import { images, imageVersions } from '../images/images-table.ts';
 import type { TaskRow } from '../tasks/tasks-table.ts';
@@ -45,6 +46,16 @@ export async function taskData(db: Executor, task: TaskRow): Promise<Record<stri
     },
   };
 }
+
+export const hostData = (host: HostRecord): Record<string, unknown> => ({
+  host: {
+    id: encodeGlobalID('Host', host.id),
+    name: host.name,
+    macs: host.macs,
+    pending: host.pending,
+    createdAt: iso(host.createdAt),
+  },
+});
 
 export interface ReplicationFailure {
   readonly node: { readonly id: string; readonly name: string; readonly url: string };

@@ -10,6 +10,7 @@ import { and, arrayContains, asc, count, desc, eq, inArray, lte, min, ne, sql } 
 import type { ServiceDeps } from '../app/service-deps.ts';
 import { rowsByIds } from '../db/rows-by-ids.ts';
 import { InputValidationError } from '../graphql/input-validation-error.ts';
+import type { HostsService } from '../hosts/hosts-service.ts';
 import { onlyUuids, uniqueViolation } from '../hosts/sql-helpers.ts';
 import { isValidImageName } from '../images/image-name.ts';
 import { boundedRun } from '../imaging/index.ts';
@@ -23,7 +24,7 @@ import {
   WebhookNotFoundError,
 } from './webhook-errors.ts';
 import { SUBSCRIBABLE_EVENTS, TASK_STATE_EVENTS, type WebhookEvent } from './webhook-events.ts';
-import { type ReplicationFailure, replicationData, taskData } from './webhook-payloads.ts';
+import { hostData, type ReplicationFailure, replicationData, taskData } from './webhook-payloads.ts';
 import { sendWebhook } from './webhook-sender.ts';
 import { newWebhookSecret } from './webhook-signature.ts';
 import { type WebhookDeliveryRow, type WebhookRow, webhookDeliveries, webhooks } from './webhooks-table.ts';
@@ -84,7 +85,10 @@ function checkName(name: string): string {
   return name;
 }
 
-export function createWebhooksService(deps: ServiceDeps, others: { tasks: TasksService }) {
+export function createWebhooksService(
+  deps: ServiceDeps,
+  others: { tasks: TasksService; hosts: HostsService },
+) {
   const { db, now, config } = deps;
   const log = deps.log.child({ service: 'webhooks' });
   const delays = config.webhooks.retryDelaysMs;
@@ -138,6 +142,7 @@ export function createWebhooksService(deps: ServiceDeps, others: { tasks: TasksS
     void emit(event, data).catch((err: unknown) => log.error({ err, event }, 'webhook event not written'));
   }
 
+  others.hosts.onRegistered((host) => emitSafely('HOST_REGISTERED', async () => hostData(host)));
   others.tasks.onStateChanged((task: TaskRow) => {
     const event = TASK_STATE_EVENTS[task.state];
     if (event) emitSafely(event, () => taskData(db, task));

@@ -14,6 +14,7 @@ import {
   startAppWithImage,
   startDeploy,
   type TransferApp,
+  uniqueMac,
   until,
 } from '../transfer/transfer-harness.ts';
 
@@ -250,6 +251,23 @@ describe('webhooks', () => {
     const [, second, third] = rx.at('/ops');
     expect(JSON.parse(third!.body).data).toEqual(JSON.parse(second!.body).data);
     expect(third!.headers['brume-delivery']).not.toBe(second!.headers['brume-delivery']);
+  });
+
+  it('a machine registering itself from the boot menu is a HOST_REGISTERED event', async () => {
+    const hook = await createWebhook('newcomers', '/hosts', ['HOST_REGISTERED']);
+    const mac = uniqueMac();
+    const r = await call(app, 'POST', '/v1/register', {
+      json: { mac, mode: 'quick', inventory: { systemProduct: 'Standard PC', disks: [], nics: [] } },
+    });
+    expect(r.status).toBe(201);
+    await until(() => rx.at('/hosts').length === 1, 10_000, 'the HOST_REGISTERED delivery');
+    expect(JSON.parse(rx.at('/hosts')[0]!.body)).toMatchObject({
+      event: 'HOST_REGISTERED',
+      data: { host: { macs: [mac], pending: true } },
+    });
+    await gql('mutation($i: DeleteWebhookInput!) { deleteWebhook(input: $i) { __typename } }', {
+      i: { id: hook.webhook!.id },
+    });
   });
 
   it('bad input is refused, typed, and only an ADMIN sees webhooks', async () => {
