@@ -25,7 +25,7 @@ async function lateRun(lateJoinUnicastBlocks: number) {
     const codes = await Promise.all([s.sender.exited, ...s.receivers.map((r) => r.exited)]);
     expect(codes, JSON.stringify(late.report) + late.stderr + s.sender.stderr).toEqual([0, 0, 0, 0]);
     expect(late.report?.phase).toBe('complete');
-    for (const disk of s.disks) expect(badBlocksOnDisk(disk, image.blocks)).toEqual([]);
+    for (const disk of s.disks) expect(badBlocksOnDisk(disk, image.blocks), disk).toEqual([]);
     return late.report as { unicastBlocks: number; nackedFragments: number };
   } finally {
     topo.down();

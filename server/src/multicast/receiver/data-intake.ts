@@ -31,6 +31,8 @@ export class DataIntake {
   private readonly busySet = new Set<number>();
   private readonly queue: Array<{ index: number; stored: Uint8Array }> = [];
   private verifying = false;
+  /** Multicast and unicast blocks reach the sink through this one lane: one block at a time. */
+  private sinkLane: Promise<unknown> = Promise.resolve();
   private stopped = false;
   private lossBase = -1;
   private lossMax = -1;
@@ -126,8 +128,17 @@ export class DataIntake {
     }
   }
 
-  /** Returns true when the block is now written; a bad hash frees it to be asked for again. */
-  private async verify(index: number, stored: Uint8Array): Promise<boolean> {
+  /**
+   * Returns true when the block is now written; a bad hash frees it to be asked for again. The
+   * unicast fetch runs beside the multicast drain, so both wait their turn for the sink.
+   */
+  private verify(index: number, stored: Uint8Array): Promise<boolean> {
+    const run = this.sinkLane.then(() => this.verifyNow(index, stored));
+    this.sinkLane = run.catch(() => false);
+    return run;
+  }
+
+  private async verifyNow(index: number, stored: Uint8Array): Promise<boolean> {
     const r = this.r;
     let result: string;
     try {

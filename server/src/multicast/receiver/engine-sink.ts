@@ -20,8 +20,16 @@ export function engineBlockSink(
   codec: ChunkCodec,
 ): BlockSink {
   const maxLength = blocks.reduce((m, b) => Math.max(m, b.length), 1);
-  // Blocks are verified one at a time (the receiver's intake is sequential): one slot suffices.
+  // One slot, so one block at a time: a block is decoded into the slot and written from it while the
+  // write is in flight, and a second block decoded meanwhile would land at the first one's offset.
+  // The lane enforces that whoever calls (multicast intake, unicast fetch, a wrapper).
   const slot = allocSlot(maxLength, disk);
+  let lane: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = lane.then(f);
+    lane = run.catch(() => undefined);
+    return run;
+  };
   const ref = (i: number): ManifestChunkRef => {
     const b = blocks[i];
     if (!b) throw new RangeError(`block ${i} of ${blocks.length}`);
@@ -31,15 +39,16 @@ export function engineBlockSink(
     blockCount: blocks.length,
     storedSize: (i) => ref(i).storedSize,
     length: (i) => ref(i).length,
-    async verifyAndWrite(i, stored) {
-      try {
-        await writeChunk(disk, i, ref(i), stored, slot, codec);
-        return 'ok';
-      } catch (error) {
-        if (error instanceof BlockDecodeError) return 'bad-hash';
-        throw error;
-      }
-    },
+    verifyAndWrite: (i, stored) =>
+      oneAtATime(async () => {
+        try {
+          await writeChunk(disk, i, ref(i), stored, slot, codec);
+          return 'ok';
+        } catch (error) {
+          if (error instanceof BlockDecodeError) return 'bad-hash';
+          throw error;
+        }
+      }),
     sync: () => disk.sync(),
   };
 }

@@ -13,6 +13,7 @@ export interface BlockSink {
   /**
    * Decompresses, checks the manifest hash and writes the block at the manifest's offset for that
    * index; 'bad-hash' when the bytes are not the block (nothing written). Throws on I/O errors.
+   * The intake never overlaps two calls (engine-sink.ts decodes into one shared slot).
    */
   verifyAndWrite(index: number, stored: Uint8Array): Promise<VerifyResult>;
   /** Makes every block written so far durable; called before done indexes are persisted. */
