@@ -114,4 +114,55 @@ describe('data intake', () => {
     expect(r.stats.unicastBlocks).toBe(4);
     expect(maxInFlight).toBe(1);
   });
+
+  it('Given the session ends while the late fetch still holds a block, then the unicast finish waits for it and completes', async () => {
+    const blockCount = 8;
+    const stored = 1000;
+    const sink: BlockSink = {
+      blockCount,
+      storedSize: () => stored,
+      length: () => 4096,
+      verifyAndWrite: async () => 'ok',
+    };
+    const done = new DoneMap(blockCount);
+    const failures: string[] = [];
+    let completed = false;
+    const t = ticket(blockCount);
+    const r: ReceiverContext = {
+      o: receiverDefaults({
+        ticket: t,
+        sink,
+        interfaceAddress: '198.18.0.11',
+        // Block 3 is slow to come: the session ends while the late fetch waits for it.
+        fetchBlock: async (i) => {
+          await new Promise((resolve) => setTimeout(resolve, i === 3 ? 300 : 1));
+          return new Uint8Array(stored);
+        },
+      }),
+      done,
+      reassembler: new Reassembler(1 << 20, t.fragmentSize, stored),
+      planner: new NackPlanner(),
+      stats: { rejected: 0, datagrams: 0, unicastBlocks: 0, badBlocks: 0 },
+      phase: 'receiving',
+      cursor: 0,
+      unicastBelow: 4,
+      blockDone: (i) => done.set(i),
+      fail: (reason) => failures.push(reason),
+      checkComplete: () => {
+        completed = done.complete;
+      },
+    };
+    const intake = new DataIntake(r);
+
+    intake.startUnicast();
+    while (!done.has(2)) await new Promise((resolve) => setTimeout(resolve, 2));
+    intake.finishByUnicast('the sender said END');
+    const deadline = Date.now() + 5000;
+    while (!completed && failures.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+
+    expect(failures).toEqual([]);
+    expect(completed).toBe(true);
+  });
 });

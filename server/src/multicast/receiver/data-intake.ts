@@ -33,6 +33,8 @@ export class DataIntake {
   private verifying = false;
   /** Multicast and unicast blocks reach the sink through this one lane: one block at a time. */
   private sinkLane: Promise<unknown> = Promise.resolve();
+  /** The late joiner's fetch of what was sent before it came (startUnicast), while it runs. */
+  private unicastRun: Promise<unknown> = Promise.resolve();
   private stopped = false;
   private lossBase = -1;
   private lossMax = -1;
@@ -162,7 +164,7 @@ export class DataIntake {
     const fetch = this.r.o.fetchBlock;
     if (!fetch || this.r.unicastBelow === 0) return;
     this.unicastActive = true;
-    void this.fetchRange(fetch, 0, this.r.unicastBelow).finally(() => {
+    this.unicastRun = this.fetchRange(fetch, 0, this.r.unicastBelow).finally(() => {
       // Whatever unicast could not fetch is asked for by NACK from now on.
       this.unicastActive = false;
     });
@@ -204,6 +206,8 @@ export class DataIntake {
     }
     void (async () => {
       while (this.verifying || this.queue.length > 0) await new Promise((s) => setTimeout(s, 20));
+      // A late joiner's fetch may still hold a block as busy: the range below would skip it.
+      await this.unicastRun;
       const ok = await this.fetchRange(fetch, 0, r.done.blockCount);
       if (ok && r.done.complete) r.checkComplete(true);
       else r.fail(`${reason}; unicast fallback could not finish`);
