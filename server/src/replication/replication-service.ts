@@ -10,7 +10,7 @@ import { and, asc, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import { rowsByIds } from '../db/rows-by-ids.ts';
 import type { ImageEvent } from '../images/image-events.ts';
-import { type ImageRow, type ImageVersionRow, images, imageVersions } from '../images/images-table.ts';
+import { type ImageRow, images, imageVersions } from '../images/images-table.ts';
 import { boundedRun, CorruptChunkError, parseManifest, referencedHashes } from '../imaging/index.ts';
 import type { StorageService } from '../storage/storage-service.ts';
 import { type StorageNodeRow, storageNodes } from '../storage/storage-table.ts';
@@ -36,7 +36,8 @@ export interface ReplicationSources {
 }
 
 type Target = StorageNodeRow & { replicationToken: string };
-type Replicable = { image: ImageRow; version: ImageVersionRow };
+/** What a pass goes through: manifests (megabytes each) are read one version at a time, in push. */
+type Replicable = { image: ImageRow; version: { id: string; number: number; current: boolean } };
 
 export function createReplicationService(deps: ServiceDeps, sources: ReplicationSources) {
   const { db, now, config } = deps;
@@ -65,7 +66,10 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
 
   const replicable = (): Promise<Replicable[]> =>
     db
-      .select({ image: images, version: imageVersions })
+      .select({
+        image: images,
+        version: { id: imageVersions.id, number: imageVersions.number, current: imageVersions.current },
+      })
       .from(imageVersions)
       .innerJoin(images, eq(images.id, imageVersions.imageId))
       .where(and(eq(imageVersions.current, true), eq(images.replicate, true), eq(images.enabled, true)))
@@ -106,7 +110,11 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
       { name: node.name, url: node.url, token: node.replicationToken },
       config.replication.nodeName,
     );
-    const manifest = parseManifest(JSON.stringify(version.manifest), `version ${version.id}`);
+    const [row] = await db
+      .select({ manifest: imageVersions.manifest })
+      .from(imageVersions)
+      .where(eq(imageVersions.id, version.id));
+    const manifest = parseManifest(JSON.stringify(row?.manifest ?? null), `version ${version.id}`);
     const hashes = [...referencedHashes(manifest)];
     const missing: string[] = [];
     for (let i = 0; i < hashes.length; i += MISSING_GROUP) {
