@@ -149,6 +149,10 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
 
   async function replicateNode(node: Target, versions: readonly Replicable[]) {
     for (const item of versions) {
+      const [before] = await db
+        .select({ state: imageReplicas.state })
+        .from(imageReplicas)
+        .where(pair(node.id, item.version.id));
       await begin(node.id, item.version.id);
       try {
         const sent = await push(node, item);
@@ -165,11 +169,13 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
           { node: node.name, image: item.image.name, version: item.version.number, reason },
           'replication failed',
         );
-        sources.failed?.({
-          node: { id: node.id, name: node.name, url: node.url },
-          image: { id: item.image.id, name: item.image.name, version: item.version.number },
-          error: reason,
-        });
+        // Told once when it breaks, not at every pass while a node stays down.
+        if (before?.state !== 'FAILED')
+          sources.failed?.({
+            node: { id: node.id, name: node.name, url: node.url },
+            image: { id: item.image.id, name: item.image.name, version: item.version.number },
+            error: reason,
+          });
         // The node's other versions would fail the same way: they wait for the next pass.
         if (err instanceof ReplicaRefusedError && err.nodeWide) return;
       }

@@ -293,6 +293,11 @@ describe('what replication refuses, and says', () => {
     expect(row).toMatchObject({ state: 'FAILED' });
     expect(row!.error).toMatch(/site-gone .*unreachable: ECONNREFUSED/);
     await until(() => bodies.length > 0, 10_000, 'the webhook');
+    // Still down at the next pass: recorded again, not told again.
+    const [again] = await replicate(gone);
+    expect(again).toMatchObject({ state: 'FAILED', attempts: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(bodies).toHaveLength(1);
     await new Promise((resolve) => hook.close(resolve));
     expect(JSON.parse(bodies[0]!)).toMatchObject({
       event: 'REPLICATION_FAILED',
