@@ -58,10 +58,38 @@ describe('engine block sink', () => {
   });
 });
 
+const STORED = 1000;
+
+/** A late joiner's intake: blocks below 4 are fetched by unicast; `sink` and `fetchBlock` are the test's. */
+function lateIntake(
+  blockCount: number,
+  sink: BlockSink,
+  fetchBlock: (i: number) => Promise<Uint8Array>,
+  onComplete: (done: DoneMap) => void = () => {},
+) {
+  const done = new DoneMap(blockCount);
+  const failures: string[] = [];
+  const t = ticket(blockCount);
+  const r: ReceiverContext = {
+    o: receiverDefaults({ ticket: t, sink, interfaceAddress: '198.18.0.11', fetchBlock }),
+    done,
+    reassembler: new Reassembler(1 << 20, t.fragmentSize, STORED),
+    planner: new NackPlanner(),
+    stats: { rejected: 0, datagrams: 0, unicastBlocks: 0, badBlocks: 0 },
+    phase: 'receiving',
+    cursor: 0,
+    unicastBelow: 4,
+    blockDone: (i) => done.set(i),
+    fail: (reason) => failures.push(reason),
+    checkComplete: () => onComplete(done),
+  };
+  return { intake: new DataIntake(r), r, done, failures };
+}
+
 describe('data intake', () => {
   it('Given a unicast fetch beside the multicast stream, then the sink never holds two blocks at once', async () => {
     const blockCount = 8;
-    const stored = 1000;
+    const stored = STORED;
     let inFlight = 0;
     let maxInFlight = 0;
     const sink: BlockSink = {
@@ -75,28 +103,7 @@ describe('data intake', () => {
         return 'ok';
       },
     };
-    const done = new DoneMap(blockCount);
-    const failures: string[] = [];
-    const t = ticket(blockCount);
-    const r: ReceiverContext = {
-      o: receiverDefaults({
-        ticket: t,
-        sink,
-        interfaceAddress: '198.18.0.11',
-        fetchBlock: async () => new Uint8Array(stored),
-      }),
-      done,
-      reassembler: new Reassembler(1 << 20, t.fragmentSize, stored),
-      planner: new NackPlanner(),
-      stats: { rejected: 0, datagrams: 0, unicastBlocks: 0, badBlocks: 0 },
-      phase: 'receiving',
-      cursor: 0,
-      unicastBelow: 4,
-      blockDone: (i) => done.set(i),
-      fail: (reason) => failures.push(reason),
-      checkComplete: () => {},
-    };
-    const intake = new DataIntake(r);
+    const { intake, r, done, failures } = lateIntake(blockCount, sink, async () => new Uint8Array(stored));
 
     // When: WELCOME said "fetch 0..3 by unicast" and blocks 4..7 arrive by multicast meanwhile.
     intake.startUnicast();
@@ -117,42 +124,22 @@ describe('data intake', () => {
 
   it('Given the session ends while the late fetch still holds a block, then the unicast finish waits for it and completes', async () => {
     const blockCount = 8;
-    const stored = 1000;
+    const stored = STORED;
     const sink: BlockSink = {
       blockCount,
       storedSize: () => stored,
       length: () => 4096,
       verifyAndWrite: async () => 'ok',
     };
-    const done = new DoneMap(blockCount);
-    const failures: string[] = [];
     let completed = false;
-    const t = ticket(blockCount);
-    const r: ReceiverContext = {
-      o: receiverDefaults({
-        ticket: t,
-        sink,
-        interfaceAddress: '198.18.0.11',
-        // Block 3 is slow to come: the session ends while the late fetch waits for it.
-        fetchBlock: async (i) => {
-          await new Promise((resolve) => setTimeout(resolve, i === 3 ? 300 : 1));
-          return new Uint8Array(stored);
-        },
-      }),
-      done,
-      reassembler: new Reassembler(1 << 20, t.fragmentSize, stored),
-      planner: new NackPlanner(),
-      stats: { rejected: 0, datagrams: 0, unicastBlocks: 0, badBlocks: 0 },
-      phase: 'receiving',
-      cursor: 0,
-      unicastBelow: 4,
-      blockDone: (i) => done.set(i),
-      fail: (reason) => failures.push(reason),
-      checkComplete: () => {
-        completed = done.complete;
-      },
+    // Block 3 is slow to come: the session ends while the late fetch waits for it.
+    const fetchBlock = async (i: number) => {
+      await new Promise((resolve) => setTimeout(resolve, i === 3 ? 300 : 1));
+      return new Uint8Array(stored);
     };
-    const intake = new DataIntake(r);
+    const { intake, done, failures } = lateIntake(blockCount, sink, fetchBlock, (d) => {
+      completed = d.complete;
+    });
 
     intake.startUnicast();
     while (!done.has(2)) await new Promise((resolve) => setTimeout(resolve, 2));
