@@ -30,8 +30,30 @@ export const MAX_MANIFEST_BODY = 64 * MIB;
 const CAPTURE = ['CAPTURE'] as const;
 const committing = new Set<string>();
 
-async function captureImage(core: TransferCore, task: TaskRow) {
-  const image = task.imageId ? await core.deps.images.getImage(task.imageId) : undefined;
+/**
+ * Image rows the `missing` look-ups read, for a second: a capture asks several hundred times and
+ * each read was a database round trip. A refusal that appears meanwhile (the image protected)
+ * shows within that second, and the commit always reads the row afresh.
+ */
+const recentImages = new Map<string, { at: number; image: Awaited<ReturnType<typeof loadImage>> }>();
+const IMAGE_ROW_MS = 1000;
+
+function loadImage(core: TransferCore, task: TaskRow) {
+  return task.imageId ? core.deps.images.getImage(task.imageId) : Promise.resolve(undefined);
+}
+
+async function recentImage(core: TransferCore, task: TaskRow) {
+  const now = Date.now();
+  const hit = recentImages.get(task.id);
+  if (hit && now - hit.at < IMAGE_ROW_MS) return hit.image;
+  if (recentImages.size > 1000) recentImages.clear();
+  const image = await loadImage(core, task);
+  recentImages.set(task.id, { at: now, image });
+  return image;
+}
+
+async function captureImage(core: TransferCore, task: TaskRow, fresh = true) {
+  const image = fresh ? await loadImage(core, task) : await recentImage(core, task);
   if (!image) throw new TransferError('NOT_FOUND', 'the image of this capture is gone');
   const refusal = captureRefusal(image);
   if (refusal) {
@@ -57,7 +79,7 @@ export async function handleMissing(
   res: ServerResponse,
 ) {
   const { task } = await core.session(req, 'missing', CAPTURE);
-  await captureImage(core, task);
+  await captureImage(core, task, false);
   await core.deps.storeIdle?.();
   const { hashes } = await readJson(req, MIB, missingBody);
   const writer = store.writer(task.id);
@@ -223,6 +245,7 @@ export async function handleCommit(
   if (await repeatedCommit(core, req, res)) return;
   const { task, mac } = await core.session(req, 'commit', CAPTURE);
   const image = await captureImage(core, task);
+  recentImages.delete(task.id);
   const manifest = await parseCommitted(req, image.name);
   if (committing.has(image.id))
     throw new TransferError('CAPTURE_CONFLICT', `another capture of ${image.name} is committing`);

@@ -130,6 +130,16 @@ it('Given a capture task, when its image becomes protected, then the capture is 
   });
 });
 
+it('Given a capture that already asked for missing blocks, when its image becomes protected, then its commit is refused all the same', async () => {
+  const { image, task, auth } = await capturing();
+  const asked = await call(a, 'POST', '/v1/capture/missing', { ...auth, json: { hashes: [] } });
+  expect(asked.status).toBe(200);
+  await setProtected(a, image.id, true);
+  const r = await call(a, 'POST', '/v1/capture/commit', { ...auth, json: { hashes: [] } });
+  expect(r.body.code).toBe('IMAGE_PROTECTED');
+  expect(await taskState(a, task.rawId)).toMatchObject({ state: 'FAILED' });
+});
+
 it('Given an active capture of an image, when a second capture of it is asked, then exactly one writer: a typed error', async () => {
   const { image } = await capturing();
   const other = await createHost(a);
