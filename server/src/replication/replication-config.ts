@@ -2,7 +2,10 @@
  * The replication section of the configuration. A pass pushes every image's current version to
  * the REPLICA storage nodes every `BRUME_REPLICATION_INTERVAL_SECONDS` (FOG's replicator: 600 s;
  * 0 turns the timer off, `replicateNow` still runs a pass). `BRUME_NODE_NAME` is how this server
- * names itself to the nodes it pushes to (a replica records it as its images' origin).
+ * names itself to the nodes it pushes to (a replica records it as its images' origin). After a
+ * pass in which a version failed (a node down, a token refused), the next pass comes after
+ * `BRUME_REPLICATION_RETRY_SECONDS`, doubling while failures go on, never later than the period
+ * (0: failures wait for the period).
  */
 import os from 'node:os';
 import { z } from 'zod';
@@ -30,8 +33,15 @@ export const replicationSection = z
       .max(7 * 24 * 3600)
       .refine((n) => n === 0 || n >= 10, '0 (off) or at least 10')
       .default(600),
+    BRUME_REPLICATION_RETRY_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 3600)
+      .default(60),
   })
   .transform((e) => ({
     nodeName: e.BRUME_NODE_NAME ?? defaultNodeName(),
     intervalMs: e.BRUME_REPLICATION_INTERVAL_SECONDS * 1000,
+    retryMs: e.BRUME_REPLICATION_RETRY_SECONDS * 1000,
   }));

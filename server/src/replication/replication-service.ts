@@ -45,6 +45,11 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
   let running: Promise<void> | null = null;
   let followUp: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
+  /** When `timer` fires (epoch ms). */
+  let nextAt = 0;
+  /** Passes in a row that had a failed version: the retry delay doubles with each. */
+  let failedPasses = 0;
+  let started = false;
   let nudge: NodeJS.Timeout | null = null;
   let watching: { return(): unknown } | null = null;
 
@@ -147,7 +152,9 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
     return err instanceof Error ? err.message : String(err);
   }
 
-  async function replicateNode(node: Target, versions: readonly Replicable[]) {
+  /** Pushes each version to the node; the number that failed. */
+  async function replicateNode(node: Target, versions: readonly Replicable[]): Promise<number> {
+    let failures = 0;
     for (const item of versions) {
       const [before] = await db
         .select({ state: imageReplicas.state })
@@ -163,6 +170,7 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
           'replicated',
         );
       } catch (err) {
+        failures++;
         const reason = reasonOf(err);
         await finish(node.id, item.version.id, { state: 'FAILED', error: reason });
         log.warn(
@@ -177,9 +185,10 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
             error: reason,
           });
         // The node's other versions would fail the same way: they wait for the next pass.
-        if (err instanceof ReplicaRefusedError && err.nodeWide) return;
+        if (err instanceof ReplicaRefusedError && err.nodeWide) return failures;
       }
     }
+    return failures;
   }
 
   /**
@@ -195,25 +204,47 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
       return followUp;
     }
     running = (async () => {
+      let failures = 0;
       try {
         const [nodes, versions] = await Promise.all([targets(nodeId), replicable()]);
-        for (const node of nodes) await replicateNode(node, versions);
+        for (const node of nodes) failures += await replicateNode(node, versions);
       } catch (err) {
+        failures++;
         log.error({ err }, 'replication pass failed');
       } finally {
         running = null;
+        afterPass(failures > 0);
       }
     })();
     return running;
   }
 
   function schedule(ms: number) {
+    if (timer) clearTimeout(timer);
+    nextAt = Date.now() + ms;
     timer = setTimeout(() => {
-      void runPass().finally(() => {
-        if (timer) schedule(config.replication.intervalMs);
-      });
+      timer = null;
+      void runPass();
     }, ms);
     timer.unref();
+  }
+
+  /**
+   * The next timed pass: the period after a clean pass; sooner after one where a version failed
+   * (the retry delay, doubling while failures go on, never later than the period). A pass asked
+   * for meanwhile (a capture, replicateImages) moves the timer only to bring a retry closer.
+   */
+  function afterPass(failed: boolean) {
+    if (!started) return;
+    const { intervalMs, retryMs } = config.replication;
+    if (failed && retryMs > 0) {
+      const delay = Math.min(intervalMs, retryMs * 2 ** Math.min(failedPasses, 20));
+      failedPasses++;
+      if (timer === null || nextAt - Date.now() > delay) schedule(delay);
+      return;
+    }
+    if (!failed) failedPasses = 0;
+    if (timer === null) schedule(intervalMs);
   }
 
   /** A new or newly current version goes out within NUDGE_MS, not at the next period. */
@@ -235,13 +266,15 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
     busy: () => running !== null || followUp !== null,
     /** The periodic pass, and passes soon after captures; none when the interval is 0. */
     start() {
-      if (config.replication.intervalMs === 0 || timer) return;
+      if (config.replication.intervalMs === 0 || started) return;
+      started = true;
       schedule(Math.min(FIRST_PASS_MS, config.replication.intervalMs));
       const events = deps.pubsub.subscribe('imageEvents', { internal: true });
       watching = events;
       void watchVersions(events).catch((err: unknown) => log.error({ err }, 'replication watch failed'));
     },
     stop() {
+      started = false;
       for (const t of [timer, nudge]) if (t) clearTimeout(t);
       timer = null;
       nudge = null;

@@ -305,6 +305,47 @@ describe('what replication refuses, and says', () => {
     });
   });
 
+  it('after a failed pass the next one comes after the retry delay, not the hour-long period', async () => {
+    const { app: hourly, image: theirs } = await startAppWithImage(1, {
+      BRUME_NODE_NAME: 'school-retry',
+      BRUME_REPLICATION_INTERVAL_SECONDS: '3600',
+      BRUME_REPLICATION_RETRY_SECONDS: '1',
+    });
+    try {
+      const admin = (await hourly.t.createUser('ADMIN')).token;
+      const created = await adminGql<{ createStorageNode: { storageNode: { id: string } } }>(
+        hourly,
+        admin,
+        'mutation($i: CreateStorageNodeInput!) { createStorageNode(input: $i) { ... on CreateStorageNodeSuccess { storageNode { id } } } }',
+        { i: { name: 'site-retry', url: replica.base, role: 'REPLICA', replicationToken: 'brt_wrong' } },
+      );
+      const nodeId = created.createStorageNode.storageNode.id;
+      await hourly.t.app.services.replication.runPass(rawId(nodeId));
+      const [failed] = await hourly.t.app.services.replication.listReplicas(rawId(nodeId), {
+        offset: 0,
+        limit: 5,
+      });
+      expect(failed).toMatchObject({ state: 'FAILED', attempts: 1 });
+      // When: the operator fixes the token, and nobody asks for a pass.
+      await adminGql(
+        hourly,
+        admin,
+        'mutation($i: UpdateStorageNodeInput!) { updateStorageNode(input: $i) { __typename } }',
+        { i: { id: nodeId, replicationToken: replicaToken } },
+      );
+      // Then: a retry (1 s, then 2 s, 4 s...) delivers it long before the hour, or the first
+      // timed pass of a new server (30 s).
+      const newest = async () =>
+        (await hourly.t.app.services.replication.listReplicas(rawId(nodeId), { offset: 0, limit: 5 }))[0];
+      await until(async () => (await newest())?.state === 'DONE', 20_000, 'the retried pass');
+      expect(await replicaImage(theirs.name)).toBeDefined();
+      const done = await newest();
+      expect(done!.attempts).toBeGreaterThanOrEqual(2);
+    } finally {
+      await hourly.close();
+    }
+  });
+
   it('an image the replica captured itself is never overwritten by a source of the same name', async () => {
     const other = await startTransferApp();
     try {
