@@ -9,6 +9,9 @@ export interface HelpOverlayProps<C extends string> {
   readonly width: number;
 }
 
+/** The longest scope ("dashboard", "schedules") and a space. */
+const LABEL_WIDTH = 10;
+
 /** `?`: every key binding, grouped by where it applies, generated from the keymap. */
 export function HelpOverlay<C extends string>({ keymap, width }: HelpOverlayProps<C>) {
   const theme = useTheme();
@@ -17,7 +20,7 @@ export function HelpOverlay<C extends string>({ keymap, width }: HelpOverlayProp
       <Text bold>Keys (Esc or ? closes)</Text>
       {helpSections(keymap).map(([scope, rows]) => (
         <Text key={scope} wrap="wrap">
-          <Text color={theme.color('accent')}>{`${scope.padEnd(8)}`}</Text>
+          <Text color={theme.color('accent')}>{`${scope.padEnd(LABEL_WIDTH)}`}</Text>
           {rows.map(([k, h]) => `${k} ${h}`).join(' · ')}
         </Text>
       ))}
