@@ -12,6 +12,8 @@ import type {
   ScheduleRow,
   StoreStats,
   TaskRow,
+  WebhookDeliveryRow,
+  WebhookRow,
 } from '../../../tui/src/console/console-model.ts';
 import type { CommandResult, ConsolePort } from '../../../tui/src/console/console-port.ts';
 import type { ProgressCounters } from '../../../tui/src/transfer/use-transfer-state.ts';
@@ -76,6 +78,35 @@ export function task(id: string, hostId: string, extra: Partial<TaskRow> = {}): 
   };
 }
 
+export function webhook(id: string, name: string, extra: Partial<WebhookRow> = {}): WebhookRow {
+  return {
+    id,
+    name,
+    url: `https://hooks.example.com/${name}`,
+    events: ['TASK_FAILED', 'TASK_COMPLETE'],
+    enabled: true,
+    lastDelivery: null,
+    lastFailedDeliveryId: null,
+    ...extra,
+  };
+}
+
+/** A delivery written on 2026-11-27 at 10:02 local time, delivered at once unless told otherwise. */
+export function delivery(id: string, extra: Partial<WebhookDeliveryRow> = {}): WebhookDeliveryRow {
+  const at = new Date(2026, 10, 27, 10, 2).toISOString();
+  return {
+    id,
+    event: 'PING',
+    state: 'DELIVERED',
+    attempts: 1,
+    lastStatus: 200,
+    lastError: null,
+    createdAt: at,
+    deliveredAt: at,
+    ...extra,
+  };
+}
+
 export class MemoryConsolePort implements ConsolePort {
   hosts: HostRow[] = [];
   images: ImageRow[] = [];
@@ -83,6 +114,9 @@ export class MemoryConsolePort implements ConsolePort {
   multicast: MulticastRow[] = [];
   schedules: ScheduleRow[] = [];
   scheduleLoads = 0;
+  /** Null: the viewer is not an ADMIN. */
+  webhooks: WebhookRow[] | null = [];
+  webhookLoads = 0;
   replication: ReplicaNodeRow[] | null = null;
   store: StoreStats | null = { usedBytes: 10 * 1024 ** 3, freeBytes: 90 * 1024 ** 3 };
   multicastLoads = 0;
@@ -124,6 +158,10 @@ export class MemoryConsolePort implements ConsolePort {
     this.scheduleLoads++;
     return this.schedules;
   };
+  loadWebhooks = async () => {
+    this.webhookLoads++;
+    return this.webhooks;
+  };
   onHostEvent(l: (k: string, h: HostRow) => void) {
     this.hostListeners.add(l);
     return () => this.hostListeners.delete(l);
@@ -163,5 +201,8 @@ export class MemoryConsolePort implements ConsolePort {
   setScheduleEnabled = (s: string, e: boolean) => this.record(`schedule ${s} ${e}`);
   deleteSchedule = (s: string) => this.record(`delete-schedule ${s}`);
   runScheduleNow = (s: string) => this.record(`run-schedule ${s}`);
+  setWebhookEnabled = (w: string, e: boolean) => this.record(`webhook ${w} ${e}`);
+  pingWebhook = (w: string) => this.record(`ping ${w}`);
+  redeliverWebhookDelivery = (d: string) => this.record(`redeliver ${d}`);
   collectStoreGarbage = () => this.record('collect');
 }

@@ -255,6 +255,73 @@ export const DeleteTaskScheduleDocument = gql<
   }
 `;
 
+export interface WebhookDeliveryFields {
+  id: string;
+  event: string;
+  state: string;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export interface WebhookFields {
+  id: string;
+  name: string;
+  url: string;
+  events: string[];
+  enabled: boolean;
+  deliveries: Connection<WebhookDeliveryFields>;
+}
+
+/** ADMIN only: the webhooks, each with its newest `deliveries` (newest first). */
+export const WebhooksDocument = gql<
+  { webhooks: Connection<WebhookFields> },
+  { first: number; deliveries: number }
+>`
+  query Webhooks($first: Int!, $deliveries: Int!) {
+    webhooks(first: $first) {
+      totalCount
+      edges { node { id name url events enabled deliveries(first: $deliveries) {
+        totalCount
+        edges { node { id event state attempts lastStatus lastError createdAt deliveredAt } }
+      } } }
+    }
+  }
+`;
+
+export const SetWebhookEnabledDocument = gql<
+  Result<'updateWebhook', { webhook?: { name: string; enabled: boolean } }>,
+  { id: string; enabled: boolean }
+>`
+  mutation SetWebhookEnabled($id: ID!, $enabled: Boolean!) {
+    updateWebhook(input: { id: $id, enabled: $enabled }) {
+      ${ERR} ... on UpdateWebhookSuccess { webhook { name enabled } }
+    }
+  }
+`;
+
+export const PingWebhookDocument = gql<
+  Result<'pingWebhook', { delivery?: { id: string; state: string } }>,
+  { id: string }
+>`
+  mutation PingWebhook($id: ID!) {
+    pingWebhook(input: { id: $id }) { ${ERR} ... on PingWebhookSuccess { delivery { id state } } }
+  }
+`;
+
+export const RedeliverWebhookDeliveryDocument = gql<
+  Result<'redeliverWebhookDelivery', { delivery?: { id: string; event: string } }>,
+  { id: string }
+>`
+  mutation RedeliverWebhookDelivery($id: ID!) {
+    redeliverWebhookDelivery(input: { id: $id }) {
+      ${ERR} ... on RedeliverWebhookDeliverySuccess { delivery { id event } }
+    }
+  }
+`;
+
 export interface StoreStatsFields {
   usedBytes: number;
   freeBytes: number;
@@ -503,6 +570,10 @@ export const ALL_DOCUMENTS = {
   SetTaskScheduleEnabledDocument,
   RunTaskScheduleNowDocument,
   DeleteTaskScheduleDocument,
+  WebhooksDocument,
+  SetWebhookEnabledDocument,
+  PingWebhookDocument,
+  RedeliverWebhookDeliveryDocument,
   SetImageProtectedDocument,
   DeleteImageDocument,
   DeleteImageVersionDocument,

@@ -19,6 +19,7 @@ import {
   toScheduleRow,
   toStoreStats,
   toTaskRow,
+  toWebhookRow,
 } from './graphql-mappers.ts';
 
 /** A GraphQL or network failure, as the status bar shows it. */
@@ -31,6 +32,8 @@ export class ApiRequestError extends Error {
 }
 
 const PAGE = 500;
+/** Deliveries read per webhook: the newest is shown, the newest FAILED one is redelivered. */
+const RECENT_DELIVERIES = 20;
 
 /** "deploy" for one task, "12 deploys" for more. */
 const queued = (tasks: readonly unknown[] | undefined, one: string, many: string) =>
@@ -56,6 +59,18 @@ export async function runMutation<D, V extends AnyVariables>(
   if (r.error) throw new ApiRequestError(r.error.message.replace(/^\[(GraphQL|Network)\] /, ''));
   if (!r.data) throw new ApiRequestError('empty answer');
   return r.data;
+}
+
+/** A query some roles may not make: null when the server says FORBIDDEN. */
+async function queryUnlessForbidden<D, V extends AnyVariables>(
+  client: Client,
+  doc: TypedDocumentNode<D, V>,
+  vars: V,
+): Promise<D | null> {
+  const r = await client.query(doc, vars).toPromise();
+  if (r.error?.graphQLErrors.some((e) => e.extensions?.code === 'FORBIDDEN')) return null;
+  if (r.error) throw new ApiRequestError(r.error.message.replace(/^\[(GraphQL|Network)\] /, ''));
+  return r.data ?? null;
 }
 
 function follow<D, V extends AnyVariables>(
@@ -145,17 +160,40 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
     },
     async loadReplication() {
       // ADMIN only: other roles' dashboards show no replication line.
-      const r = await client.query(D.ReplicationDocument, { first: PAGE }).toPromise();
-      if (r.error?.graphQLErrors.some((e) => e.extensions?.code === 'FORBIDDEN')) return null;
-      if (r.error) throw new ApiRequestError(r.error.message.replace(/^\[(GraphQL|Network)\] /, ''));
-      return r.data ? toReplicaNodes(r.data.storageNodes.edges.map((e) => e.node)) : null;
+      const d = await queryUnlessForbidden(client, D.ReplicationDocument, { first: PAGE });
+      return d ? toReplicaNodes(d.storageNodes.edges.map((e) => e.node)) : null;
     },
     async loadStore() {
       // OPERATOR and ADMIN only: a viewer's dashboard shows the store as unknown.
-      const r = await client.query(D.StoreStatsDocument, {}).toPromise();
-      if (r.error?.graphQLErrors.some((e) => e.extensions?.code === 'FORBIDDEN')) return null;
-      if (r.error) throw new ApiRequestError(r.error.message.replace(/^\[(GraphQL|Network)\] /, ''));
-      return r.data ? toStoreStats(r.data.storeStats) : null;
+      const d = await queryUnlessForbidden(client, D.StoreStatsDocument, {});
+      return d ? toStoreStats(d.storeStats) : null;
+    },
+    async loadWebhooks() {
+      // ADMIN only: the pane tells other roles so.
+      const vars = { first: PAGE, deliveries: RECENT_DELIVERIES };
+      const d = await queryUnlessForbidden(client, D.WebhooksDocument, vars);
+      return d ? d.webhooks.edges.map((e) => toWebhookRow(e.node)) : null;
+    },
+    async setWebhookEnabled(id, enabled) {
+      const r = (await runMutation(client, D.SetWebhookEnabledDocument, { id, enabled })).updateWebhook;
+      return toCommandResult(
+        r,
+        'UpdateWebhookSuccess',
+        () => `${r.webhook?.name ?? 'webhook'} ${enabled ? 'enabled' : 'disabled'}`,
+      );
+    },
+    async pingWebhook(id) {
+      const r = (await runMutation(client, D.PingWebhookDocument, { id })).pingWebhook;
+      return toCommandResult(r, 'PingWebhookSuccess', () => 'PING queued');
+    },
+    async redeliverWebhookDelivery(id) {
+      const r = (await runMutation(client, D.RedeliverWebhookDeliveryDocument, { id }))
+        .redeliverWebhookDelivery;
+      return toCommandResult(
+        r,
+        'RedeliverWebhookDeliverySuccess',
+        () => `${r.delivery?.event ?? 'delivery'} sent again as a new delivery`,
+      );
     },
     onHostEvent: (listener, onError) =>
       follow(

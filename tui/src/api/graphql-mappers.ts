@@ -10,6 +10,7 @@ import type {
   ScheduleRow,
   StoreStats,
   TaskRow,
+  WebhookRow,
 } from '../console/console-model.ts';
 import type { CommandResult } from '../console/console-port.ts';
 import type { ProgressCounters } from '../transfer/use-transfer-state.ts';
@@ -22,6 +23,7 @@ import type {
   ScheduleFields,
   StoreStatsFields,
   TaskFields,
+  WebhookFields,
 } from './documents.ts';
 
 export function toHostRow(h: HostFields): HostRow {
@@ -161,5 +163,19 @@ export function toScheduleRow(s: ScheduleFields): ScheduleRow {
     enabled: s.enabled,
     nextRunAt: s.nextRunAt,
     lastOutcome: s.lastOutcome,
+  };
+}
+
+/** A webhook with its newest delivery; the newest FAILED one is what the console sends again. */
+export function toWebhookRow(w: WebhookFields): WebhookRow {
+  const deliveries = w.deliveries.edges.map((e) => e.node);
+  return {
+    id: w.id,
+    name: w.name,
+    url: w.url,
+    events: w.events,
+    enabled: w.enabled,
+    lastDelivery: deliveries[0] ?? null,
+    lastFailedDeliveryId: deliveries.find((d) => d.state === 'FAILED')?.id ?? null,
   };
 }

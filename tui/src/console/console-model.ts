@@ -75,6 +75,53 @@ export interface ScheduleRow {
   readonly lastOutcome: string | null;
 }
 
+/** One event sent (or being sent) to a webhook. */
+export interface WebhookDeliveryRow {
+  readonly id: string;
+  readonly event: string;
+  /** PENDING (not sent yet, or waiting for a retry), DELIVERED or FAILED (given up). */
+  readonly state: string;
+  readonly attempts: number;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+  readonly deliveredAt: string | null;
+}
+
+/** A webhook (ADMIN only): where the events go, and how its newest delivery went. */
+export interface WebhookRow {
+  readonly id: string;
+  readonly name: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly enabled: boolean;
+  readonly lastDelivery: WebhookDeliveryRow | null;
+  /** Its newest FAILED delivery among the recent ones: what `r` sends again. */
+  readonly lastFailedDeliveryId: string | null;
+}
+
+const EVENT_WORDS: Readonly<Record<string, string>> = {
+  TASK_STARTED: 'started',
+  TASK_COMPLETE: 'complete',
+  TASK_FAILED: 'failed',
+  TASK_CANCELLED: 'cancelled',
+  REPLICATION_FAILED: 'replication',
+  HOST_REGISTERED: 'registered',
+};
+
+/** The events a webhook wants, short: "failed,complete", or "all" for every one it can want. */
+export function webhookEventsText(events: readonly string[]): string {
+  if (Object.keys(EVENT_WORDS).every((e) => events.includes(e))) return 'all';
+  return events.map((e) => EVENT_WORDS[e] ?? e.toLowerCase()).join(',');
+}
+
+/** "PING delivered ×1 HTTP 200", "TASK_FAILED retrying ×3 HTTP 500: nope", "PING pending". */
+export function deliveryText(d: WebhookDeliveryRow): string {
+  const state = d.state === 'PENDING' && d.attempts > 0 ? 'retrying' : d.state.toLowerCase();
+  const answer = d.lastError ?? (d.lastStatus === null ? '' : `HTTP ${d.lastStatus}`);
+  return [d.event, state, d.attempts > 0 ? `×${d.attempts}` : '', answer].filter(Boolean).join(' ');
+}
+
 /** A REPLICA storage node as the dashboard sums it up: its versions' last replication attempts. */
 export interface ReplicaNodeRow {
   readonly name: string;

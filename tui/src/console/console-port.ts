@@ -21,6 +21,7 @@ import type {
   ScheduleRow,
   StoreStats,
   TaskRow,
+  WebhookRow,
 } from './console-model.ts';
 
 export type Unsubscribe = () => void;
@@ -42,6 +43,8 @@ export interface ConsolePort {
   loadSchedules(): Promise<ScheduleRow[]>;
   /** REPLICA nodes and how their replication stands; null for a non-admin (the server does not tell). */
   loadReplication(): Promise<ReplicaNodeRow[] | null>;
+  /** Webhooks with their newest deliveries, loaded on visit and after each change; null for a non-admin. */
+  loadWebhooks(): Promise<WebhookRow[] | null>;
   onHostEvent(
     listener: (kind: string, host: HostRow) => void,
     onError: (message: string) => void,
@@ -93,6 +96,11 @@ export interface ConsolePort {
   runScheduleNow(scheduleId: string): Promise<CommandResult>;
   /** The tasks it already queued stay. */
   deleteSchedule(scheduleId: string): Promise<CommandResult>;
+  setWebhookEnabled(webhookId: string, enabled: boolean): Promise<CommandResult>;
+  /** Queues a PING to this webhook only (a disabled one gets it once enabled). */
+  pingWebhook(webhookId: string): Promise<CommandResult>;
+  /** Sends a delivery's document again, as a new delivery. */
+  redeliverWebhookDelivery(deliveryId: string): Promise<CommandResult>;
   /** Removes the chunks no version references any more (ADMIN). */
   collectStoreGarbage(): Promise<CommandResult>;
 }
