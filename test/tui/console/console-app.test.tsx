@@ -3,7 +3,15 @@ import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsoleApp } from '../../../tui/src/console/console-app.tsx';
 import { createTheme, ThemeContext } from '../../../tui/src/ui/theme.ts';
-import { host, image, MemoryConsolePort, task, version } from '../support/memory-console-port.ts';
+import {
+  delivery,
+  host,
+  image,
+  MemoryConsolePort,
+  task,
+  version,
+  webhook,
+} from '../support/memory-console-port.ts';
 import { settle, waitFor } from '../support/wait-for.ts';
 
 const SIZE = { columns: 80, rows: 24 };
@@ -13,10 +21,10 @@ afterEach(() => {
   app = null;
 });
 
-function start(port: MemoryConsolePort) {
+function start(port: MemoryConsolePort, size = SIZE) {
   app = render(
     <ThemeContext.Provider value={createTheme(true)}>
-      <ConsoleApp port={port} username="admin" size={SIZE} />
+      <ConsoleApp port={port} username="admin" size={size} />
     </ThemeContext.Provider>,
   );
   return app;
@@ -85,6 +93,7 @@ describe('console', () => {
     await waitFor(() => frame().includes('Keys'), 'help');
     expect(frame()).toContain('search hosts');
     expect(frame()).toContain('cancel the selected task');
+    expect(frame()).toContain('redeliver its last FAILED'); // the last section: nothing is cut
     stdin.write('\x1b');
     await waitFor(() => !frame().includes('Keys ('), 'help closed');
   });
@@ -215,6 +224,91 @@ describe('console', () => {
     await waitFor(() => port.calls.includes('delete-schedule s2'), 'delete call');
   });
 
+  it('b shows the webhooks with their newest delivery; e disables the selected one, p pings it, r sends its FAILED delivery again, and the list reloads', async () => {
+    const port = new MemoryConsolePort();
+    // Its newest delivery is still being retried; an older one failed for good (r sends that one).
+    const retrying = delivery('d4', {
+      event: 'TASK_FAILED',
+      state: 'PENDING',
+      attempts: 3,
+      lastStatus: 500,
+      lastError: 'HTTP 500: nope',
+      deliveredAt: null,
+    });
+    const everything = ['TASK_STARTED', 'TASK_COMPLETE', 'TASK_FAILED', 'TASK_CANCELLED'];
+    port.webhooks = [
+      webhook('w1', 'helpdesk', { lastDelivery: delivery('d1') }),
+      webhook('w2', 'chat', {
+        enabled: false,
+        events: [...everything, 'REPLICATION_FAILED', 'HOST_REGISTERED'],
+        lastDelivery: retrying,
+        lastFailedDeliveryId: 'd3',
+      }),
+      webhook('w3', 'inventory'),
+    ];
+    const { stdin } = start(port);
+    await settle(50);
+    stdin.write('b');
+    await waitFor(() => frame().includes('helpdesk') && frame().includes('chat'), 'webhooks');
+    expect(frame()).toContain('›we[b]hooks');
+    expect(frame()).toMatch(
+      /helpdesk +hooks\.example… +failed,c… +on +PING delivered ×1 HTTP 200 +11-27 10:02/,
+    );
+    expect(frame()).toMatch(/chat +hooks\.example… +all +off +TASK_FAILED retrying ×3 H… +11-27 10:02/);
+    expect(frame()).toMatch(/inventory +hooks.* +on +none yet +—/);
+    for (const line of frame().split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
+    expect(port.webhookLoads).toBe(2); // read at start, and again when shown (they have no events)
+    const loads = port.webhookLoads;
+
+    stdin.write('e');
+    await waitFor(() => port.calls.includes('webhook w1 false'), 'disable call');
+    await waitFor(() => port.webhookLoads > loads, 'reload');
+    stdin.write('p');
+    await waitFor(() => frame().includes('done: ping w1'), 'ping outcome in the status bar');
+    stdin.write('r');
+    await waitFor(() => frame().includes('helpdesk has no FAILED delivery'), 'nothing to redeliver');
+    stdin.write('j');
+    await settle(20);
+    stdin.write('r');
+    await waitFor(() => port.calls.includes('redeliver d3'), 'redeliver call');
+    stdin.write('e');
+    await waitFor(() => port.calls.includes('webhook w2 true'), 'enable call');
+    expect(port.calls).toEqual(['webhook w1 false', 'ping w1', 'redeliver d3', 'webhook w2 true']);
+  });
+
+  it('wider, the webhooks pane shows whole URLs and says enabled or disabled', async () => {
+    const port = new MemoryConsolePort();
+    port.webhooks = [
+      webhook('w1', 'helpdesk', { lastDelivery: delivery('d1') }),
+      webhook('w2', 'chat', { enabled: false }),
+    ];
+    const { stdin } = start(port, { columns: 140, rows: 24 });
+    await settle(50);
+    stdin.write('b');
+    await waitFor(() => frame().includes('helpdesk'), 'webhooks');
+    expect(frame()).toMatch(
+      /helpdesk +https:\/\/hooks\.example\.com\/helpdesk +failed,complete +enabled +PING delivered ×1 HTTP 200 +2026-11-27 10:02/,
+    );
+    expect(frame()).toMatch(/chat +https:\/\/hooks\.example\.com\/chat .* disabled +none yet/);
+    expect(frame()).toContain('[s]chedules');
+  });
+
+  it('the webhooks pane says when there are none, and tells a non-admin they are for ADMINs', async () => {
+    const port = new MemoryConsolePort();
+    const { stdin } = start(port);
+    await settle(50);
+    stdin.write('b');
+    await waitFor(() => frame().includes('no webhooks (createWebhook in the API)'), 'empty text');
+    app?.unmount();
+    const viewer = new MemoryConsolePort();
+    viewer.webhooks = null;
+    start(viewer).stdin.write('b');
+    await waitFor(() => frame().includes('webhooks are for ADMINs'), 'non-admin text');
+    for (const key of ['e', 'p', 'r']) app?.stdin.write(key);
+    await settle(50);
+    expect(viewer.calls).toEqual([]);
+  });
+
   it('Space marks hosts and l deploys to all of them in one request; * marks every host shown and o wakes them; marks clear after', async () => {
     const port = new MemoryConsolePort();
     port.hosts = [host('1', 'pc-1'), host('2', 'pc-2'), host('3', 'pc-3')];
@@ -293,7 +387,7 @@ describe('console', () => {
     ];
     const { stdin } = start(port);
     await settle(80);
-    for (const key of ['d', 'h', 'i', 't', 'm', 'a', '?']) {
+    for (const key of ['d', 'h', 'i', 't', 's', 'm', 'a', 'b', '?']) {
       stdin.write(key);
       await settle(150);
       const lines = frame().split('\n');

@@ -9,8 +9,9 @@ import { ImagesPane } from '../panes/images/images-pane.tsx';
 import { MulticastPane } from '../panes/multicast/multicast-pane.tsx';
 import { SchedulesPane } from '../panes/schedules/schedules-pane.tsx';
 import { TasksPane } from '../panes/tasks/tasks-pane.tsx';
+import { WebhooksPane } from '../panes/webhooks/webhooks-pane.tsx';
 import { sanitizeText } from '../ui/sanitize.ts';
-import { truncateToWidth } from '../ui/text-width.ts';
+import { stringWidth, truncateToWidth } from '../ui/text-width.ts';
 import { useTheme } from '../ui/theme.ts';
 import type { Scheduler } from '../ui/throttled-store.ts';
 import { useSyncReducer } from '../ui/use-sync-reducer.ts';
@@ -45,22 +46,32 @@ const TAB: Record<Pane, string> = {
   schedules: '[s]chedules',
   multicast: '[m]ulticast',
   audit: '[a]udit',
+  webhooks: 'we[b]hooks',
 };
+/** Where the long labels leave no room (80 columns): the same tabs in fewer columns. */
+const SHORT_TAB: Record<Pane, string> = { ...TAB, schedules: '[s]ched', multicast: '[m]cast' };
+const BRAND = 'Brume ';
+
+/** Columns the header's tabs take, each after a space or the `›` of the current one. */
+const tabsWidth = (tabs: Record<Pane, string>) => PANES.reduce((n, p) => n + 1 + stringWidth(tabs[p]), 0);
 
 function Header({ ui, username, width }: { ui: ConsoleUi; username: string; width: number }) {
   const theme = useTheme();
+  // The full labels when they leave room for a short username.
+  const tabs = BRAND.length + tabsWidth(TAB) + 8 <= width ? TAB : SHORT_TAB;
+  const room = width - BRAND.length - tabsWidth(tabs);
   return (
     <Text wrap="truncate">
       <Text bold color={theme.color('accent')}>
-        Brume{' '}
+        {BRAND}
       </Text>
       {PANES.map((p) => (
         <Text key={p} bold={p === ui.pane} inverse={p === ui.pane && !theme.noColor}>
-          {p === ui.pane ? `›${TAB[p]}` : ` ${TAB[p]}`}
+          {p === ui.pane ? `›${tabs[p]}` : ` ${tabs[p]}`}
         </Text>
       ))}
       <Text color={theme.color('muted')}>
-        {truncateToWidth(`  ${sanitizeText(username)}`, Math.max(0, width - 70))}
+        {room >= 5 ? truncateToWidth(`  ${sanitizeText(username)}`, room) : ''}
       </Text>
     </Text>
   );
@@ -131,6 +142,8 @@ function Body({
       return <MulticastPane {...props} />;
     case 'audit':
       return <AuditPane {...props} />;
+    case 'webhooks':
+      return <WebhooksPane {...props} />;
   }
 }
 

@@ -12,6 +12,7 @@ export type ConsoleCommand =
   | 'pane-schedules'
   | 'pane-multicast'
   | 'pane-audit'
+  | 'pane-webhooks'
   | 'help'
   | 'quit'
   | 'back'
@@ -37,21 +38,25 @@ export type ConsoleCommand =
   | 'collect'
   | 'toggle-schedule'
   | 'delete-schedule'
-  | 'run-schedule';
+  | 'run-schedule'
+  | 'toggle-webhook'
+  | 'ping-webhook'
+  | 'redeliver';
 
 export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
   { keys: ['d'], command: 'pane-dashboard', help: 'dashboard', scope: 'global' },
   { keys: ['h'], command: 'pane-hosts', help: 'hosts', scope: 'global' },
   { keys: ['i'], command: 'pane-images', help: 'images', scope: 'global' },
   { keys: ['t'], command: 'pane-tasks', help: 'tasks', scope: 'global' },
-  { keys: ['s'], command: 'pane-schedules', help: 'recurring task schedules', scope: 'global' },
-  { keys: ['m'], command: 'pane-multicast', help: 'multicast sessions', scope: 'global' },
-  { keys: ['a'], command: 'pane-audit', help: 'audit log', scope: 'global' },
-  { keys: ['?'], command: 'help', help: 'this help', scope: 'global' },
+  { keys: ['s'], command: 'pane-schedules', help: 'schedules', scope: 'global' },
+  { keys: ['m'], command: 'pane-multicast', help: 'multicast', scope: 'global' },
+  { keys: ['a'], command: 'pane-audit', help: 'audit', scope: 'global' },
+  { keys: ['b'], command: 'pane-webhooks', help: 'webhooks', scope: 'global' },
+  { keys: ['?'], command: 'help', help: 'help', scope: 'global' },
   { keys: ['q'], command: 'quit', help: 'quit (asks first if you started a transfer)', scope: 'global' },
   { keys: ['escape'], command: 'back', help: 'back / close', scope: 'global' },
-  { keys: ['up', 'k'], command: 'up', help: 'previous row', scope: 'list' },
-  { keys: ['down', 'j'], command: 'down', help: 'next row', scope: 'list' },
+  { keys: ['up', 'k'], command: 'up', help: 'up', scope: 'list' },
+  { keys: ['down', 'j'], command: 'down', help: 'down', scope: 'list' },
   { keys: ['return'], command: 'open', help: 'details (host inventory, task block map)', scope: 'list' },
   { keys: ['/'], command: 'search', help: 'search hosts by name or MAC', scope: 'hosts' },
   { keys: ['p'], command: 'approve', help: 'approve the pending host', scope: 'hosts' },
@@ -88,5 +93,13 @@ export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
     command: 'delete-schedule',
     help: 'delete the schedule (its tasks stay)',
     scope: 'schedules',
+  },
+  { keys: ['e'], command: 'toggle-webhook', help: 'enable / disable', scope: 'webhooks' },
+  { keys: ['p'], command: 'ping-webhook', help: 'send a PING', scope: 'webhooks' },
+  {
+    keys: ['r'],
+    command: 'redeliver',
+    help: 'redeliver its last FAILED',
+    scope: 'webhooks',
   },
 ];

@@ -18,6 +18,15 @@ export function reloadSchedules(d: RunDeps): void {
   );
 }
 
+/** Webhooks have no events either: reloaded when shown and after each change. */
+export function reloadWebhooks(d: RunDeps): void {
+  d.port.loadWebhooks().then(
+    (webhooks) => d.store?.dispatchNow({ type: 'webhooksLoaded', webhooks }),
+    (e: unknown) =>
+      d.dispatch({ type: 'status', text: e instanceof Error ? e.message : String(e), tone: 'bad' }),
+  );
+}
+
 /** Calls the server for a confirmed command and reports the result in the status bar. */
 export async function runPending(cmd: PendingCommand, d: RunDeps): Promise<CommandResult> {
   let result: CommandResult;
@@ -31,6 +40,10 @@ export async function runPending(cmd: PendingCommand, d: RunDeps): Promise<Comma
     d.dispatch({ type: 'started', transfer: true });
   if (cmd.op === 'schedule-enabled' || cmd.op === 'delete-schedule' || cmd.op === 'run-schedule')
     reloadSchedules(d);
+  if (cmd.op === 'webhook-enabled' || cmd.op === 'ping-webhook' || cmd.op === 'redeliver') reloadWebhooks(d);
+  // The attempt follows within a moment: a second read shows what the receiver answered.
+  if (result.ok && (cmd.op === 'ping-webhook' || cmd.op === 'redeliver'))
+    setTimeout(() => reloadWebhooks(d), 2000).unref?.();
   // The marked hosts got their tasks: a next action starts from a clean slate.
   if (result.ok && (cmd.op === 'deploy' || cmd.op === 'inventory' || cmd.op === 'wake'))
     d.dispatch({ type: 'clearMarks' });
@@ -71,6 +84,12 @@ function call(cmd: PendingCommand, port: ConsolePort): Promise<CommandResult> {
       return port.deleteSchedule(cmd.scheduleId);
     case 'run-schedule':
       return port.runScheduleNow(cmd.scheduleId);
+    case 'webhook-enabled':
+      return port.setWebhookEnabled(cmd.webhookId, cmd.enabled);
+    case 'ping-webhook':
+      return port.pingWebhook(cmd.webhookId);
+    case 'redeliver':
+      return port.redeliverWebhookDelivery(cmd.deliveryId);
     case 'collect':
       return port.collectStoreGarbage();
   }

@@ -16,6 +16,7 @@ import type {
   ScheduleRow,
   StoreStats,
   TaskRow,
+  WebhookRow,
 } from './console-model.ts';
 import type { BlockUpdate } from './console-port.ts';
 
@@ -29,6 +30,8 @@ export interface ConsoleData {
   readonly audit: readonly AuditRow[];
   readonly multicast: readonly MulticastRow[];
   readonly schedules: readonly ScheduleRow[];
+  /** Null when the server does not show them to this viewer (not an ADMIN). */
+  readonly webhooks: readonly WebhookRow[] | null;
   readonly store: StoreStats | null;
   /** REPLICA nodes (admins only; null otherwise or until loaded). */
   readonly replication: readonly ReplicaNodeRow[] | null;
@@ -63,6 +66,7 @@ export type ConsoleDataAction =
   | { type: 'auditEntry'; entry: AuditRow }
   | { type: 'multicastLoaded'; sessions: readonly MulticastRow[] }
   | { type: 'schedulesLoaded'; schedules: readonly ScheduleRow[] }
+  | { type: 'webhooksLoaded'; webhooks: readonly WebhookRow[] | null }
   | { type: 'storeLoaded'; store: StoreStats }
   | { type: 'replicationLoaded'; replication: readonly ReplicaNodeRow[] }
   | { type: 'error'; message: string | null }
@@ -78,6 +82,7 @@ export const emptyConsoleData: ConsoleData = {
   audit: [],
   multicast: [],
   schedules: [],
+  webhooks: [],
   store: null,
   replication: null,
   transfers: {},
@@ -174,6 +179,8 @@ export function consoleDataReducer(d: ConsoleData, a: ConsoleDataAction): Consol
       return { ...d, multicast: a.sessions };
     case 'schedulesLoaded':
       return { ...d, schedules: a.schedules };
+    case 'webhooksLoaded':
+      return { ...d, webhooks: a.webhooks };
     case 'storeLoaded':
       return { ...d, store: a.store };
     case 'replicationLoaded':

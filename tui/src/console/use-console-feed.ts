@@ -84,6 +84,8 @@ function consoleLoaders(
       port.loadMulticast().then((sessions) => store.dispatch({ type: 'multicastLoaded', sessions }), fail),
     schedules: () =>
       port.loadSchedules().then((schedules) => store.dispatch({ type: 'schedulesLoaded', schedules }), fail),
+    webhooks: () =>
+      port.loadWebhooks().then((webhooks) => store.dispatch({ type: 'webhooksLoaded', webhooks }), fail),
     tasks: () =>
       port.loadTasks().then((tasks) => {
         store.dispatch({ type: 'tasksLoaded', tasks });
@@ -118,6 +120,7 @@ export function startConsoleFeed(
     load.store();
     load.multicast();
     load.schedules();
+    load.webhooks();
     load.replication();
   };
   // Events sent while the socket was (re)connecting are lost: reload once it is up again.

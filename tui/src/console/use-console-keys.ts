@@ -11,7 +11,7 @@ import { lookupCommand } from '../ui/keymap.ts';
 import { CONSOLE_KEYMAP, type ConsoleCommand } from './console-keymap.ts';
 import { type ImageRow, localMinute } from './console-model.ts';
 import type { ConsolePort } from './console-port.ts';
-import { reloadSchedules, runPending } from './run-pending.ts';
+import { reloadSchedules, reloadWebhooks, runPending } from './run-pending.ts';
 import { type ConsoleData, filterHosts } from './use-console-data.ts';
 import type { ConsoleStore } from './use-console-feed.ts';
 import type { ConsoleUi, ConsoleUiAction, Pane, PendingCommand, PickOption } from './use-console-state.ts';
@@ -33,6 +33,7 @@ const PANE_OF: Partial<Record<ConsoleCommand, Pane>> = {
   'pane-schedules': 'schedules',
   'pane-multicast': 'multicast',
   'pane-audit': 'audit',
+  'pane-webhooks': 'webhooks',
 };
 
 /** Rows of the current pane's list, for moving the selection. */
@@ -50,6 +51,8 @@ export function rowCount(ui: ConsoleUi, data: ConsoleData): number {
       return data.multicast.reduce((n, s) => n + 1 + s.receivers.length, 0);
     case 'audit':
       return data.audit.length;
+    case 'webhooks':
+      return data.webhooks?.length ?? 0;
     case 'dashboard':
       return 0;
   }
@@ -305,6 +308,7 @@ export function runCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
     if (pane === 'audit')
       d.port.loadAudit().then((entries) => d.store.dispatchNow({ type: 'auditLoaded', entries }));
     if (pane === 'schedules') reloadSchedules(d);
+    if (pane === 'webhooks') reloadWebhooks(d);
     return;
   }
   if (command === 'help') d.dispatch({ type: 'help' });
@@ -344,6 +348,8 @@ export function runCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
     });
   } else if (d.ui.pane === 'schedules') {
     scheduleCommand(command, d);
+  } else if (d.ui.pane === 'webhooks') {
+    webhookCommand(command, d);
   } else if (d.ui.pane === 'tasks' && command === 'front') {
     const task = orderedTasks(d.data).all[d.ui.selected.tasks];
     if (task) void runPending({ op: 'front', taskId: task.id }, d);
@@ -374,6 +380,22 @@ function scheduleCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
       type: 'confirm',
       prompt: `Delete the schedule ${schedule.name}? The tasks it queued stay. (y/n)`,
       command: { op: 'delete-schedule', scheduleId: schedule.id },
+    });
+}
+
+function webhookCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
+  const webhook = d.data.webhooks?.[d.ui.selected.webhooks];
+  if (!webhook) return;
+  if (command === 'toggle-webhook')
+    void runPending({ op: 'webhook-enabled', webhookId: webhook.id, enabled: !webhook.enabled }, d);
+  else if (command === 'ping-webhook') void runPending({ op: 'ping-webhook', webhookId: webhook.id }, d);
+  else if (command === 'redeliver' && webhook.lastFailedDeliveryId)
+    void runPending({ op: 'redeliver', deliveryId: webhook.lastFailedDeliveryId }, d);
+  else if (command === 'redeliver')
+    d.dispatch({
+      type: 'status',
+      text: `${webhook.name} has no FAILED delivery among its recent ones`,
+      tone: 'info',
     });
 }
 

@@ -3,7 +3,16 @@
  * confirmation, confirm/pick dialogs), per-pane selection, the host search. Pure; the data the panes
  * show lives in `use-console-data.ts`.
  */
-export const PANES = ['dashboard', 'hosts', 'images', 'tasks', 'schedules', 'multicast', 'audit'] as const;
+export const PANES = [
+  'dashboard',
+  'hosts',
+  'images',
+  'tasks',
+  'schedules',
+  'multicast',
+  'audit',
+  'webhooks',
+] as const;
 export type Pane = (typeof PANES)[number];
 
 /** A server call waiting for the user's confirmation or choice. */
@@ -24,6 +33,9 @@ export type PendingCommand =
   | { op: 'schedule-enabled'; scheduleId: string; enabled: boolean }
   | { op: 'delete-schedule'; scheduleId: string }
   | { op: 'run-schedule'; scheduleId: string }
+  | { op: 'webhook-enabled'; webhookId: string; enabled: boolean }
+  | { op: 'ping-webhook'; webhookId: string }
+  | { op: 'redeliver'; deliveryId: string }
   | { op: 'collect' };
 
 export interface PickOption {
@@ -86,7 +98,16 @@ export function initialConsoleUi(pane: Pane = 'dashboard'): ConsoleUi {
     pane,
     backStack: [],
     overlay: null,
-    selected: { dashboard: 0, hosts: 0, images: 0, tasks: 0, schedules: 0, multicast: 0, audit: 0 },
+    selected: {
+      dashboard: 0,
+      hosts: 0,
+      images: 0,
+      tasks: 0,
+      schedules: 0,
+      multicast: 0,
+      audit: 0,
+      webhooks: 0,
+    },
     detail: null,
     search: '',
     searching: false,
