@@ -1,8 +1,10 @@
 /**
  * The console against a real in-process Brume server (test harness: PGlite database, real HTTP and
  * graphql-ws): log in through the TUI's client, list hosts, and see a host created by someone else
- * appear live through `hostEvents`.
+ * appear live through `hostEvents`; manage a webhook posting to a receiver on loopback.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginDocument, ViewerDocument } from '../../../tui/src/api/documents.ts';
@@ -16,7 +18,7 @@ import { ConsoleApp } from '../../../tui/src/console/console-app.tsx';
 import { createTheme, ThemeContext } from '../../../tui/src/ui/theme.ts';
 import { startTestApp, type TestApp } from '../../support/app.ts';
 import { waitForSubscriptions as waitForServerSubscriptions } from '../support/server-subscriptions.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { settle, waitFor } from '../support/wait-for.ts';
 
 let t: TestApp;
 let server: string;
@@ -37,6 +39,41 @@ const waitForSubscriptions = (n: number) => waitForServerSubscriptions(server, n
 const CREATE_HOST = `mutation($name: String!, $mac: String!) {
   createHost(input: { name: $name, macs: [$mac] }) { __typename ... on Error { message } }
 }`;
+
+const CREATE_WEBHOOK = `mutation($i: CreateWebhookInput!) {
+  createWebhook(input: $i) { __typename ... on CreateWebhookSuccess { webhook { id } } ... on Error { message } }
+}`;
+
+/** A webhook receiver on 127.0.0.1: records each request's path and Brume-Event, answers 200. */
+async function startReceiver() {
+  const received: { path: string; event: string }[] = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', event: String(req.headers['brume-event']) });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    received,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** The webhook as the server has it, with its deliveries (newest first). */
+async function webhookOnServer(id: string, token: string) {
+  const r = await t.gql<{
+    node: { enabled: boolean; deliveries: { edges: { node: { id: string; state: string } }[] } };
+  }>(
+    `query($id: ID!) { node(id: $id) { ... on Webhook { enabled deliveries(first: 5) {
+       edges { node { id state } } } } } }`,
+    { token, variables: { id } },
+  );
+  const w = r.data!.node;
+  return { enabled: w.enabled, deliveries: w.deliveries.edges.map((e) => e.node) };
+}
 
 describe('console against a running server', () => {
   it('given an operator, login through the TUI client gives a working token', async () => {
@@ -142,6 +179,89 @@ describe('console against a running server', () => {
     } finally {
       app.unmount();
       client.close();
+    }
+  });
+
+  it('given a webhook, an admin disables it and pings it from the pane: the PING waits, reaches the receiver once enabled again, and the row says so; a non-admin is told the pane is for ADMINs', async () => {
+    const rx = await startReceiver();
+    const admin = await t.createUser('ADMIN');
+    const created = await t.gql<{ createWebhook: { __typename: string; webhook?: { id: string } } }>(
+      CREATE_WEBHOOK,
+      {
+        token: admin.token,
+        variables: { i: { name: 'helpdesk', url: `${rx.url}/hook`, events: ['TASK_FAILED'] } },
+      },
+    );
+    expect(created.data?.createWebhook.__typename).toBe('CreateWebhookSuccess');
+    const id = created.data!.createWebhook.webhook!.id;
+    const client = createApiClient({ server, token: admin.token });
+    const app = render(
+      <ThemeContext.Provider value={createTheme(true)}>
+        <ConsoleApp
+          port={createGraphqlConsolePort(client.client)}
+          username={admin.user.username}
+          size={{ columns: 80, rows: 24 }}
+        />
+      </ThemeContext.Provider>,
+    );
+    const frame = () => app.lastFrame() ?? '';
+    try {
+      await settle(100);
+      app.stdin.write('b');
+      await waitFor(() => /helpdesk +http:\/\/127\.0\.… +failed +on +none yet/.test(frame()), 'the webhook');
+
+      app.stdin.write('e');
+      await waitFor(() => frame().includes('✓ helpdesk disabled'), 'the outcome in the status bar');
+      await waitFor(() => /helpdesk .* off +none yet/.test(frame()), 'the reloaded row', 10_000);
+      expect((await webhookOnServer(id, admin.token)).enabled).toBe(false);
+
+      app.stdin.write('p');
+      await waitFor(() => frame().includes('✓ PING queued'), 'the ping outcome');
+      await waitFor(() => /helpdesk .* off +PING pending/.test(frame()), 'the ping in the row', 10_000);
+      // Past the console's second read after a ping (2 s): only a visit reads the list again now.
+      await settle(2500);
+      expect(rx.received).toEqual([]); // a disabled webhook's deliveries wait
+
+      app.stdin.write('e');
+      await waitFor(() => rx.received.length === 1, 'the PING at the receiver', 10_000);
+      expect(rx.received[0]).toEqual({ path: '/hook', event: 'PING' });
+      // The row is read again below: first the server records the answer.
+      const end = Date.now() + 10_000;
+      while ((await webhookOnServer(id, admin.token)).deliveries[0]?.state !== 'DELIVERED') {
+        if (Date.now() > end) throw new Error('the delivery was never recorded as delivered');
+        await settle(50);
+      }
+      expect(frame()).toMatch(/helpdesk .* on +PING pending/);
+      app.stdin.write('b'); // no events: shown again, the list is read again
+      await waitFor(
+        () => /helpdesk .* on +PING delivered ×1 HTTP 200/.test(frame()),
+        'the delivered ping in the row',
+        10_000,
+      );
+    } finally {
+      app.unmount();
+      client.close();
+      await rx.close();
+    }
+
+    const operator = await t.createUser('OPERATOR');
+    const asOperator = createApiClient({ server, token: operator.token });
+    const seen = render(
+      <ThemeContext.Provider value={createTheme(true)}>
+        <ConsoleApp
+          port={createGraphqlConsolePort(asOperator.client)}
+          username={operator.user.username}
+          size={{ columns: 80, rows: 24 }}
+          initialPane="webhooks"
+          role={operator.user.role}
+        />
+      </ThemeContext.Provider>,
+    );
+    try {
+      await waitFor(() => (seen.lastFrame() ?? '').includes('webhooks are for ADMINs'), 'non-admin text');
+    } finally {
+      seen.unmount();
+      asOperator.close();
     }
   });
 });
