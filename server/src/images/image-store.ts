@@ -21,6 +21,12 @@ export async function lockImage(
   return row;
 }
 
+/** The image of that name, compared as names are unique: without case. */
+export async function selectImageByName(db: Executor, name: string): Promise<ImageRow | undefined> {
+  const [row] = await db.select().from(images).where(sql`lower(${images.name}) = lower(${name})`);
+  return row;
+}
+
 export async function imageNameTaken(db: Executor, name: string, exceptId?: string): Promise<boolean> {
   const same = sql`lower(${images.name}) = lower(${name})`;
   const [row] = await db

@@ -305,6 +305,7 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
     },
 
     getImage: (id: string) => store.selectImage(db, id),
+    findImageByName: (name: string) => store.selectImageByName(db, name),
     getImages: (ids: readonly string[]) => store.selectImagesByIds(db, ids),
     countImages: () => store.countImages(db),
     listImages: (window: { offset: number; limit: number }) => store.pageImages(db, window),

@@ -17,6 +17,8 @@ export class ReplicaRefusedError extends Error {
     // versions to try; anything else (reach, token, room) would fail them all the same way.
     this.nodeWide = ![
       'IMAGE_NOT_REPLICA',
+      'IMAGE_PROTECTED',
+      'IMAGE_IN_USE',
       'VERSION_CONFLICT',
       'MISSING_BLOCKS',
       'INVALID_MANIFEST',
@@ -54,7 +56,7 @@ export function createReplicaClient(node: ReplicaTarget, source: string) {
         method,
         headers: { authorization: `Bearer ${node.token}`, 'brume-source': source, 'content-type': type },
         // Chunks are read into plain ArrayBuffers by the store (never shared memory).
-        body: body as Uint8Array<ArrayBuffer> | string,
+        ...(body === '' ? {} : { body: body as Uint8Array<ArrayBuffer> | string }),
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (err) {
@@ -84,6 +86,11 @@ export function createReplicaClient(node: ReplicaTarget, source: string) {
     },
     putChunk: (hash: string, compressed: Uint8Array) =>
       request('PUT', `chunks/${hash}`, compressed, 'application/zstd'),
+    /** The node deletes its copy of an image this source deleted (false: it had none). */
+    async deleteImage(name: string): Promise<{ deleted: boolean }> {
+      const answer = await request('DELETE', `images/${name}`, '', 'application/json');
+      return { deleted: answer.deleted === true };
+    },
     async putVersion(versionId: string, push: VersionPush): Promise<{ created: boolean }> {
       const answer = await request('PUT', `versions/${versionId}`, json(push), 'application/json');
       return { created: answer.created === true };

@@ -7,7 +7,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Viewer } from '../graphql/context.ts';
 import { isUuid } from '../hosts/sql-helpers.ts';
-import { ImageNotReplicaError, ReplicaVersionConflictError } from '../images/image-errors.ts';
+import {
+  ImageInUseError,
+  ImageNotReplicaError,
+  ImageProtectedError,
+  ReplicaVersionConflictError,
+} from '../images/image-errors.ts';
 import { IMAGE_TYPES, OS_TYPES } from '../images/image-kinds.ts';
 import { isValidImageName } from '../images/image-name.ts';
 import {
@@ -226,4 +231,41 @@ export async function handleReplicaVersion(
     if (err instanceof ReplicaVersionConflictError) throw new TransferError('VERSION_CONFLICT', err.message);
     throw err;
   }
+}
+
+/**
+ * The source deleted an image it had sent here: this server's copy goes too, unless it is not the
+ * source's (captured here, or from another source), protected here, or in use here.
+ */
+export async function handleReplicaImageDelete(
+  core: TransferCore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  name: string,
+) {
+  const { viewer, source } = await session(core, req, 'delete');
+  if (!isValidImageName(name)) throw new TransferError('INVALID_REQUEST', 'not an image name');
+  const image = await core.deps.images.findImageByName(name);
+  if (!image) {
+    sendJson(res, 200, { deleted: false });
+    return;
+  }
+  if (image.replicaOf !== source) {
+    throw new TransferError('IMAGE_NOT_REPLICA', `image ${image.name} was not received from ${source}: kept`);
+  }
+  try {
+    await core.deps.images.deleteImage(image.id);
+  } catch (err) {
+    if (err instanceof ImageProtectedError)
+      throw new TransferError('IMAGE_PROTECTED', `image ${image.name} is protected on this server: kept`);
+    if (err instanceof ImageInUseError) {
+      throw new TransferError(
+        'IMAGE_IN_USE',
+        `image ${image.name} is in use on this server (an active task or multicast session): deleted at a later pass`,
+      );
+    }
+    throw err;
+  }
+  await audit(core, req, viewer, 'delete', [image.id], 'OK');
+  sendJson(res, 200, { deleted: true });
 }

@@ -4,9 +4,10 @@
  * read back and verified here before it is sent, and verified again by the node before it stores
  * it; the version lands on the node only once every chunk is there. A pass asks the node which
  * chunks it lacks even for versions it took before, so a node that lost files gets them back.
+ * Images deleted here are deleted on the nodes too (recorded deletions only: PROTOCOL.md, 4).
  */
 
-import { and, asc, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNotNull, lt, sql } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import { rowsByIds } from '../db/rows-by-ids.ts';
 import type { ImageEvent } from '../images/image-events.ts';
@@ -16,14 +17,16 @@ import type { StorageService } from '../storage/storage-service.ts';
 import { type StorageNodeRow, storageNodes } from '../storage/storage-table.ts';
 import type { ReplicationFailure } from '../webhooks/webhook-payloads.ts';
 import { createReplicaClient, ReplicaRefusedError } from './replica-client.ts';
-import { type ImageReplicaRow, imageReplicas } from './replication-table.ts';
+import { type ImageReplicaRow, imageReplicas, replicaDeletions } from './replication-table.ts';
 
 const MISSING_GROUP = 4096;
 const CHUNKS_AT_ONCE = 4;
 /** The first pass after start-up: soon, but not in the way of the start itself. */
 const FIRST_PASS_MS = 30_000;
-/** After a capture: a pass this soon (a second capture meanwhile joins it). */
+/** After a capture or a deletion: a pass this soon (a second change meanwhile joins it). */
 const NUDGE_MS = 30_000;
+/** How long a deletion waits for a node that does not answer. */
+const DELETION_KEEP_MS = 30 * 24 * 3600_000;
 
 export interface ReplicationSources {
   /** The chunk's stored bytes from this server's store. */
@@ -152,9 +155,58 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
     return err instanceof Error ? err.message : String(err);
   }
 
-  /** Pushes each version to the node; the number that failed. */
-  async function replicateNode(node: Target, versions: readonly Replicable[]): Promise<number> {
+  /** Records that a replicated image was deleted here: its copies go at the next pass. */
+  async function recordDeletion(image: ImageRow) {
+    if (!image.replicate) return;
+    await db.insert(replicaDeletions).values({ imageName: image.name, deletedAt: now() });
+    log.info({ image: image.name }, 'deleted here: its replicas are told at the next pass');
+  }
+
+  /**
+   * Tells the node of the images deleted here since it last heard (before any version is pushed,
+   * so an image deleted and made again under its name arrives new). A node that keeps its copy
+   * (not received from here, protected there) has answered; one that uses it hears again.
+   */
+  async function sendDeletions(node: Target): Promise<{ failures: number }> {
+    const pending = await db
+      .select()
+      .from(replicaDeletions)
+      .where(sql`not (${node.id}::uuid = any(${replicaDeletions.nodesDone}))`)
+      .orderBy(asc(replicaDeletions.deletedAt));
+    if (pending.length === 0) return { failures: 0 };
+    const client = createReplicaClient(
+      { name: node.name, url: node.url, token: node.replicationToken },
+      config.replication.nodeName,
+    );
     let failures = 0;
+    for (const deletion of pending) {
+      const about = { node: node.name, image: deletion.imageName };
+      try {
+        const { deleted } = await client.deleteImage(deletion.imageName);
+        log.info({ ...about, deleted }, deleted ? 'replica deleted' : 'replica had no copy');
+      } catch (err) {
+        const kept =
+          err instanceof ReplicaRefusedError && ['IMAGE_NOT_REPLICA', 'IMAGE_PROTECTED'].includes(err.code);
+        if (!kept) {
+          failures++;
+          log.warn({ ...about, reason: reasonOf(err) }, 'deletion not sent');
+          if (err instanceof ReplicaRefusedError && err.nodeWide) return { failures };
+          continue;
+        }
+        log.info({ ...about, reason: reasonOf(err) }, 'the node keeps its copy');
+      }
+      await db
+        .update(replicaDeletions)
+        .set({ nodesDone: sql`array_append(${replicaDeletions.nodesDone}, ${node.id}::uuid)` })
+        .where(eq(replicaDeletions.id, deletion.id));
+    }
+    return { failures };
+  }
+
+  /** Deletions, then each version to the node; the number that failed. */
+  async function replicateNode(node: Target, versions: readonly Replicable[]): Promise<number> {
+    // A node down for the deletions fails its first version the same way, recorded and told.
+    let failures = (await sendDeletions(node)).failures;
     for (const item of versions) {
       const [before] = await db
         .select({ state: imageReplicas.state })
@@ -206,6 +258,9 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
     running = (async () => {
       let failures = 0;
       try {
+        await db
+          .delete(replicaDeletions)
+          .where(lt(replicaDeletions.deletedAt, new Date(now().getTime() - DELETION_KEEP_MS)));
         const [nodes, versions] = await Promise.all([targets(nodeId), replicable()]);
         for (const node of nodes) failures += await replicateNode(node, versions);
       } catch (err) {
@@ -247,11 +302,21 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
     if (timer === null) schedule(intervalMs);
   }
 
-  /** A new or newly current version goes out within NUDGE_MS, not at the next period. */
+  /**
+   * A new or newly current version, or a deletion, goes out within NUDGE_MS, not at the next
+   * period. (A deletion is recorded from its event: should the process die in between, the
+   * replicas keep that image, as they would have before.)
+   */
   async function watchVersions(events: AsyncIterable<ImageEvent>) {
     for await (const event of events) {
-      if (event.kind !== 'VERSION_PUBLISHED' && event.kind !== 'CURRENT_VERSION_CHANGED') continue;
-      if (nudge) continue;
+      if (event.kind === 'DELETED') {
+        await recordDeletion(event.image).catch((err: unknown) =>
+          log.error({ err, image: event.image.name }, 'deletion not recorded for the replicas'),
+        );
+        if (!event.image.replicate) continue;
+      } else if (event.kind !== 'VERSION_PUBLISHED' && event.kind !== 'CURRENT_VERSION_CHANGED') continue;
+      // Without a period (0), passes run only when asked for.
+      if (nudge || !started) continue;
       nudge = setTimeout(() => {
         nudge = null;
         void runPass();
@@ -266,12 +331,15 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
     busy: () => running !== null || followUp !== null,
     /** The periodic pass, and passes soon after captures; none when the interval is 0. */
     start() {
+      // Deletions are recorded even without a period: the next pass asked for sends them.
+      if (watching === null) {
+        const events = deps.pubsub.subscribe('imageEvents', { internal: true });
+        watching = events;
+        void watchVersions(events).catch((err: unknown) => log.error({ err }, 'replication watch failed'));
+      }
       if (config.replication.intervalMs === 0 || started) return;
       started = true;
       schedule(Math.min(FIRST_PASS_MS, config.replication.intervalMs));
-      const events = deps.pubsub.subscribe('imageEvents', { internal: true });
-      watching = events;
-      void watchVersions(events).catch((err: unknown) => log.error({ err }, 'replication watch failed'));
     },
     stop() {
       started = false;

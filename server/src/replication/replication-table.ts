@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   index,
@@ -46,3 +47,17 @@ export const imageReplicas = snakeCase.table(
   ],
 );
 export type ImageReplicaRow = typeof imageReplicas.$inferSelect;
+
+/**
+ * An image deleted here while it was replicated: each REPLICA node is told to delete its copy at
+ * the next pass (PROTOCOL.md "Replication", 4) and is listed in `nodesDone` once it has answered.
+ * Kept 30 days. Only a deletion recorded here goes out: a source whose database is lost or
+ * replaced never empties its replicas.
+ */
+export const replicaDeletions = snakeCase.table('replica_deletions', {
+  id: uuid().primaryKey().defaultRandom(),
+  imageName: text().notNull(),
+  deletedAt: timestamp({ withTimezone: true }).notNull(),
+  nodesDone: uuid().array().notNull().default(sql`'{}'::uuid[]`),
+});
+export type ReplicaDeletionRow = typeof replicaDeletions.$inferSelect;

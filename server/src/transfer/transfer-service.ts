@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpRoute } from '../app/http-routes.ts';
 import {
   handleReplicaChunk,
+  handleReplicaImageDelete,
   handleReplicaMissing,
   handleReplicaVersion,
 } from '../replication/replica-handlers.ts';
@@ -32,7 +33,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse, param: string, url: U
 
 /** Routes with a last path segment for a parameter (a chunk hash, a version uuid). */
 const PARAM_ROUTE =
-  /^\/v1\/(capture\/blocks|deploy\/blocks|replication\/chunks|replication\/versions)\/([^/]{1,128})$/;
+  /^\/v1\/(capture\/blocks|deploy\/blocks|replication\/chunks|replication\/versions|replication\/images)\/([^/]{1,128})$/;
 
 function table(core: TransferCore, store: TransferStore): Record<string, Handler> {
   return {
@@ -53,6 +54,8 @@ function table(core: TransferCore, store: TransferStore): Record<string, Handler
     'POST /v1/replication/missing': (req, res) => handleReplicaMissing(core, store, req, res),
     'PUT /v1/replication/chunks/:param': (req, res, hash) => handleReplicaChunk(core, store, req, res, hash),
     'PUT /v1/replication/versions/:param': (req, res, id) => handleReplicaVersion(core, store, req, res, id),
+    'DELETE /v1/replication/images/:param': (req, res, name) =>
+      handleReplicaImageDelete(core, req, res, name),
   };
 }
 
@@ -108,7 +111,7 @@ export function createTransferService(deps: TransferDeps, options: TransferOptio
     }
   }
 
-  const routes: HttpRoute[] = (['GET', 'POST', 'PUT'] as const).map((method) => ({
+  const routes: HttpRoute[] = (['GET', 'POST', 'PUT', 'DELETE'] as const).map((method) => ({
     method,
     path: '/v1/',
     handle: dispatch,

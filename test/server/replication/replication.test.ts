@@ -15,11 +15,13 @@ import {
   referencedHashes,
   verifyImage,
 } from '../../../server/src/imaging/index.ts';
+import { replicaDeletions } from '../../../server/src/replication/replication-table.ts';
 import { createApiClient } from '../../../tui/src/api/graphql-client.ts';
 import { createGraphqlConsolePort } from '../../../tui/src/api/graphql-console-port.ts';
 import {
   blankFile,
   call,
+  cancelTask,
   createHost,
   createImage,
   randomDisk,
@@ -201,6 +203,78 @@ describe('replication to a REPLICA storage node', () => {
       },
     );
     expect(capture.data?.startCapture).toEqual({ __typename: 'ImageIsReplicaError', source: SOURCE_NAME });
+  });
+});
+
+describe('images deleted at the source', () => {
+  it('go from the replica at the next pass, unless it captured that name itself, protects it, or uses it', async () => {
+    // Given: a source with four replicated images on the replica, one of them protected there,
+    // one in use there by a queued deploy, and a replica image of its own sharing a name.
+    const { app: src, image: gone } = await startAppWithImage(1, { BRUME_NODE_NAME: 'school-del' });
+    try {
+      const seeded = async (seed: number) => {
+        const made = await createImage(src);
+        const disk = path.join(src.work, `disk-${seed}.img`);
+        randomDisk(disk, 1, seed);
+        await seedImage(src, made.id, made.name, disk);
+        return made;
+      };
+      const kept = await seeded(2);
+      const busy = await seeded(3);
+      const theirs = await createImage(replica);
+      const mine = await createImage(src, theirs.name);
+      const admin = (await src.t.createUser('ADMIN')).token;
+      const created = await adminGql<{ createStorageNode: { storageNode: { id: string } } }>(
+        src,
+        admin,
+        'mutation($i: CreateStorageNodeInput!) { createStorageNode(input: $i) { ... on CreateStorageNodeSuccess { storageNode { id } } } }',
+        { i: { name: 'site-del', url: replica.base, role: 'REPLICA', replicationToken: replicaToken } },
+      );
+      const nodeId = rawId(created.createStorageNode.storageNode.id);
+      await src.t.app.services.replication.runPass(nodeId);
+      for (const img of [gone, kept, busy])
+        expect((await replicaImage(img.name))?.replicaOf).toBe('school-del');
+      await replica.t.app.services.images.setImageProtected((await replicaImage(kept.name))!.id, true);
+      const host = await createHost(replica);
+      const deploy = await startDeploy(
+        replica,
+        host.id,
+        encodeGlobalID('Image', (await replicaImage(busy.name))!.id),
+      );
+
+      // When: the source deletes all four, and a pass runs.
+      for (const img of [gone, kept, busy, mine]) await src.t.app.services.images.deleteImage(rawId(img.id));
+      const recorded = () => src.t.db.db.select().from(replicaDeletions);
+      await until(async () => (await recorded()).length === 4, 10_000, 'the deletions recorded');
+      await src.t.app.services.replication.runPass(nodeId);
+
+      // Then: the plain copy is gone; the protected one, the one in use and the replica's own stay.
+      expect(await replicaImage(gone.name)).toBeUndefined();
+      expect(await replicaImage(kept.name)).toBeDefined();
+      expect(await replicaImage(busy.name)).toBeDefined();
+      expect((await replicaImage(theirs.name))?.replicaOf).toBeNull();
+      const done = (name: string) =>
+        recorded().then((rows) => rows.find((r) => r.imageName === name)!.nodesDone.includes(nodeId));
+      expect([await done(gone.name), await done(kept.name), await done(mine.name)]).toEqual([
+        true,
+        true,
+        true,
+      ]);
+      expect(await done(busy.name)).toBe(false);
+      const audit = await replica.t.app.services.audit.list(
+        { action: 'replication.delete' },
+        { offset: 0, limit: 10 },
+      );
+      expect(audit.map((e) => e.outcome)).toEqual(['OK']);
+
+      // And: once the deploy is cancelled, the next pass deletes the image it held.
+      await cancelTask(replica, deploy.id);
+      await src.t.app.services.replication.runPass(nodeId);
+      expect(await replicaImage(busy.name)).toBeUndefined();
+      expect(await done(busy.name)).toBe(true);
+    } finally {
+      await src.close();
+    }
   });
 });
 
