@@ -40,6 +40,26 @@ describe('plain console output (stdout not a TTY)', () => {
       dedupSavedBytes: 1024 ** 2,
     };
     port.replication = [{ name: 'site-c', done: 2, failed: 1, replicating: 0, lastError: 'unreachable' }];
+    port.webhooks = [
+      {
+        id: 'w1',
+        name: 'helpdesk',
+        url: 'https://desk.example/hook',
+        events: ['TASK_FAILED'],
+        enabled: false,
+        lastDelivery: {
+          id: 'd1',
+          event: 'TASK_FAILED',
+          state: 'FAILED',
+          attempts: 8,
+          lastStatus: 500,
+          lastError: null,
+          createdAt: '2026-11-27T01:00:00Z',
+          deliveredAt: null,
+        },
+        lastFailedDeliveryId: 'd1',
+      },
+    ];
     let out = '';
 
     // When
@@ -60,6 +80,18 @@ describe('plain console output (stdout not a TTY)', () => {
     );
     expect(lines).toContain('replica site-c ok=2 sending=0 failed=1 unreachable');
     expect(lines).toContain('schedule nightly INVENTORY 3 hosts "0 2 * * *" UTC next=off last=-');
+    expect(lines).toContain('webhooks 1');
+    expect(lines).toContain(
+      'webhook helpdesk https://desk.example/hook off events=failed last=TASK_FAILED failed ×8 HTTP 500',
+    );
     expect(out.includes('\x1b')).toBe(false);
+  });
+
+  it('given a viewer the server shows no webhooks, prints no webhook lines', async () => {
+    const port = new MemoryConsolePort();
+    port.webhooks = null;
+    let out = '';
+    await printConsoleSnapshot(port, { write: (s: string) => (out += s) }, false);
+    expect(out).not.toContain('webhook');
   });
 });

@@ -1,8 +1,8 @@
 /**
- * The console without a terminal (`brume console | less`, cron, CI): hosts, images, tasks and schedules as
- * plain lines, then with `--follow` one line per host or task event until interrupted.
+ * The console without a terminal (`brume console | less`, cron, CI): hosts, images, tasks, schedules
+ * and (for an ADMIN) webhooks as plain lines, then with `--follow` one line per host or task event until interrupted.
  */
-import { nextRunText, waitingText } from '../console/console-model.ts';
+import { deliveryText, nextRunText, waitingText, webhookEventsText } from '../console/console-model.ts';
 import type { ConsolePort } from '../console/console-port.ts';
 import { formatBytes, formatPercent } from '../ui/format.ts';
 import { sanitizeText } from '../ui/sanitize.ts';
@@ -10,13 +10,14 @@ import { sanitizeText } from '../ui/sanitize.ts';
 type Out = { write(s: string): unknown };
 
 export async function printConsoleSnapshot(port: ConsolePort, out: Out, follow: boolean): Promise<number> {
-  const [{ hosts, totalCount }, images, tasks, store, schedules, replication] = await Promise.all([
+  const [{ hosts, totalCount }, images, tasks, store, schedules, replication, webhooks] = await Promise.all([
     port.loadHosts(),
     port.loadImages(),
     port.loadTasks(),
     port.loadStore(),
     port.loadSchedules(),
     port.loadReplication(),
+    port.loadWebhooks(),
   ]);
   const line = (s: string) => out.write(`${sanitizeText(s)}\n`);
   line(`hosts ${totalCount}`);
@@ -53,6 +54,15 @@ export async function printConsoleSnapshot(port: ConsolePort, out: Out, follow: 
     line(
       `schedule ${s.name} ${s.type}${s.imageName ? ` ${s.imageName}` : ''} ${s.targets} "${s.cron}" ${s.timezone} next=${nextRunText(s)} last=${s.lastOutcome ?? '-'}`,
     );
+  }
+  if (webhooks) {
+    line(`webhooks ${webhooks.length}`);
+    for (const w of webhooks) {
+      const last = w.lastDelivery ? deliveryText(w.lastDelivery) : 'none';
+      line(
+        `webhook ${w.name} ${w.url} ${w.enabled ? 'on' : 'off'} events=${webhookEventsText(w.events)} last=${last}`,
+      );
+    }
   }
   if (!follow) return 0;
   return new Promise<number>((resolve) => {
