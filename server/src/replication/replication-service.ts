@@ -112,12 +112,16 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
       .where(pair(nodeId, versionId));
   }
 
-  /** Sends what the node lacks of one version, then the version itself. */
-  async function push(node: Target, { image, version }: Replicable) {
-    const client = createReplicaClient(
+  /** The node's replication routes, called as this server. */
+  const clientOf = (node: Target) =>
+    createReplicaClient(
       { name: node.name, url: node.url, token: node.replicationToken },
       config.replication.nodeName,
     );
+
+  /** Sends what the node lacks of one version, then the version itself. */
+  async function push(node: Target, { image, version }: Replicable) {
+    const client = clientOf(node);
     const [row] = await db
       .select({ manifest: imageVersions.manifest })
       .from(imageVersions)
@@ -174,10 +178,7 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
       .where(sql`not (${node.id}::uuid = any(${replicaDeletions.nodesDone}))`)
       .orderBy(asc(replicaDeletions.deletedAt));
     if (pending.length === 0) return { failures: 0 };
-    const client = createReplicaClient(
-      { name: node.name, url: node.url, token: node.replicationToken },
-      config.replication.nodeName,
-    );
+    const client = clientOf(node);
     let failures = 0;
     for (const deletion of pending) {
       const about = { node: node.name, image: deletion.imageName };
