@@ -7,6 +7,7 @@ import { createImagesService } from '../images/images-service.ts';
 import { createMulticastService } from '../multicast/multicast-service.ts';
 import { createBootScriptHandler } from '../pxe/boot-script-handler.ts';
 import { createPxeDirectory } from '../pxe/pxe-directory-adapter.ts';
+import { recordReplicaDeletion } from '../replication/replica-deletions.ts';
 import { createReplicationService } from '../replication/replication-service.ts';
 import { createSchedulesService } from '../schedules/schedules-service.ts';
 import { createStorageService } from '../storage/storage-service.ts';
@@ -43,7 +44,10 @@ function createDomainServices(deps: ServiceDeps) {
   const tasks = createTasksService(deps);
   const hosts = createHostsService(deps);
   const storage = createStorageService(deps);
-  const images = createImagesService(deps, { versionsDeleted: storage.gc.versionsDeleted });
+  const images = createImagesService(deps, {
+    versionsDeleted: storage.gc.versionsDeleted,
+    imageDeleting: (tx, image) => recordReplicaDeletion(tx, image, deps.now()),
+  });
   const multicast = createMulticastService(deps, { tasks });
   const pxeDirectory = createPxeDirectory({ hosts, tasks, images, auth, audit, multicast }, deps);
   return {

@@ -111,6 +111,11 @@ export interface ImagesServiceHooks {
    * store removes their manifest files and gets their chunks back.
    */
   readonly versionsDeleted?: (manifestDigests: readonly string[]) => Promise<void>;
+  /**
+   * An image is being deleted, inside the deleting transaction: what must be written with the
+   * deletion or not at all (replication's record for the replicas; a crash can not separate them).
+   */
+  readonly imageDeleting?: (tx: Executor, image: ImageRow) => Promise<void>;
 }
 
 export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks = {}) {
@@ -251,6 +256,7 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
           .from(imageVersions)
           .where(eq(imageVersions.imageId, id));
         await tx.delete(images).where(eq(images.id, id));
+        await hooks.imageDeleting?.(tx, locked);
         return { image: locked, digests: versions.map((v) => v.digest) };
       });
       publish('DELETED', image);

@@ -159,13 +159,6 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
     return err instanceof Error ? err.message : String(err);
   }
 
-  /** Records that a replicated image was deleted here: its copies go at the next pass. */
-  async function recordDeletion(image: ImageRow) {
-    if (!image.replicate) return;
-    await db.insert(replicaDeletions).values({ imageName: image.name, deletedAt: now() });
-    log.info({ image: image.name }, 'deleted here: its replicas are told at the next pass');
-  }
-
   /**
    * Tells the node of the images deleted here since it last heard (before any version is pushed,
    * so an image deleted and made again under its name arrives new). A node that keeps its copy
@@ -305,16 +298,13 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
 
   /**
    * A new or newly current version, or a deletion, goes out within NUDGE_MS, not at the next
-   * period. (A deletion is recorded from its event: should the process die in between, the
-   * replicas keep that image, as they would have before.)
+   * period. (The deletion itself was recorded in its own transaction: recordReplicaDeletion.)
    */
   async function watchVersions(events: AsyncIterable<ImageEvent>) {
     for await (const event of events) {
       if (event.kind === 'DELETED') {
-        await recordDeletion(event.image).catch((err: unknown) =>
-          log.error({ err, image: event.image.name }, 'deletion not recorded for the replicas'),
-        );
         if (!event.image.replicate) continue;
+        log.info({ image: event.image.name }, 'deleted here: its replicas are told at the next pass');
       } else if (event.kind !== 'VERSION_PUBLISHED' && event.kind !== 'CURRENT_VERSION_CHANGED') continue;
       // Without a period (0), passes run only when asked for.
       if (nudge || !started) continue;
@@ -332,7 +322,7 @@ export function createReplicationService(deps: ServiceDeps, sources: Replication
     busy: () => running !== null || followUp !== null,
     /** The periodic pass, and passes soon after captures; none when the interval is 0. */
     start() {
-      // Deletions are recorded even without a period: the next pass asked for sends them.
+      // Watched even without a period: the log names each replicated image deleted here.
       if (watching === null) {
         const events = deps.pubsub.subscribe('imageEvents', { internal: true });
         watching = events;

@@ -243,9 +243,17 @@ describe('images deleted at the source', () => {
       );
 
       // When: the source deletes all four, and a pass runs.
-      for (const img of [gone, kept, busy, mine]) await src.t.app.services.images.deleteImage(rawId(img.id));
+      // (The deletion and its record commit together: the rows are there as each call returns,
+      // and a refused deletion records nothing.)
       const recorded = () => src.t.db.db.select().from(replicaDeletions);
-      await until(async () => (await recorded()).length === 4, 10_000, 'the deletions recorded');
+      await src.t.app.services.images.setImageProtected(rawId(kept.id), true);
+      await expect(src.t.app.services.images.deleteImage(rawId(kept.id))).rejects.toThrow(/protected/i);
+      expect(await recorded()).toEqual([]);
+      await src.t.app.services.images.setImageProtected(rawId(kept.id), false);
+      for (const img of [gone, kept, busy, mine]) await src.t.app.services.images.deleteImage(rawId(img.id));
+      expect((await recorded()).map((r) => r.imageName).sort()).toEqual(
+        [gone, kept, busy, mine].map((i) => i.name).sort(),
+      );
       await src.t.app.services.replication.runPass(nodeId);
 
       // Then: the plain copy is gone; the protected one, the one in use and the replica's own stay.
