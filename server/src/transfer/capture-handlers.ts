@@ -27,7 +27,7 @@ import type { TransferStore } from './transfer-store.ts';
 /** zstd's bound for the largest block (64 MiB) plus headroom. */
 export const MAX_BLOCK_BODY = 65 * MIB;
 export const MAX_MANIFEST_BODY = 64 * MIB;
-export const CAPTURE = ['CAPTURE'] as const;
+const CAPTURE = ['CAPTURE'] as const;
 const committing = new Set<string>();
 
 /**
@@ -123,7 +123,21 @@ export async function handleBlockPut(
   let compressed: Uint8Array | null = null;
   try {
     compressed = await readSharedBody(req, MAX_BLOCK_BODY, core.bodyBuffers);
-    const result = await storeBlock(core, store, task, { hash, index, compressed });
+    let size: number;
+    try {
+      size = await core.verifier.verify(hash, compressed);
+    } catch (err) {
+      if (err instanceof CorruptChunkError) throw new TransferError('HASH_MISMATCH', err.message, { hash });
+      throw err;
+    }
+    let result: PutResult;
+    try {
+      result = await store.writer(task.id).chunks.putEncoded({ hash, compressed, size });
+    } catch (err) {
+      if (isNoSpace(err)) throw await storageFull(core, store, task, `storing block ${index}`);
+      throw err;
+    }
+    if (index >= 0) core.hub.blockStored(task.id, index, size);
     sendJson(res, result.added ? 201 : 200, { hash, storedSize: result.storedSize, added: result.added });
   } finally {
     // Verified and written (or refused): nothing holds the body any more.
@@ -131,42 +145,6 @@ export async function handleBlockPut(
     unbudget();
     release();
   }
-}
-
-/** One uploaded block: its hash, its index in the plan (-1: table areas), its zstd frame. */
-export interface UploadedBlock {
-  readonly hash: string;
-  readonly index: number;
-  readonly compressed: Uint8Array;
-}
-
-/**
- * Verifies an uploaded block against its name, then stores it and reports it to the task's
- * progress: `HASH_MISMATCH` stores nothing, a full store fails the task (`STORAGE_FULL`).
- */
-export async function storeBlock(
-  core: TransferCore,
-  store: TransferStore,
-  task: TaskRow,
-  block: UploadedBlock,
-): Promise<PutResult> {
-  const { hash, index, compressed } = block;
-  let size: number;
-  try {
-    size = await core.verifier.verify(hash, compressed);
-  } catch (err) {
-    if (err instanceof CorruptChunkError) throw new TransferError('HASH_MISMATCH', err.message, { hash });
-    throw err;
-  }
-  let result: PutResult;
-  try {
-    result = await store.writer(task.id).chunks.putEncoded({ hash, compressed, size });
-  } catch (err) {
-    if (isNoSpace(err)) throw await storageFull(core, store, task, `storing block ${index}`);
-    throw err;
-  }
-  if (index >= 0) core.hub.blockStored(task.id, index, size);
-  return result;
 }
 
 async function parseCommitted(req: IncomingMessage, imageName: string) {

@@ -10,7 +10,6 @@ import {
   handleReplicaMissing,
   handleReplicaVersion,
 } from '../replication/replica-handlers.ts';
-import { handleBlockStream } from './block-stream.ts';
 import { handleBlockPut, handleCommit, handleMissing } from './capture-handlers.ts';
 import { handleCheckin } from './checkin-handler.ts';
 import { handleBlocksGet } from './deploy-batch.ts';
@@ -48,7 +47,6 @@ function table(core: TransferCore, store: TransferStore): Record<string, Handler
     'PUT /v1/inventory': (req, res) => handleInventory(core, req, res),
     'POST /v1/capture/missing': (req, res) => handleMissing(core, store, req, res),
     'PUT /v1/capture/blocks/:param': (req, res, hash) => handleBlockPut(core, store, req, res, hash),
-    'POST /v1/capture/stream': (req, res) => handleBlockStream(core, store, req, res),
     'POST /v1/capture/commit': (req, res) => handleCommit(core, store, req, res),
     'GET /v1/deploy/manifest': (req, res) => handleManifest(core, req, res),
     'GET /v1/deploy/blocks/:param': (req, res, hash) => handleBlockGet(core, store, req, res, hash),

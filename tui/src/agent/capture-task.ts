@@ -78,7 +78,6 @@ export async function runCapture(o: CaptureTaskOptions): Promise<CaptureTaskResu
     o.reporter.phase('blocks');
     const captured = await captureBlocks(ctx, plan, o);
     o.reporter.phase('publish');
-    remote.close();
     await o.reporter.flush();
     // The commit ends the task: no progress report may follow it.
     o.reporter.stop();
@@ -95,7 +94,6 @@ export async function runCapture(o: CaptureTaskOptions): Promise<CaptureTaskResu
     const version = await commit(ctx, o, manifest, plan);
     return { version, bytesUploaded: remote.bytesUploaded, blocks: plan.length };
   } finally {
-    remote.close();
     await codec.close();
     await disk.close();
   }

@@ -1,10 +1,8 @@
 /**
  * The engine's ChunkSink over the data plane: `keep` asks the server whether it holds a chunk
- * (batched into one `missing` request per few milliseconds), `putEncoded` uploads one block: as a
- * frame of a block stream, or with its own `PUT` where streams are not to be had.
+ * (batched into one `missing` request per few milliseconds), `putEncoded` uploads one block.
  */
 import type { ChunkSink, EncodedChunk, PutResult } from '@brume/server/imaging';
-import { BlockStreams, StreamLost } from './block-streams.ts';
 import type { TransferClient } from './transfer-client.ts';
 
 const BATCH = 256;
@@ -17,19 +15,12 @@ export class RemoteChunkSink {
   private readonly signal: AbortSignal | undefined;
   private queue: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private readonly streams: BlockStreams | null;
   /** Compressed bytes uploaded (what went over the wire). */
   bytesUploaded = 0;
 
-  constructor(client: TransferClient, signal?: AbortSignal, options: { streams?: boolean } = {}) {
+  constructor(client: TransferClient, signal?: AbortSignal) {
     this.client = client;
     this.signal = signal;
-    this.streams = options.streams === false ? null : new BlockStreams(client, signal);
-  }
-
-  /** Ends the block streams (a capture calls it before its commit). */
-  close(): void {
-    this.streams?.close();
   }
 
   keep(hash: string): Promise<PutResult | null> {
@@ -76,16 +67,6 @@ export class RemoteChunkSink {
   }
 
   async put(chunk: EncodedChunk, index: number): Promise<PutResult> {
-    if (this.streams?.usable) {
-      try {
-        const result = await this.streams.send(chunk, index);
-        this.bytesUploaded += chunk.compressed.length;
-        return result;
-      } catch (error) {
-        if (!(error instanceof StreamLost)) throw error;
-        // Not answered on a stream: uploaded on its own below (storing twice is harmless).
-      }
-    }
     const res = await this.client.blockJson<{ storedSize: number; added: boolean }>(
       `/v1/capture/blocks/${chunk.hash}`,
       {

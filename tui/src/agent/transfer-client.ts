@@ -335,27 +335,6 @@ export class TransferClient {
     return { ...options, idleMs: this.blockIdleMs };
   }
 
-  /**
-   * A request whose body the caller writes as it goes (chunked) and whose response it reads as
-   * it comes (a block stream, PROTOCOL.md): on the kept-alive agent, with the token and MAC, no
-   * retries (the caller sends what was not answered again).
-   */
-  openStream(path: string, contentType: string, signal?: AbortSignal): http.ClientRequest {
-    const lib = this.url.protocol === 'https:' ? https : http;
-    if (signal) setMaxListeners(4 * MAX_SOCKETS, signal);
-    return lib.request(new URL(path, this.url), {
-      method: 'POST',
-      agent: this.agent,
-      headers: this.headers({ 'content-type': contentType }),
-      ...(signal ? { signal } : {}),
-    });
-  }
-
-  /** The idle limit of block requests (a block stream uses it too). */
-  get blockIdleLimitMs(): number {
-    return this.blockIdleMs;
-  }
-
   /** Closes the kept-alive connections (they never hold the process open: idle sockets are unref'd). */
   close(): void {
     this.agent.destroy();
@@ -409,8 +388,7 @@ function toBuffer(bytes: Uint8Array | undefined): Buffer | undefined {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** The typed error of a non-2xx response's `{code, message}` body. */
-export function errorOf(res: Pick<RawResponse, 'status' | 'body'>): TransferClientError {
+function errorOf(res: RawResponse): TransferClientError {
   const text = Buffer.from(res.body.buffer, res.body.byteOffset, res.body.length).toString('utf8');
   try {
     const body = JSON.parse(text) as { code?: string; message?: string } & Record<string, unknown>;
