@@ -83,7 +83,8 @@ export class ProgressReporter {
       this.done = new DoneSet();
       this.bytesDone = 0;
     }
-    this.sink?.log?.(`phase ${name}`);
+    if (this.sink?.phase) this.sink.phase(name);
+    else this.sink?.log?.(`phase ${name}`);
   }
 
   block(index: number, state: ReportedState, bytes: number, partition: number | null = null): void {

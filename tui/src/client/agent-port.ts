@@ -60,8 +60,13 @@ export interface ProgressSink {
   progress(counters: ProgressCounters): void;
   /** Per-block changes, when the agent knows them (drives the block map exactly). */
   blocks?(updates: readonly { index: number; state: BlockState }[]): void;
-  /** A human-readable line (phase changes, retries). */
+  /** A human-readable line (retries, waiting in line, the outcome). */
   log?(message: string): void;
+  /**
+   * A phase began. The counters carry it too, so a screen shows it there; without this method
+   * the phase is logged as a line (the headless client's stderr).
+   */
+  phase?(name: string): void;
 }
 
 export type TaskOutcome =

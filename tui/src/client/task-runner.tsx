@@ -31,6 +31,8 @@ export function sinkInto(dispatch: (a: TransferAction) => void, now: () => numbe
     progress: (counters) => dispatch({ type: 'progress', counters, atMs: now() }),
     blocks: (updates) => dispatch({ type: 'map', action: { type: 'blocks', updates } }),
     log: (message) => dispatch({ type: 'notice', message }),
+    // The screen's Phase field follows the counters: a notice line would only repeat it.
+    phase: () => undefined,
   };
 }
 
