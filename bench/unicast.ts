@@ -40,7 +40,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function checkedIn(s: BenchServer, mac: string, counter?: (n: number) => void) {
+export async function checkedIn(s: BenchServer, mac: string, counter?: (n: number) => void) {
   const client = new TransferClient({ server: s.base, mac, ...(counter ? { onBlockBytes: counter } : {}) });
   const r = await client.json<{ token: string | null; task: { id: string } | null }>('/v1/checkin', {
     json: { mac },
