@@ -24,6 +24,7 @@ import * as store from './image-store.ts';
 import { createImageVersionPublisher, type PublishImageVersionInput } from './image-version-publisher.ts';
 import { type ImageRow, type ImageVersionRow, images, imageVersions } from './images-table.ts';
 import { createReplicaVersions } from './replica-versions.ts';
+import { createStoreVersions } from './store-versions.ts';
 
 export interface CreateImageInput {
   readonly name: string;
@@ -179,9 +180,11 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
 
   const publisher = createImageVersionPublisher(deps);
   const replicas = createReplicaVersions(deps, { prune: pruneVersions });
+  const storeVersions = createStoreVersions(deps);
 
   return {
     adoptReplicaVersion: replicas.adoptReplicaVersion,
+    registerStoreVersions: storeVersions.registerStoreVersions,
     /** Publishes a captured version, then prunes the image to its `keepVersions`. */
     async publishImageVersion(input: PublishImageVersionInput): Promise<ImageVersionRow> {
       const version = await publisher.publishImageVersion(input);
