@@ -11,6 +11,7 @@ import { recordReplicaDeletion } from '../replication/replica-deletions.ts';
 import { createReplicationService } from '../replication/replication-service.ts';
 import { createSchedulesService } from '../schedules/schedules-service.ts';
 import { createStorageService } from '../storage/storage-service.ts';
+import { createStoreImport } from '../storage/store-import.ts';
 import { createTasksService } from '../tasks/tasks-service.ts';
 import { createTransferService } from '../transfer/transfer-service.ts';
 import { createWakeService } from '../wake/wake-service.ts';
@@ -66,6 +67,7 @@ function createDomainServices(deps: ServiceDeps) {
     tasks,
     multicast,
     storage,
+    storeImport: createStoreImport(deps, { images }),
     wake: createWakeService(deps, { tasks }),
     schedules: createSchedulesService(deps, { tasks, audit }),
     // /boot.ipxe (PXE issue): routes mounted in http-routes.ts.

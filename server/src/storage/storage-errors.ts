@@ -48,8 +48,8 @@ export class StorageNodeNotFoundError extends BrumeError {
 export class StoreBusyError extends BrumeError {
   readonly code = 'STORE_BUSY';
   readonly activeCaptures: number;
-  constructor(activeCaptures: number) {
-    super(`${activeCaptures} capture(s) running: collect garbage once they have ended`);
+  constructor(activeCaptures: number, what = 'collect garbage') {
+    super(`${activeCaptures} capture(s) running: ${what} once they have ended`);
     this.activeCaptures = activeCaptures;
   }
 }

@@ -10,6 +10,7 @@ import {
   StorageNodeNotFoundError,
 } from './storage-errors.ts';
 import './store-gc-graphql.ts';
+import './store-import-graphql.ts';
 import './store-stats-graphql.ts';
 import { STORAGE_ROLES, type StorageNodeRow } from './storage-table.ts';
 

@@ -62,7 +62,8 @@ async function databaseDigests(db: Database, digests: readonly string[]): Promis
   return new Set(rows.map((r) => r.digest));
 }
 
-async function activeCaptures(db: Database): Promise<number> {
+/** Captures whose client is at work on the store (checked in or in progress). */
+export async function activeCaptures(db: Database): Promise<number> {
   const [row] = await db
     .select({ n: count() })
     .from(tasks)
