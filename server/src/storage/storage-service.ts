@@ -13,7 +13,7 @@ import {
 import { isValidMaxClients, isValidStorageNodeName, parseStorageUrl } from './storage-rules.ts';
 import { type StorageNodeRow, type StorageRole, storageNodes } from './storage-table.ts';
 import { createStoreGc } from './store-gc.ts';
-import { readStoreStats } from './store-stats.ts';
+import { readStoreStats, type StoreStats } from './store-stats.ts';
 
 export interface StorageNodeInput {
   readonly name: string;
@@ -90,9 +90,15 @@ async function mustGet(db: Executor, id: string): Promise<StorageNodeRow> {
 }
 
 export function createStorageService({ db, now, config, log }: ServiceDeps) {
+  // Every open console asks again after each image event: requests that arrive while the store
+  // is being walked share that walk (a large store's takes seconds) instead of starting their own.
+  let statsInFlight: Promise<StoreStats> | null = null;
   return {
     /** Room on the store's filesystem, chunk files, and deduplication savings (dashboard). */
-    storeStats: () => readStoreStats(db, config.core.imagesDir),
+    storeStats: (): Promise<StoreStats> =>
+      (statsInFlight ??= readStoreStats(db, config.core.imagesDir).finally(() => {
+        statsInFlight = null;
+      })),
     /** Chunks and manifests of deleted versions back to free space (store-gc.ts). */
     gc: createStoreGc({ db, imagesDir: config.core.imagesDir, log }),
     async createStorageNode(input: StorageNodeInput): Promise<StorageNodeRow> {

@@ -137,4 +137,13 @@ describe('storeStats', () => {
     const admin = await a.t.createUser('ADMIN');
     expect((await stats(admin.token)).data?.storeStats.chunkCount).toBeGreaterThan(0);
   });
+
+  it('Given requests arriving while the store is being walked, then they share that walk; a request after it walks again', async () => {
+    const storage = a.t.app.services.storage;
+    const [first, second] = await Promise.all([storage.storeStats(), storage.storeStats()]);
+    expect(second).toBe(first);
+    const later = await storage.storeStats();
+    expect(later).not.toBe(first);
+    expect(later.chunkCount).toBe(chunkFilesOnDisk().count);
+  });
 });
