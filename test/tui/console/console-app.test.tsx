@@ -484,12 +484,28 @@ describe('console: store and multicast', () => {
     await waitFor(() => frame().includes('Collect store garbage now?'), 'collect confirmation');
     stdin.write('y');
     await waitFor(() => port.calls.includes('collect'), 'collect call');
+    // r on the dashboard: the store's unregistered images, after a confirmation; n changes nothing
+    stdin.write('r');
+    await waitFor(
+      () => frame().includes('Register the image versions the store holds'),
+      'import confirmation',
+    );
+    stdin.write('n');
+    await settle(20);
+    stdin.write('r');
+    await waitFor(
+      () => frame().includes('Register the image versions the store holds'),
+      'import confirmation',
+    );
+    stdin.write('y');
+    await waitFor(() => port.calls.includes('import-store'), 'import call');
     expect(port.calls).toEqual([
       'delete-version ver1',
       'use-version ver2',
       'keep img1 2',
       'keep img1 0',
       'collect',
+      'import-store',
     ]);
   });
 

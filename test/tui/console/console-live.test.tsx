@@ -123,6 +123,11 @@ describe('console against a running server', () => {
       await expect(createGraphqlConsolePort(asOperator.client).collectStoreGarbage()).rejects.toThrow(
         /not allowed for your role/i,
       );
+      const imported = await createGraphqlConsolePort(asAdmin.client).importStoreImages();
+      expect(imported).toEqual({ ok: true, message: 'store import: nothing to register' });
+      await expect(createGraphqlConsolePort(asOperator.client).importStoreImages()).rejects.toThrow(
+        /not allowed for your role/i,
+      );
       const missing = await createGraphqlConsolePort(asOperator.client).deleteImageVersion(
         'SW1hZ2VWZXJzaW9uOjAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMA==',
       );

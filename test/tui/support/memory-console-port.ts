@@ -205,4 +205,5 @@ export class MemoryConsolePort implements ConsolePort {
   pingWebhook = (w: string) => this.record(`ping ${w}`);
   redeliverWebhookDelivery = (d: string) => this.record(`redeliver ${d}`);
   collectStoreGarbage = () => this.record('collect');
+  importStoreImages = () => this.record('import-store');
 }

@@ -522,6 +522,22 @@ export const CollectStoreGarbageDocument = gql<
   }
 `;
 
+export const ImportStoreImagesDocument = gql<
+  Result<
+    'importStoreImages',
+    {
+      alreadyRegistered?: number;
+      imported?: { imageName: string; createdImage: boolean }[];
+      skipped?: { imageName: string; storeVersion: number | null; reason: string }[];
+    }
+  >,
+  Record<string, never>
+>`
+  mutation ImportStoreImages {
+    importStoreImages(input: {}) { ${ERR} ... on ImportStoreImagesSuccess { alreadyRegistered imported { imageName createdImage } skipped { imageName storeVersion reason } } }
+  }
+`;
+
 export const JoinMulticastSessionDocument = gql<
   Result<
     'joinMulticastSession',
@@ -580,5 +596,6 @@ export const ALL_DOCUMENTS = {
   SetCurrentImageVersionDocument,
   SetImageKeepVersionsDocument,
   CollectStoreGarbageDocument,
+  ImportStoreImagesDocument,
   JoinMulticastSessionDocument,
 };

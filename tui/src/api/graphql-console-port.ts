@@ -9,6 +9,7 @@ import { formatBytes } from '../ui/format.ts';
 import * as D from './documents.ts';
 import type { ApiClient } from './graphql-client.ts';
 import {
+  storeImportWords,
   toBlockState,
   toCommandResult,
   toCounters,
@@ -314,6 +315,10 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
         const n = r.image?.keepVersions ?? null;
         return `${r.image?.name ?? 'image'} ${n === null ? 'keeps every version' : `keeps its ${n} newest versions`}`;
       });
+    },
+    async importStoreImages() {
+      const r = (await runMutation(client, D.ImportStoreImagesDocument, {})).importStoreImages;
+      return toCommandResult(r, 'ImportStoreImagesSuccess', () => storeImportWords(r));
     },
     async collectStoreGarbage() {
       const r = (await runMutation(client, D.CollectStoreGarbageDocument, {})).collectStoreGarbage;

@@ -125,6 +125,32 @@ export function toCommandResult(
   return { ok: false, message: r.message ?? errorWords(r.__typename) };
 }
 
+/** What a store import did, in one status line: counts, and the first version skipped with why. */
+export function storeImportWords(r: {
+  alreadyRegistered?: number;
+  imported?: readonly { imageName: string; createdImage: boolean }[];
+  skipped?: readonly { imageName: string; storeVersion: number | null; reason: string }[];
+}): string {
+  const imported = r.imported ?? [];
+  const skipped = r.skipped ?? [];
+  const created = new Set(imported.filter((v) => v.createdImage).map((v) => v.imageName)).size;
+  const parts = [
+    imported.length === 0
+      ? 'nothing to register'
+      : `${imported.length} version${imported.length === 1 ? '' : 's'} registered (${created} new image${created === 1 ? '' : 's'})`,
+  ];
+  const first = skipped[0];
+  if (first) {
+    const version = first.storeVersion === null ? '' : ` v${first.storeVersion}`;
+    const why = first.reason.toLowerCase().replaceAll('_', ' ');
+    parts.push(
+      `${skipped.length} skipped (${first.imageName}${version}: ${why}${skipped.length > 1 ? ', ...' : ''})`,
+    );
+  }
+  if ((r.alreadyRegistered ?? 0) > 0) parts.push(`${r.alreadyRegistered} already registered`);
+  return `store import: ${parts.join('; ')}`;
+}
+
 export function toInventory(raw: Record<string, unknown> | null): InventoryReport | null {
   return raw as InventoryReport | null;
 }

@@ -36,6 +36,7 @@ export type ConsoleCommand =
   | 'use-version'
   | 'keep-versions'
   | 'collect'
+  | 'import-store'
   | 'toggle-schedule'
   | 'delete-schedule'
   | 'run-schedule'
@@ -78,7 +79,13 @@ export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
   { keys: ['v'], command: 'delete-version', help: 'delete an older version (pick one)', scope: 'images' },
   { keys: ['u'], command: 'use-version', help: 'make another version current (pick one)', scope: 'images' },
   { keys: ['k'], command: 'keep-versions', help: 'versions kept after each capture (pick)', scope: 'images' },
-  { keys: ['g'], command: 'collect', help: 'collect store garbage now (ADMIN)', scope: 'dashboard' },
+  { keys: ['g'], command: 'collect', help: 'collect store garbage (ADMIN)', scope: 'dashboard' },
+  {
+    keys: ['r'],
+    command: 'import-store',
+    help: 'import store images (ADMIN)',
+    scope: 'dashboard',
+  },
   { keys: ['x'], command: 'cancel', help: 'cancel the selected task', scope: 'tasks' },
   {
     keys: ['f'],

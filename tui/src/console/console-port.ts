@@ -103,4 +103,6 @@ export interface ConsolePort {
   redeliverWebhookDelivery(deliveryId: string): Promise<CommandResult>;
   /** Removes the chunks no version references any more (ADMIN). */
   collectStoreGarbage(): Promise<CommandResult>;
+  /** Registers the store's image versions the database lacks (ADMIN). */
+  importStoreImages(): Promise<CommandResult>;
 }

@@ -92,5 +92,7 @@ function call(cmd: PendingCommand, port: ConsolePort): Promise<CommandResult> {
       return port.redeliverWebhookDelivery(cmd.deliveryId);
     case 'collect':
       return port.collectStoreGarbage();
+    case 'import-store':
+      return port.importStoreImages();
   }
 }

@@ -346,6 +346,13 @@ export function runCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
       prompt: 'Collect store garbage now? Unreferenced chunks older than 6 h are removed. (y/n)',
       command: { op: 'collect' },
     });
+  } else if (d.ui.pane === 'dashboard' && command === 'import-store') {
+    d.dispatch({
+      type: 'confirm',
+      prompt:
+        'Register the image versions the store holds and the database lacks (local captures, a moved store)? (y/n)',
+      command: { op: 'import-store' },
+    });
   } else if (d.ui.pane === 'schedules') {
     scheduleCommand(command, d);
   } else if (d.ui.pane === 'webhooks') {

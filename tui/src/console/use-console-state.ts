@@ -36,7 +36,8 @@ export type PendingCommand =
   | { op: 'webhook-enabled'; webhookId: string; enabled: boolean }
   | { op: 'ping-webhook'; webhookId: string }
   | { op: 'redeliver'; deliveryId: string }
-  | { op: 'collect' };
+  | { op: 'collect' }
+  | { op: 'import-store' };
 
 export interface PickOption {
   readonly label: string;
