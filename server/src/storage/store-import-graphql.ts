@@ -99,7 +99,7 @@ builder.mutationField('importStoreImages', (t) =>
     type: ImportStoreImagesSuccess,
     authScopes: { admin: true },
     description:
-      'Registers the image versions whose manifest files are in the image store and not in the database (a local `brume image capture --store` into this store, a store moved from another server): each checked first (its manifest, every chunk it references). An image is created when none has the name; an existing image keeps its current version. Importing again imports nothing.',
+      'Registers the image versions whose manifest files are in the image store and not in the database (a local `brume image capture --store` into this store, a store moved from another server): each checked first (its manifest parses and names its image, every chunk it references is present; a deploy verifies each chunk as it reads it). An image is created when none has the name; an existing image keeps its current version. Importing again imports nothing.',
     errors: { types: [StoreBusyError] },
     args: { input: t.arg({ type: ImportStoreImagesInput }) },
     resolve: (_r, { input }, ctx) =>
