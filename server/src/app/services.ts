@@ -11,6 +11,7 @@ import { recordReplicaDeletion } from '../replication/replica-deletions.ts';
 import { createReplicationService } from '../replication/replication-service.ts';
 import { createSchedulesService } from '../schedules/schedules-service.ts';
 import { createStorageService } from '../storage/storage-service.ts';
+import { storeCurrentFollower } from '../storage/store-current.ts';
 import { createStoreImport } from '../storage/store-import.ts';
 import { createTasksService } from '../tasks/tasks-service.ts';
 import { createTransferService } from '../transfer/transfer-service.ts';
@@ -45,9 +46,11 @@ function createDomainServices(deps: ServiceDeps) {
   const tasks = createTasksService(deps);
   const hosts = createHostsService(deps);
   const storage = createStorageService(deps);
+  const followCurrent = storeCurrentFollower(deps.config.core.imagesDir, deps.log);
   const images = createImagesService(deps, {
     versionsDeleted: storage.gc.versionsDeleted,
     imageDeleting: (tx, image) => recordReplicaDeletion(tx, image, deps.now()),
+    currentVersionChanged: (image, version) => followCurrent(image.name, version.manifestHash),
   });
   const multicast = createMulticastService(deps, { tasks });
   const pxeDirectory = createPxeDirectory({ hosts, tasks, images, auth, audit, multicast }, deps);

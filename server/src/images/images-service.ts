@@ -117,6 +117,12 @@ export interface ImagesServiceHooks {
    * deletion or not at all (replication's record for the replicas; a crash can not separate them).
    */
   readonly imageDeleting?: (tx: Executor, image: ImageRow) => Promise<void>;
+  /**
+   * Another version was made current, after the transaction: the image store's own pointer
+   * follows, so a store read without the database (the local CLI, an import after the database
+   * was lost) deploys what the lab deploys.
+   */
+  readonly currentVersionChanged?: (image: ImageRow, version: ImageVersionRow) => Promise<void>;
 }
 
 export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks = {}) {
@@ -310,6 +316,7 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
         await tx.update(imageVersions).set({ current: true }).where(eq(imageVersions.id, versionId));
       });
       publish('CURRENT_VERSION_CHANGED', image);
+      await hooks.currentVersionChanged?.(image, version);
       return { image, version: { ...version, current: true } };
     },
 

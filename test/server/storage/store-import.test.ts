@@ -70,7 +70,7 @@ async function importStore(input: Record<string, unknown>, token = admin) {
   return a.gql<{ importStoreImages: ImportResult }>(IMPORT, { token, variables: { input } });
 }
 
-const VERSIONS = `query($id: ID!) { image(id: $id) { name currentVersion { number } versions { number current } } }`;
+const VERSIONS = `query($id: ID!) { image(id: $id) { name currentVersion { number } versions { id number current } } }`;
 const snapshot = () => a.t.db.snapshot({ exclude: ['audit_entries', 'api_tokens', 'users'] });
 
 let seq = 0;
@@ -248,7 +248,7 @@ describe('importStoreImages', () => {
       token: a.operator,
       variables: { id: image.id },
     });
-    expect(versions.data?.image.versions).toEqual([
+    expect(versions.data?.image.versions.map(({ number, current }) => ({ number, current }))).toEqual([
       { number: 2, current: false },
       { number: 1, current: true },
     ]);
@@ -277,4 +277,73 @@ describe('importStoreImages', () => {
     expect(res?.imported?.map((v) => [v.imageName, v.createdImage])).toEqual([[name, true]]);
     expect(rawId(res?.imported?.[0]?.image?.id as string)).toMatch(/^[0-9a-f-]{36}$/);
   }, 60_000);
+
+  it('Given the store of a server whose database is gone, when a new server on a fresh database imports it, then every image comes back with its versions and its current one', async () => {
+    // Given: a server with two images captured through it (one of them with two versions), and
+    // its store directory copied elsewhere once it stopped
+    const old = await startTransferApp();
+    const moved = path.join(a.work, `moved-store-${Date.now()}`);
+    let first: { id: string; name: string };
+    let second: { id: string; name: string };
+    try {
+      first = await createImage(old);
+      second = await createImage(old);
+      for (const [image, seed] of [
+        [first, 71],
+        [first, 72],
+        [second, 73],
+      ] as const) {
+        const disk = path.join(old.work, `old-${seed}.img`);
+        randomDisk(disk, 2, seed);
+        await seedImage(old, image.id, image.name, disk);
+      }
+      // the first image's first version made current again: the store's pointer says so too
+      const versions = await old.gql<{ image: { versions: { id: string; number: number }[] } }>(VERSIONS, {
+        token: old.operator,
+        variables: { id: first.id },
+      });
+      const v1 = versions.data!.image.versions.find((v) => v.number === 1)!;
+      const made = await old.gql<{ setCurrentImageVersion: { __typename: string } }>(
+        'mutation($id: ID!) { setCurrentImageVersion(input: { versionId: $id }) { __typename } }',
+        { token: old.operator, variables: { id: v1.id } },
+      );
+      expect(made.data?.setCurrentImageVersion.__typename).toBe('SetCurrentImageVersionSuccess');
+    } finally {
+      await old.t.app.services.storage.gc.whenIdle();
+      fs.cpSync(old.imagesDir, moved, { recursive: true });
+      await old.close();
+    }
+
+    // When: a new server, fresh database, on that store
+    const fresh = await startTransferApp({ BRUME_IMAGES_DIR: moved });
+    try {
+      const freshAdmin = (await fresh.t.createUser('ADMIN')).token;
+      const res = await fresh.gql<{ importStoreImages: ImportResult }>(IMPORT, {
+        token: freshAdmin,
+        variables: { input: {} },
+      });
+
+      // Then: both images, their versions in order, all created here
+      const done = res.data?.importStoreImages;
+      expect(done?.skipped).toEqual([]);
+      const byImage = (name: string) =>
+        done?.imported
+          ?.filter((v) => v.imageName === name)
+          .map((v) => [v.storeVersion, v.createdImage, v.version?.number]);
+      expect(byImage(first.name)).toEqual([
+        [1, true, 1],
+        [2, true, 2],
+      ]);
+      expect(byImage(second.name)).toEqual([[1, true, 1]]);
+      const current = done?.imported
+        ?.filter((v) => v.version?.current)
+        .map((v) => [v.imageName, v.storeVersion]);
+      expect(current).toEqual([
+        [first.name, 1],
+        [second.name, 1],
+      ]);
+    } finally {
+      await fresh.close();
+    }
+  }, 90_000);
 });

@@ -97,6 +97,12 @@ export class LocalManifestStore implements ManifestStore {
     }
   }
 
+  /** Makes a published version the current one (what a deploy from this store takes). */
+  async setCurrent(name: string, version: number): Promise<void> {
+    if (!(await this.listVersions(name)).includes(version)) throw new ImageNotFoundError(name, version);
+    await writeFileAtomic(join(this.root, 'images', name), 'current', Buffer.from(`${version}\n`));
+  }
+
   /**
    * Removes a published version's manifest; its chunks stay until a garbage collection. When it was
    * the current one, the newest version left becomes current; the image's directory goes with its
