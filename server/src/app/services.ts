@@ -70,7 +70,7 @@ function createDomainServices(deps: ServiceDeps) {
     tasks,
     multicast,
     storage,
-    storeImport: createStoreImport(deps, { images }),
+    storeImport: createStoreImport(deps, { images, followCurrent }),
     wake: createWakeService(deps, { tasks }),
     schedules: createSchedulesService(deps, { tasks, audit }),
     // /boot.ipxe (PXE issue): routes mounted in http-routes.ts.

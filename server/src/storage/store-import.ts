@@ -101,7 +101,10 @@ interface Candidate {
 export interface StoreImportDeps {
   readonly images: {
     registerStoreVersions(input: RegisterStoreVersionsInput): Promise<RegisteredStoreVersions>;
+    getCurrentVersion(imageId: string): Promise<ImageVersionRow | undefined>;
   };
+  /** Points the store's `current` at the version with this manifest (store-current.ts). */
+  readonly followCurrent: (imageName: string, digest: string) => Promise<void>;
 }
 
 function checkNames(names: readonly string[]): string[] {
@@ -118,7 +121,7 @@ function failureOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function createStoreImport(deps: ServiceDeps, { images }: StoreImportDeps) {
+export function createStoreImport(deps: ServiceDeps, { images, followCurrent }: StoreImportDeps) {
   const { db, config } = deps;
   let running: Promise<unknown> = Promise.resolve();
 
@@ -230,6 +233,10 @@ export function createStoreImport(deps: ServiceDeps, { images }: StoreImportDeps
         return candidates.map((c) => entry(c, { image: null, version: null, createdImage: !existing }));
       }
       const r = await register(name, candidates, input);
+      // A local capture made itself current in the store; the image's current version stays
+      // what it was, and the store's pointer is put back in step with it.
+      const current = await images.getCurrentVersion(r.image.id);
+      if (current) await followCurrent(name, current.manifestHash);
       return candidates.map((c, i) =>
         entry(c, { image: r.image, version: r.versions[i] ?? null, createdImage: r.createdImage }),
       );

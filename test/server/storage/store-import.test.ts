@@ -252,6 +252,8 @@ describe('importStoreImages', () => {
       { number: 2, current: false },
       { number: 1, current: true },
     ]);
+    // and the store's own pointer, which the local capture had moved, is back on it
+    expect(await openLocalStore(a.imagesDir).manifests.currentVersion(image.name)).toBe(1);
   }, 60_000);
 
   it('Given a capture at work, bad names or a non-admin, then the import is refused and registers nothing', async () => {
