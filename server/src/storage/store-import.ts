@@ -17,14 +17,12 @@
  * row): the import's result lists it, and deleting it again removes it.
  */
 
-import { sql } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import { InputValidationError } from '../graphql/input-validation-error.ts';
 import { DuplicateImageNameError, ImageIsReplicaError } from '../images/image-errors.ts';
 import type { ImageType, OsType } from '../images/image-kinds.ts';
 import { isValidImageName } from '../images/image-name.ts';
-import type { ImageRow, ImageVersionRow } from '../images/images-table.ts';
-import { images as imagesTable, imageVersions } from '../images/images-table.ts';
+import { type ImageRow, type ImageVersionRow, imageVersions } from '../images/images-table.ts';
 import type { RegisteredStoreVersions, RegisterStoreVersionsInput } from '../images/store-versions.ts';
 import {
   boundedRun,
@@ -102,6 +100,7 @@ export interface StoreImportDeps {
   readonly images: {
     registerStoreVersions(input: RegisterStoreVersionsInput): Promise<RegisteredStoreVersions>;
     getCurrentVersion(imageId: string): Promise<ImageVersionRow | undefined>;
+    findImageByName(name: string): Promise<ImageRow | undefined>;
   };
   /** Points the store's `current` at the version with this manifest (store-current.ts). */
   readonly followCurrent: (imageName: string, digest: string) => Promise<void>;
@@ -128,15 +127,6 @@ export function createStoreImport(deps: ServiceDeps, { images, followCurrent }: 
   async function registeredDigests(): Promise<Set<string>> {
     const rows = await db.selectDistinct({ digest: imageVersions.manifestHash }).from(imageVersions);
     return new Set(rows.map((r) => r.digest));
-  }
-
-  /** The image of that name here, if any: whether it is a replica is all an import needs. */
-  async function imageNamed(name: string) {
-    const [row] = await db
-      .select({ id: imagesTable.id, replicaOf: imagesTable.replicaOf })
-      .from(imagesTable)
-      .where(sql`lower(${imagesTable.name}) = lower(${name})`);
-    return row;
   }
 
   /** The references of `manifest` absent from the store (looked up once per capture of them). */
@@ -228,7 +218,7 @@ export function createStoreImport(deps: ServiceDeps, { images, followCurrent }: 
     });
     try {
       if (input.dryRun === true) {
-        const existing = await imageNamed(name);
+        const existing = await images.findImageByName(name);
         if (existing?.replicaOf) throw new ImageIsReplicaError(existing.id, existing.replicaOf);
         return candidates.map((c) => entry(c, { image: null, version: null, createdImage: !existing }));
       }
