@@ -1,7 +1,14 @@
 import { and, asc, count, desc, eq, inArray, max, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
-import { isUuid, onlyUuids } from '../hosts/sql-helpers.ts';
+import { isUuid, onlyUuids, uniqueViolation } from '../hosts/sql-helpers.ts';
+import { DuplicateImageNameError } from './image-errors.ts';
 import { type ImageRow, type ImageVersionRow, images, imageVersions } from './images-table.ts';
+
+/** A violation of the unique image name index as the typed error; anything else as it was. */
+export function rethrowUniqueName(err: unknown, name: string): never {
+  if (uniqueViolation(err) === 'images_name_lower_key') throw new DuplicateImageNameError(name);
+  throw err;
+}
 
 export async function selectImage(db: Executor, id: string): Promise<ImageRow | undefined> {
   const [row] = await db.select().from(images).where(eq(images.id, id));

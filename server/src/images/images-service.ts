@@ -3,7 +3,6 @@ import type { ServiceDeps } from '../app/service-deps.ts';
 import type { Executor } from '../db/database.ts';
 import { InputValidationError } from '../graphql/input-validation-error.ts';
 import { checkDescription } from '../hosts/host-input-rules.ts';
-import { uniqueViolation } from '../hosts/sql-helpers.ts';
 import { OPEN_SESSION_STATES } from '../multicast/multicast-states.ts';
 import { multicastSessions } from '../multicast/multicast-table.ts';
 import { ACTIVE_TASK_STATES } from '../tasks/task-state-machine.ts';
@@ -65,11 +64,6 @@ function checkKeepVersions(value: number | null | undefined): number | null | un
 function checkImageName(name: string): string {
   if (!isValidImageName(name)) throw new InvalidImageNameError(name);
   return name;
-}
-
-function rethrowUnique(err: unknown, name: string): never {
-  if (uniqueViolation(err) === 'images_name_lower_key') throw new DuplicateImageNameError(name);
-  throw err;
 }
 
 async function mustLock(db: Executor, id: string): Promise<ImageRow> {
@@ -221,7 +215,7 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
         publish('CREATED', image);
         return image;
       } catch (err) {
-        rethrowUnique(err, name);
+        store.rethrowUniqueName(err, name);
       }
     },
 
@@ -250,7 +244,7 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
         if (input.keepVersions != null) await pruneVersions(image.id);
         return image;
       } catch (err) {
-        rethrowUnique(err, name ?? '');
+        store.rethrowUniqueName(err, name ?? '');
       }
     },
 

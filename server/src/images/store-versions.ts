@@ -9,8 +9,7 @@
 import { sql } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import type { Executor } from '../db/database.ts';
-import { uniqueViolation } from '../hosts/sql-helpers.ts';
-import { DuplicateImageNameError, ImageIsReplicaError } from './image-errors.ts';
+import { ImageIsReplicaError } from './image-errors.ts';
 import type { ImageType, OsType } from './image-kinds.ts';
 import * as store from './image-store.ts';
 import { type ImageRow, type ImageVersionRow, images, imageVersions } from './images-table.ts';
@@ -108,8 +107,7 @@ export function createStoreVersions({ db, now, pubsub }: ServiceDeps) {
         });
       } catch (err) {
         // Another request created an image of that name meanwhile.
-        if (uniqueViolation(err) === 'images_name_lower_key') throw new DuplicateImageNameError(input.name);
-        throw err;
+        store.rethrowUniqueName(err, input.name);
       }
       if (result.createdImage) pubsub.publish('imageEvents', { kind: 'CREATED', image: result.image });
       pubsub.publish('imageEvents', { kind: 'VERSION_PUBLISHED', image: result.image });

@@ -131,12 +131,13 @@ export function createStoreImport(deps: ServiceDeps, { images, followCurrent }: 
 
   /** The references of `manifest` absent from the store (looked up once per capture of them). */
   async function missingChunks(store: LocalImageStore, manifest: Manifest, known: Map<string, boolean>) {
-    const hashes = [...referencedHashes(manifest)].filter((h) => !known.has(h));
-    await boundedRun(hashes.length, 8, async (i) => {
-      const hash = hashes[i] as string;
+    const refs = [...referencedHashes(manifest)];
+    const unknown = refs.filter((h) => !known.has(h));
+    await boundedRun(unknown.length, 8, async (i) => {
+      const hash = unknown[i] as string;
       known.set(hash, await store.chunks.has(hash));
     });
-    return [...referencedHashes(manifest)].filter((h) => known.get(h) === false).length;
+    return refs.filter((h) => known.get(h) === false).length;
   }
 
   /** The versions of image `name` worth importing; the rest go to `skipped` or `registered`. */
