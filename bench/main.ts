@@ -3,6 +3,7 @@
  * its progress on stderr and returns one record; the records are printed last on stdout, one JSON
  * line each, for tools that read the last lines.
  */
+import { captureFloorBenches } from './capture-floor.ts';
 import { imagingBenches } from './imaging-benches.ts';
 import { codec } from './imaging-codec.ts';
 import { multicastBenches } from './multicast.ts';
@@ -17,6 +18,7 @@ const benches: Record<string, Bench> = {
   ...imagingBenches,
   ...multicastBenches,
   ...unicastBenches,
+  ...captureFloorBenches,
   codec,
 };
 
