@@ -96,6 +96,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
       await services.schedules.start();
       services.replication.start();
       services.webhooks.start();
+      await services.storage.gc.start();
       const address = await listen(server, port, host);
       await initialize();
       // Never throws: a missing dnsmasq/ipxe is logged with the apt-get line, the API still serves.

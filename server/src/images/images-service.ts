@@ -7,6 +7,7 @@ import { OPEN_SESSION_STATES } from '../multicast/multicast-states.ts';
 import { multicastSessions } from '../multicast/multicast-table.ts';
 import { ACTIVE_TASK_STATES } from '../tasks/task-state-machine.ts';
 import { tasks } from '../tasks/tasks-table.ts';
+import { type DeletedVersion, recordDeletedVersions } from './deleted-versions.ts';
 import {
   DuplicateImageNameError,
   ImageInUseError,
@@ -145,11 +146,12 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
       const digests = await db.transaction(async (tx) => {
         const image = await store.lockImage(tx, imageId, 'update');
         const keep = image?.keepVersions ?? null;
-        if (keep === null) return [];
+        if (image === undefined || keep === null) return [];
         // Not the manifests (megabytes each): only what deciding needs.
         const versions = await tx
           .select({
             id: imageVersions.id,
+            number: imageVersions.number,
             current: imageVersions.current,
             manifestHash: imageVersions.manifestHash,
           })
@@ -157,7 +159,7 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
           .where(eq(imageVersions.imageId, imageId))
           .orderBy(desc(imageVersions.number));
         const past = versions.filter((v, i) => i >= keep && !v.current);
-        const gone: string[] = [];
+        const gone: DeletedVersion[] = [];
         for (const version of past) {
           const pinned = await assertUnused(tx, imageId, version.id).then(
             () => false,
@@ -165,9 +167,10 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
           );
           if (pinned) continue;
           await tx.delete(imageVersions).where(eq(imageVersions.id, version.id));
-          gone.push(version.manifestHash);
+          gone.push({ manifestHash: version.manifestHash, imageName: image.name, number: version.number });
         }
-        return gone;
+        await recordDeletedVersions(tx, gone, now());
+        return gone.map((v) => v.manifestHash);
       });
       if (digests.length === 0) return;
       const image = await store.selectImage(db, imageId);
@@ -255,12 +258,17 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
         if (locked.protected) throw new ImageProtectedError(id);
         await assertUnused(tx, id);
         const versions = await tx
-          .select({ digest: imageVersions.manifestHash })
+          .select({ manifestHash: imageVersions.manifestHash, number: imageVersions.number })
           .from(imageVersions)
           .where(eq(imageVersions.imageId, id));
         await tx.delete(images).where(eq(images.id, id));
+        await recordDeletedVersions(
+          tx,
+          versions.map((v) => ({ ...v, imageName: locked.name })),
+          now(),
+        );
         await hooks.imageDeleting?.(tx, locked);
-        return { image: locked, digests: versions.map((v) => v.digest) };
+        return { image: locked, digests: versions.map((v) => v.manifestHash) };
       });
       publish('DELETED', image);
       await versionsDeleted(digests);
@@ -283,6 +291,12 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
         if (version.current) throw new ImageVersionCurrentError(versionId);
         await assertUnused(tx, locked.id, versionId);
         await tx.delete(imageVersions).where(eq(imageVersions.id, versionId));
+        const deleted = {
+          manifestHash: version.manifestHash,
+          imageName: locked.name,
+          number: version.number,
+        };
+        await recordDeletedVersions(tx, [deleted], now());
         await tx.update(images).set({ updatedAt: now() }).where(eq(images.id, locked.id));
         return { image: (await store.selectImage(tx, locked.id))!, version };
       });

@@ -74,3 +74,20 @@ export const imageVersions = snakeCase.table(
   ],
 );
 export type ImageVersionRow = typeof imageVersions.$inferSelect;
+
+/**
+ * Versions deleted here, one row per manifest, written in the deleting transaction. The image
+ * store's manifest file of a version goes after its row (a crash or a failed removal can leave it
+ * behind): this record keeps a store import from bringing the version back, and lets every garbage
+ * collection retry the file until it is gone (a leftover manifest file keeps its chunks alive).
+ */
+export const deletedImageVersions = snakeCase.table('deleted_image_versions', {
+  /** sha256 of the canonical manifest, as `image_versions.manifest_hash`. */
+  manifestHash: text().primaryKey(),
+  imageName: text().notNull(),
+  number: integer().notNull(),
+  deletedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  /** Set once the store holds no manifest file of it (or another version has the same manifest). */
+  manifestFileGone: boolean().notNull().default(false),
+});
+export type DeletedImageVersionRow = typeof deletedImageVersions.$inferSelect;

@@ -53,3 +53,15 @@ export class StoreBusyError extends BrumeError {
     this.activeCaptures = activeCaptures;
   }
 }
+
+/** A collection met a manifest file it can not read: it would not know which chunks that version needs. */
+export class StoreManifestUnreadableError extends BrumeError {
+  readonly code = 'STORE_MANIFEST_UNREADABLE';
+  readonly imageName: string;
+  readonly storeVersion: number;
+  constructor(imageName: string, storeVersion: number, message: string) {
+    super(message);
+    this.imageName = imageName;
+    this.storeVersion = storeVersion;
+  }
+}

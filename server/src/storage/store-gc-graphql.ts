@@ -1,16 +1,24 @@
 /**
  * `collectStoreGarbage`: an ADMIN gets the space of deleted images and versions back now (a
  * collection also runs by itself a minute after each deletion), or sees with a dry run what would
- * go. Refused with StoreBusyError while a capture runs.
+ * go. Refused with StoreBusyError while a capture runs, and with StoreManifestUnreadableError while
+ * a manifest file in the store does not parse (the chunks it needs are unknown).
  */
 
 import { builder } from '../graphql/builder.ts';
 import { defineErrorType } from '../graphql/errors.ts';
 import type { GcStats } from '../imaging/index.ts';
-import { StoreBusyError } from './storage-errors.ts';
+import { StoreBusyError, StoreManifestUnreadableError } from './storage-errors.ts';
 
 defineErrorType(StoreBusyError, 'StoreBusyError', (t) => ({
   activeCaptures: t.exposeInt('activeCaptures'),
+}));
+
+defineErrorType(StoreManifestUnreadableError, 'StoreManifestUnreadableError', (t) => ({
+  imageName: t.exposeString('imageName'),
+  storeVersion: t.exposeInt('storeVersion', {
+    description: 'The version directory in the store (images/<imageName>/versions/<storeVersion>).',
+  }),
 }));
 
 const CollectStoreGarbageInput = builder.inputType('CollectStoreGarbageInput', {
@@ -48,7 +56,7 @@ builder.mutationField('collectStoreGarbage', (t) =>
   t.field({
     type: CollectStoreGarbageSuccess,
     authScopes: { admin: true },
-    errors: { types: [StoreBusyError] },
+    errors: { types: [StoreBusyError, StoreManifestUnreadableError] },
     args: { input: t.arg({ type: CollectStoreGarbageInput }) },
     resolve: async (_r, { input }, ctx) => {
       const dryRun = input.dryRun === true;

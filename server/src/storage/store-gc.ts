@@ -19,6 +19,7 @@
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { type Database, rowsOf } from '../db/database.ts';
+import { manifestsToRemove, markManifestFilesGone } from '../images/deleted-versions.ts';
 import { imageVersions } from '../images/images-table.ts';
 import {
   collectGarbage,
@@ -26,9 +27,10 @@ import {
   type GcStats,
   manifestDigest,
   openLocalStore,
+  UnreadableManifestError,
 } from '../imaging/index.ts';
 import { tasks } from '../tasks/tasks-table.ts';
-import { StoreBusyError } from './storage-errors.ts';
+import { StoreBusyError, StoreManifestUnreadableError } from './storage-errors.ts';
 
 export interface StoreGcDeps {
   readonly db: Database;
@@ -82,12 +84,18 @@ export function createStoreGc(deps: StoreGcDeps) {
   async function sweep(dryRun: boolean): Promise<GcStats> {
     const busy = await activeCaptures(deps.db);
     if (busy > 0) throw new StoreBusyError(busy);
+    // A leftover manifest file would keep its chunks alive: it goes first (not on a dry run).
+    if (!dryRun) await forgetLeftovers();
     const stats = await collectGarbage({
       chunks: store.chunks,
       manifests: store.manifests,
       alsoLive: await databaseHashes(deps.db),
       graceMs,
       dryRun,
+    }).catch((err: unknown) => {
+      if (err instanceof UnreadableManifestError)
+        throw new StoreManifestUnreadableError(err.imageName, err.version, err.message);
+      throw err;
     });
     deps.log.info({ ...stats, missing: stats.missing.length, dryRun }, 'image store garbage collection');
     // Unreferenced chunks too young to go (a version deleted soon after its capture): once they
@@ -111,22 +119,46 @@ export function createStoreGc(deps: StoreGcDeps) {
   /**
    * Removes the manifest files of deleted versions (by digest, under any image name: an image
    * renamed after a capture has its older manifests under its old name), unless another version
-   * in the database has the very same manifest.
+   * in the database has the very same manifest. Returns how many files went, and the digests now
+   * settled (no file of them left, or kept for a version that has it): those are marked in the
+   * record of deleted versions; the others are tried again by the next collection.
    */
-  async function forgetManifests(digests: readonly string[]): Promise<number> {
+  async function forgetManifests(digests: readonly string[]): Promise<{ removed: number; failed: number }> {
     const stillUsed = await databaseDigests(deps.db, digests);
     const gone = new Set(digests.filter((d) => !stillUsed.has(d)));
-    if (gone.size === 0) return 0;
+    const failed = new Set<string>();
     let removed = 0;
-    for (const name of await store.manifests.listImages()) {
-      for (const version of await store.manifests.listVersions(name)) {
-        const digest = await store.manifests.read(name, version).then(manifestDigest, () => null);
-        if (digest === null || !gone.has(digest)) continue;
-        await store.manifests.removeVersion(name, version);
-        removed++;
+    if (gone.size > 0) {
+      for (const name of await store.manifests.listImages()) {
+        for (const version of await store.manifests.listVersions(name)) {
+          const digest = await store.manifests.read(name, version).then(manifestDigest, () => null);
+          if (digest === null || !gone.has(digest)) continue;
+          try {
+            await store.manifests.removeVersion(name, version);
+            removed++;
+          } catch (err) {
+            failed.add(digest);
+            deps.log.error(
+              { err, image: name, version },
+              "removing a deleted version's manifest file failed",
+            );
+          }
+        }
       }
     }
-    return removed;
+    await markManifestFilesGone(
+      deps.db,
+      digests.filter((d) => !failed.has(d)),
+    );
+    return { removed, failed: failed.size };
+  }
+
+  /** Manifest files of deleted versions that an earlier removal left (it failed, or the server stopped). */
+  async function forgetLeftovers(): Promise<void> {
+    const pending = await manifestsToRemove(deps.db);
+    if (pending.length === 0) return;
+    const { removed } = await forgetManifests(pending);
+    if (removed > 0) deps.log.info({ removed }, 'leftover manifest files of deleted image versions removed');
   }
 
   function schedule(delayMs = afterDeleteMs): void {
@@ -154,12 +186,23 @@ export function createStoreGc(deps: StoreGcDeps) {
      */
     async versionsDeleted(digests: readonly string[]): Promise<void> {
       try {
-        const removed = await forgetManifests(digests);
+        const { removed } = await forgetManifests(digests);
         if (removed > 0) deps.log.info({ removed }, 'manifest files of deleted image versions removed');
       } catch (err) {
         deps.log.error({ err }, 'removing the manifest files of deleted versions failed');
       }
       schedule();
+    },
+    /**
+     * At server start: manifest files an earlier process's deletions left behind (it stopped
+     * before removing them) get a collection after the usual delay. Never throws.
+     */
+    async start(): Promise<void> {
+      try {
+        if ((await manifestsToRemove(deps.db)).length > 0) schedule();
+      } catch (err) {
+        deps.log.error({ err }, 'looking for leftover manifest files of deleted versions failed');
+      }
     },
     /** No more scheduled collections (the server is stopping). */
     close(): void {

@@ -13,16 +13,19 @@
  * nothing the second time. Refused while a capture is at work: a capture's manifest file is
  * written just before its version row, and must not be imported in between.
  *
- * A version deleted while an import runs can come back with it (its manifest file goes after its
- * row): the import's result lists it, and deleting it again removes it.
+ * A version deleted here is never registered again: its manifest file goes after its row (and
+ * stays when that removal fails), so the import checks the record of deleted versions, read in one
+ * statement with the registered ones (a deletion that commits while the import runs is in one or
+ * the other).
  */
 
 import type { ServiceDeps } from '../app/service-deps.ts';
 import { InputValidationError } from '../graphql/input-validation-error.ts';
+import { type KnownManifests, knownManifests } from '../images/deleted-versions.ts';
 import { DuplicateImageNameError, ImageIsReplicaError } from '../images/image-errors.ts';
 import type { ImageType, OsType } from '../images/image-kinds.ts';
 import { isValidImageName } from '../images/image-name.ts';
-import { type ImageRow, type ImageVersionRow, imageVersions } from '../images/images-table.ts';
+import type { ImageRow, ImageVersionRow } from '../images/images-table.ts';
 import type { RegisteredStoreVersions, RegisterStoreVersionsInput } from '../images/store-versions.ts';
 import {
   boundedRun,
@@ -46,6 +49,8 @@ export const STORE_IMPORT_SKIP_REASONS = [
   'NAME_CONFLICT',
   /** A name asked for has no version in the store. */
   'NOT_IN_STORE',
+  /** The version was deleted here; its manifest file is a leftover the next collection removes. */
+  'DELETED_VERSION',
 ] as const;
 export type StoreImportSkipReason = (typeof STORE_IMPORT_SKIP_REASONS)[number];
 
@@ -124,11 +129,6 @@ export function createStoreImport(deps: ServiceDeps, { images, followCurrent }: 
   const { db, config } = deps;
   let running: Promise<unknown> = Promise.resolve();
 
-  async function registeredDigests(): Promise<Set<string>> {
-    const rows = await db.selectDistinct({ digest: imageVersions.manifestHash }).from(imageVersions);
-    return new Set(rows.map((r) => r.digest));
-  }
-
   /** The references of `manifest` absent from the store (looked up once per capture of them). */
   async function missingChunks(store: LocalImageStore, manifest: Manifest, known: Map<string, boolean>) {
     const refs = [...referencedHashes(manifest)];
@@ -144,7 +144,7 @@ export function createStoreImport(deps: ServiceDeps, { images, followCurrent }: 
   async function candidatesOf(
     store: LocalImageStore,
     name: string,
-    registered: Set<string>,
+    { registered, deleted }: KnownManifests,
     report: { skipped: SkippedStoreVersion[]; alreadyRegistered: number },
   ): Promise<Candidate[]> {
     const versions = await store.manifests.listVersions(name);
@@ -168,6 +168,14 @@ export function createStoreImport(deps: ServiceDeps, { images, followCurrent }: 
       const digest = manifestDigest(manifest);
       if (registered.has(digest)) {
         report.alreadyRegistered++;
+        continue;
+      }
+      const deletedAt = deleted.get(digest);
+      if (deletedAt !== undefined) {
+        skip(
+          'DELETED_VERSION',
+          `deleted here at ${deletedAt.toISOString()}; its manifest file is a leftover`,
+        );
         continue;
       }
       const missing = await missingChunks(store, manifest, known);
@@ -254,7 +262,7 @@ export function createStoreImport(deps: ServiceDeps, { images, followCurrent }: 
     const inStore = await store.manifests.listImages();
     const report = { skipped: [] as SkippedStoreVersion[], alreadyRegistered: 0 };
     const imported: ImportedStoreVersion[] = [];
-    const registered = await registeredDigests();
+    const known = await knownManifests(db);
     for (const name of asked ?? inStore) {
       if (!inStore.includes(name)) {
         const detail = 'no published version of this image in the store';
@@ -267,7 +275,7 @@ export function createStoreImport(deps: ServiceDeps, { images, followCurrent }: 
         });
         continue;
       }
-      const candidates = await candidatesOf(store, name, registered, report);
+      const candidates = await candidatesOf(store, name, known, report);
       if (candidates.length > 0)
         imported.push(...(await importImage(name, candidates, input, report.skipped)));
     }

@@ -3,10 +3,14 @@
  * removes exactly the chunk files no remaining version references, and the manifest files of what
  * was deleted; shared chunks, recent chunks and everything of the remaining versions stay.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deletedImageVersions } from '../../../server/src/images/images-table.ts';
 import type { Manifest } from '../../../server/src/imaging/index.ts';
 import { createStoreGc } from '../../../server/src/storage/store-gc.ts';
 import {
@@ -24,6 +28,7 @@ import {
   until,
 } from '../transfer/transfer-harness.ts';
 
+const run = promisify(execFile);
 let a: TransferApp;
 let admin: string;
 beforeAll(async () => {
@@ -100,6 +105,13 @@ const DELETE_VERSION = `mutation($id: ID!) { deleteImageVersion(input: { version
   ... on Error { message } } }`;
 const VERSIONS = `query($id: ID!) { image(id: $id) { versions { id number current } } }`;
 
+async function deletionRecord(imageName: string) {
+  return a.t.db.db
+    .select({ number: deletedImageVersions.number, manifestFileGone: deletedImageVersions.manifestFileGone })
+    .from(deletedImageVersions)
+    .where(eq(deletedImageVersions.imageName, imageName));
+}
+
 describe('store garbage collection', () => {
   it('Given two images sharing chunks, when one is deleted and the store collected, then only its own chunks and manifests go', async () => {
     // Given: A from an 8 MiB disk, B from a 12 MiB disk that starts like it (shares 8 chunks)
@@ -121,6 +133,7 @@ describe('store garbage collection', () => {
 
     // Then: its manifest file went at once, no chunk did
     expect(manifestDirs()).toEqual(manifestsBefore.filter((p) => !p.startsWith(`${imageB.name}/`)));
+    expect(await deletionRecord(imageB.name)).toEqual([{ number: 1, manifestFileGone: true }]);
     const young = await collect();
     expect(young.data?.collectStoreGarbage).toMatchObject({
       removedChunks: 0,
@@ -270,6 +283,11 @@ describe('store garbage collection', () => {
     await a.gql(UPDATE, { token: a.operator, variables: { id: image.id, keep: 1 } });
     expect((await numbers()).map((v) => `${v.number}${v.current ? '*' : ''}`)).toEqual(['4*']);
     expect(manifestDirs().filter((p) => p.startsWith(`${image.name}/`))).toHaveLength(1);
+    // and every pruned version is in the record of deletions, its manifest file gone
+    const record = await deletionRecord(image.name);
+    expect(record.sort((x, y) => x.number - y.number)).toEqual(
+      [1, 2, 3].map((number) => ({ number, manifestFileGone: true })),
+    );
 
     // And: 0 keeps every version again
     const cleared = await a.gql<{ updateImage: { image: { keepVersions: number | null } } }>(UPDATE, {
@@ -379,6 +397,98 @@ describe('store garbage collection', () => {
       open();
     }
   }, 60_000);
+
+  it('Given a deleted version whose manifest file can not be removed, then its chunks stay while the file does, and the next collection after the file can go removes it and them; the record of deletions says so', async () => {
+    // Given: two versions from different disks; the older one's store directory made immutable,
+    // so the removal of its manifest file fails as it would on a read-only or failing disk
+    const image = await createImage(a);
+    const m1 = await captureVersion(image, 4, 71);
+    const m2 = await captureVersion(image, 4, 72);
+    const onlyV1 = [...hashesOf(m1)].filter((h) => !hashesOf(m2).has(h));
+    const versions = (
+      await a.gql<{ image: { versions: { id: string; current: boolean }[] } }>(VERSIONS, {
+        token: a.operator,
+        variables: { id: image.id },
+      })
+    ).data!.image.versions;
+    const older = versions.find((v) => !v.current)!;
+    const versionDir = path.join(a.imagesDir, 'images', image.name, 'versions', '1');
+    await run('chattr', ['+i', versionDir]);
+    try {
+      // When: the older version is deleted
+      const deleted = await a.gql<{ deleteImageVersion: { __typename: string } }>(DELETE_VERSION, {
+        token: a.operator,
+        variables: { id: older.id },
+      });
+
+      // Then: the row is gone, its manifest file stayed, and the record says the file is still there
+      expect(deleted.data?.deleteImageVersion.__typename).toBe('DeleteImageVersionSuccess');
+      expect(manifestDirs().filter((p) => p.startsWith(`${image.name}/`))).toHaveLength(2);
+      expect(await deletionRecord(image.name)).toEqual([{ number: 1, manifestFileGone: false }]);
+
+      // And: a collection can not remove the file either, so it keeps the chunks the file names
+      ageChunks();
+      const kept = await collect();
+      expect(kept.data?.collectStoreGarbage.__typename).toBe('CollectStoreGarbageSuccess');
+      for (const h of onlyV1) expect(chunkFiles().has(h)).toBe(true);
+      expect(await deletionRecord(image.name)).toEqual([{ number: 1, manifestFileGone: false }]);
+    } finally {
+      await run('chattr', ['-i', versionDir]);
+    }
+
+    // When: the directory can be written again, the next collection runs
+    const gc = await collect();
+
+    // Then: the leftover file went first, then the chunks only it named; v2 is whole
+    expect(gc.data?.collectStoreGarbage).toMatchObject({ removedChunks: onlyV1.length, missingChunks: 0 });
+    expect(manifestDirs().filter((p) => p.startsWith(`${image.name}/`))).toEqual([
+      `${image.name}/versions/2/manifest.json`,
+    ]);
+    const files = chunkFiles();
+    for (const h of onlyV1) expect(files.has(h)).toBe(false);
+    for (const h of hashesOf(m2)) expect(files.has(h)).toBe(true);
+    expect(await deletionRecord(image.name)).toEqual([{ number: 1, manifestFileGone: true }]);
+  });
+
+  it('Given a server stopped between a deletion and the removal of its manifest file, when a server starts, then a collection runs by itself and removes the leftover file and its chunks', async () => {
+    const logs: { msg: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+    const runs = () => logs.filter((l) => l.msg === 'image store garbage collection');
+    // Nothing left over: a start schedules nothing.
+    const idle = createStoreGc({ db: a.t.db.db, imagesDir: a.imagesDir, log, afterDeleteMs: 50 });
+    await idle.start();
+    await new Promise((r) => setTimeout(r, 400));
+    idle.close();
+    expect(runs()).toEqual([]);
+
+    // Given: the state such a stop leaves: the version's row gone and recorded, its file still there
+    const image = await createImage(a);
+    const m = await captureVersion(image, 3, 81);
+    const imageDir = path.join(a.imagesDir, 'images', image.name);
+    const saved = path.join(a.work, `saved-${image.name}`);
+    fs.cpSync(imageDir, saved, { recursive: true });
+    await a.t.app.services.images.deleteImage(rawId(image.id));
+    fs.cpSync(saved, imageDir, { recursive: true });
+    await a.t.db.db
+      .update(deletedImageVersions)
+      .set({ manifestFileGone: false })
+      .where(eq(deletedImageVersions.imageName, image.name));
+    ageChunks();
+
+    // When: a server starts (its collector)
+    const gc = createStoreGc({ db: a.t.db.db, imagesDir: a.imagesDir, log, afterDeleteMs: 50 });
+    try {
+      await gc.start();
+      await until(() => runs().length > 0, 5000, 'a collection');
+
+      // Then: the file and the chunks only it named are gone, and the record says so
+      expect(fs.existsSync(imageDir)).toBe(false);
+      for (const h of hashesOf(m)) expect(chunkFiles().has(h)).toBe(false);
+      expect(await deletionRecord(image.name)).toEqual([{ number: 1, manifestFileGone: true }]);
+    } finally {
+      gc.close();
+    }
+  });
 
   it('Given a capture at work, then a collection is refused with StoreBusyError and removes nothing; an OPERATOR may not collect', async () => {
     const host = await createHost(a);

@@ -8,7 +8,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deletedImageVersions } from '../../../server/src/images/images-table.ts';
 import { type Manifest, openLocalStore } from '../../../server/src/imaging/index.ts';
 import {
   blankFile,
@@ -225,6 +227,21 @@ describe('importStoreImages', () => {
     expect(back?.imported?.map((v) => [v.imageName, v.version?.number, v.version?.current])).toEqual([
       [`gone-${stamp}`, 1, true],
     ]);
+
+    // And: a collection refuses to guess what the damaged manifest needs, and names its file;
+    // once the file is gone it runs
+    const GC = `mutation { collectStoreGarbage(input: {}) { __typename
+      ... on StoreManifestUnreadableError { imageName storeVersion message } } }`;
+    const refused = await a.gql<{ collectStoreGarbage: Record<string, unknown> }>(GC, { token: admin });
+    expect(refused.data?.collectStoreGarbage).toMatchObject({
+      __typename: 'StoreManifestUnreadableError',
+      imageName: damaged,
+      storeVersion: 1,
+    });
+    expect(refused.data?.collectStoreGarbage.message).toContain(`images/${damaged}/versions/1`);
+    fs.rmSync(path.join(a.imagesDir, 'images', damaged), { recursive: true });
+    const ran = await a.gql<{ collectStoreGarbage: Record<string, unknown> }>(GC, { token: admin });
+    expect(ran.data?.collectStoreGarbage.__typename).toBe('CollectStoreGarbageSuccess');
   }, 60_000);
 
   it('Given an image of that name with a current version, then the store versions it lacks are added and its current version stays', async () => {
@@ -254,6 +271,54 @@ describe('importStoreImages', () => {
     ]);
     // and the store's own pointer, which the local capture had moved, is back on it
     expect(await openLocalStore(a.imagesDir).manifests.currentVersion(image.name)).toBe(1);
+  }, 60_000);
+
+  it('Given a version deleted here whose manifest file is still in the store (the server stopped before removing it), when an ADMIN imports, then it is skipped as DELETED_VERSION and nothing changes; after the next collection nothing is left to skip', async () => {
+    // Given: an image of two versions, the older deleted, and its manifest file put back with
+    // the record saying it is still there: the state a stop between the two steps leaves
+    const image = await createImage(a);
+    const disk = path.join(a.work, 'deleted.img');
+    randomDisk(disk, 2, 61);
+    await seedImage(a, image.id, image.name, disk);
+    randomDisk(disk, 2, 62);
+    await seedImage(a, image.id, image.name, disk);
+    const versions = await a.gql<{ image: { versions: { id: string; number: number }[] } }>(VERSIONS, {
+      token: a.operator,
+      variables: { id: image.id },
+    });
+    const older = versions.data?.image.versions.find((v) => v.number === 1);
+    const versionDir = path.join(a.imagesDir, 'images', image.name, 'versions', '1');
+    const saved = path.join(a.work, `saved-${image.name}`);
+    fs.cpSync(versionDir, saved, { recursive: true });
+    const DELETE_VERSION = `mutation($id: ID!) { deleteImageVersion(input: { versionId: $id }) { __typename } }`;
+    const deleted = await a.gql<{ deleteImageVersion: { __typename: string } }>(DELETE_VERSION, {
+      token: a.operator,
+      variables: { id: older?.id },
+    });
+    expect(deleted.data?.deleteImageVersion.__typename).toBe('DeleteImageVersionSuccess');
+    fs.cpSync(saved, versionDir, { recursive: true });
+    await a.t.db.db
+      .update(deletedImageVersions)
+      .set({ manifestFileGone: false })
+      .where(eq(deletedImageVersions.imageName, image.name));
+
+    // When
+    const before = await snapshot();
+    const res = (await importStore({ names: [image.name] })).data?.importStoreImages;
+
+    // Then: skipped with its reason, the current version counted, nothing written
+    expect(res).toMatchObject({ imported: [], alreadyRegistered: 1 });
+    expect(res?.skipped?.map((v) => [v.storeVersion, v.reason])).toEqual([[1, 'DELETED_VERSION']]);
+    expect(res?.skipped?.[0]?.detail).toMatch(/^deleted here at \d{4}-/);
+    expect(await snapshot()).toEqual(before);
+
+    // And: a collection removes the leftover; the next import has nothing to skip
+    const GC = `mutation { collectStoreGarbage(input: {}) { __typename } }`;
+    const gc = await a.gql<{ collectStoreGarbage: { __typename: string } }>(GC, { token: admin });
+    expect(gc.data?.collectStoreGarbage.__typename).toBe('CollectStoreGarbageSuccess');
+    expect(fs.existsSync(versionDir)).toBe(false);
+    const again = (await importStore({ names: [image.name] })).data?.importStoreImages;
+    expect(again).toMatchObject({ imported: [], skipped: [], alreadyRegistered: 1 });
   }, 60_000);
 
   it('Given a capture at work, bad names or a non-admin, then the import is refused and registers nothing', async () => {

@@ -10,6 +10,25 @@ import type { ChunkPruner } from './chunk-store.ts';
 
 export const DEFAULT_GC_GRACE_MS = 6 * 3600_000;
 
+/**
+ * A manifest file that does not parse: a collection can not know which chunks it needs, so it
+ * removes nothing until the file is repaired or removed.
+ */
+export class UnreadableManifestError extends Error {
+  readonly code = 'UNREADABLE_MANIFEST';
+  readonly imageName: string;
+  readonly version: number;
+  constructor(imageName: string, version: number, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `the manifest of ${imageName} v${version} can not be read (${why}): nothing is collected until ` +
+        `images/${imageName}/versions/${version} is repaired or removed`,
+    );
+    this.imageName = imageName;
+    this.version = version;
+  }
+}
+
 export interface GcStats {
   readonly manifests: number;
   readonly referenced: number;
@@ -41,7 +60,10 @@ export async function collectGarbage(options: GcOptions): Promise<GcStats> {
   let manifestCount = 0;
   for (const name of await manifests.listImages()) {
     for (const version of await manifests.listVersions(name)) {
-      for (const hash of referencedHashes(await manifests.read(name, version))) live.add(hash);
+      const manifest = await manifests.read(name, version).catch((err: unknown) => {
+        throw new UnreadableManifestError(name, version, err);
+      });
+      for (const hash of referencedHashes(manifest)) live.add(hash);
       manifestCount++;
     }
   }
