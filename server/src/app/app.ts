@@ -97,6 +97,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
       services.replication.start();
       services.webhooks.start();
       await services.storage.gc.start();
+      await services.storeVerify.start();
       const address = await listen(server, port, host);
       await initialize();
       // Never throws: a missing dnsmasq/ipxe is logged with the apt-get line, the API still serves.
@@ -115,6 +116,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}) {
         services.multicast.stop();
         services.transfer.stop();
         services.storage.gc.close();
+        await services.storeVerify.stop();
         services.wake.stop();
         services.hostPresence.stop();
         services.schedules.stop();

@@ -13,6 +13,7 @@ import { createSchedulesService } from '../schedules/schedules-service.ts';
 import { createStorageService } from '../storage/storage-service.ts';
 import { storeCurrentFollower } from '../storage/store-current.ts';
 import { createStoreImport } from '../storage/store-import.ts';
+import { createStoreVerify } from '../storage/store-verify.ts';
 import { createTasksService } from '../tasks/tasks-service.ts';
 import { createTransferService } from '../transfer/transfer-service.ts';
 import { createWakeService } from '../wake/wake-service.ts';
@@ -71,6 +72,7 @@ function createDomainServices(deps: ServiceDeps) {
     multicast,
     storage,
     storeImport: createStoreImport(deps, { images, followCurrent }),
+    storeVerify: createStoreVerify(deps, { images }),
     wake: createWakeService(deps, { tasks }),
     schedules: createSchedulesService(deps, { tasks, audit }),
     // /boot.ipxe (PXE issue): routes mounted in http-routes.ts.

@@ -11,6 +11,7 @@ import {
 } from './storage-errors.ts';
 import './store-gc-graphql.ts';
 import './store-import-graphql.ts';
+import './store-verify-graphql.ts';
 import './store-stats-graphql.ts';
 import { STORAGE_ROLES, type StorageNodeRow } from './storage-table.ts';
 

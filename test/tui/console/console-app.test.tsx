@@ -509,6 +509,35 @@ describe('console: store and multicast', () => {
     ]);
   });
 
+  it('y on the images pane verifies a version: every version is offered with its last check, the current one too, without a confirmation; the detail shows each check', async () => {
+    const port = new MemoryConsolePort();
+    port.images = [
+      image('img1', 'win11', [
+        { ...version(2, true), check: 'DAMAGED 2' },
+        { ...version(1, false), check: 'passed' },
+      ]),
+    ];
+    const { stdin } = start(port);
+    await settle(50);
+    stdin.write('i');
+    await waitFor(() => frame().includes('win11'), 'images pane');
+    stdin.write('\r');
+    await waitFor(() => frame().includes('Image win11'), 'image detail');
+    expect(frame()).toMatch(/Check/);
+    expect(frame()).toMatch(/v2 .*DAMAGED 2/);
+    expect(frame()).toMatch(/v1 .*passed/);
+    stdin.write('\u001b');
+    await waitFor(() => !frame().includes('Image win11'), 'back to the list');
+    stdin.write('y');
+    await waitFor(() => frame().includes('Verify the chunks of win11'), 'version picker');
+    expect(frame()).toContain('last check: DAMAGED 2');
+    expect(frame()).toContain('last check: passed');
+    stdin.write('\u001b');
+    await choose(stdin, 'y', 'Verify the chunks of win11', 1);
+    await waitFor(() => port.calls.includes('verify-version ver1'), 'verify call');
+    expect(port.calls).toEqual(['verify-version ver1']);
+  });
+
   it('the dashboard sums up each replica node, and says why one failed', async () => {
     const port = new MemoryConsolePort();
     port.replication = [

@@ -132,6 +132,10 @@ describe('console against a running server', () => {
         'SW1hZ2VWZXJzaW9uOjAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMA==',
       );
       expect(missing).toEqual({ ok: false, message: expect.stringMatching(/no such image version/i) });
+      const unverifiable = await createGraphqlConsolePort(asOperator.client).verifyImageVersion(
+        'SW1hZ2VWZXJzaW9uOjAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMA==',
+      );
+      expect(unverifiable).toEqual({ ok: false, message: expect.stringMatching(/no such image version/i) });
       const created = await t.gql<{ createImage: { image: { id: string } } }>(
         `mutation { createImage(input: { name: "keep-live", osType: LINUX, imageType: MULTIPLE_PARTITION_SINGLE_DISK }) {
           ... on CreateImageSuccess { image { id } } } }`,

@@ -41,6 +41,7 @@ export function version(n: number, current: boolean): ImageVersionRow {
     storedBytes: 512 * 1024 ** 2,
     blockCount: 1024,
     current,
+    check: '—',
   };
 }
 
@@ -196,6 +197,7 @@ export class MemoryConsolePort implements ConsolePort {
   setImageProtected = (i: string, p: boolean) => this.record(`protect ${i} ${p}`);
   deleteImage = (i: string) => this.record(`delete ${i}`);
   deleteImageVersion = (v: string) => this.record(`delete-version ${v}`);
+  verifyImageVersion = (v: string) => this.record(`verify-version ${v}`);
   setCurrentImageVersion = (v: string) => this.record(`use-version ${v}`);
   setImageKeepVersions = (i: string, k: number) => this.record(`keep ${i} ${k}`);
   setScheduleEnabled = (s: string, e: boolean) => this.record(`schedule ${s} ${e}`);

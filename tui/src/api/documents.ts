@@ -57,6 +57,7 @@ export interface ImageFields {
     storedBytes: number;
     blockCount: number;
     current: boolean;
+    lastVerification: { state: string; problemCount: number } | null;
   }[];
 }
 interface Connection<T> {
@@ -68,7 +69,7 @@ const HOST = 'id name macs pending description lastSeenAt lastAddress';
 const PROGRESS = 'blocksDone blocksTotal bytesDone bytesTotal rateBytesPerSecond etaSeconds phase partition';
 const TASK = `id type state createdAt scheduledAt failureReason host { id name } image { id name } progress { ${PROGRESS} } inLine { ahead busy slots }`;
 const IMAGE =
-  'id name osType imageType protected enabled keepVersions versions { id number createdAt sizeBytes storedBytes blockCount current }';
+  'id name osType imageType protected enabled keepVersions versions { id number createdAt sizeBytes storedBytes blockCount current lastVerification { state problemCount } }';
 const ERR = '__typename ... on Error { message }';
 
 // ---------- auth ----------
@@ -495,6 +496,21 @@ export const DeleteImageVersionDocument = gql<
   }
 `;
 
+export const VerifyImageVersionDocument = gql<
+  Result<
+    'verifyImageVersion',
+    {
+      alreadyActive?: boolean;
+      verification?: { version: { number: number; image: { name: string } | null } | null };
+    }
+  >,
+  { versionId: string }
+>`
+  mutation VerifyImageVersion($versionId: ID!) {
+    verifyImageVersion(input: { versionId: $versionId }) { ${ERR} ... on VerifyImageVersionSuccess { alreadyActive verification { version { number image { name } } } } }
+  }
+`;
+
 export const SetCurrentImageVersionDocument = gql<
   Result<'setCurrentImageVersion', { image?: { name: string }; version?: { number: number } }>,
   { versionId: string }
@@ -593,6 +609,7 @@ export const ALL_DOCUMENTS = {
   SetImageProtectedDocument,
   DeleteImageDocument,
   DeleteImageVersionDocument,
+  VerifyImageVersionDocument,
   SetCurrentImageVersionDocument,
   SetImageKeepVersionsDocument,
   CollectStoreGarbageDocument,

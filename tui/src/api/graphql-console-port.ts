@@ -291,6 +291,14 @@ export function createGraphqlConsolePort(client: Client, api?: Pick<ApiClient, '
       const r = (await runMutation(client, D.DeleteImageDocument, { id })).deleteImage;
       return toCommandResult(r, 'DeleteImageSuccess', () => `${r.image?.name ?? 'image'} deleted`);
     },
+    async verifyImageVersion(versionId) {
+      const r = (await runMutation(client, D.VerifyImageVersionDocument, { versionId })).verifyImageVersion;
+      return toCommandResult(r, 'VerifyImageVersionSuccess', () => {
+        const v = r.verification?.version;
+        const what = `${v?.image?.name ?? 'image'} v${v?.number ?? '?'}`;
+        return r.alreadyActive ? `${what}: a check is already on its way` : `${what}: check queued`;
+      });
+    },
     async deleteImageVersion(versionId) {
       const r = (await runMutation(client, D.DeleteImageVersionDocument, { versionId })).deleteImageVersion;
       return toCommandResult(

@@ -85,8 +85,15 @@ export function toImageRow(i: ImageFields): ImageRow {
       storedBytes: v.storedBytes,
       blockCount: v.blockCount,
       current: v.current,
+      check: checkWords(v.lastVerification),
     })),
   };
+}
+
+/** A version's last chunk check in a few letters: damage shouts, the rest does not. */
+export function checkWords(v: { state: string; problemCount: number } | null): string {
+  if (v === null) return '—';
+  return v.state === 'DAMAGED' ? `DAMAGED ${v.problemCount}` : v.state.toLowerCase();
 }
 
 /** The server's block words (capture: uploaded/deduplicated) in the block map's states. */

@@ -35,6 +35,7 @@ export type ConsoleCommand =
   | 'delete-version'
   | 'use-version'
   | 'keep-versions'
+  | 'verify-version'
   | 'collect'
   | 'import-store'
   | 'toggle-schedule'
@@ -74,11 +75,17 @@ export const CONSOLE_KEYMAP: Keymap<ConsoleCommand> = [
   { keys: ['o'], command: 'wake', help: 'wake the machine (Wake-on-LAN)', scope: 'hosts' },
   { keys: ['w'], command: 'wipe', help: 'wipe the disk (fast / normal / full)', scope: 'hosts' },
   { keys: ['x'], command: 'cancel', help: "cancel the host's active task", scope: 'hosts' },
-  { keys: ['p'], command: 'protect', help: 'protect / unprotect the image', scope: 'images' },
-  { keys: ['x'], command: 'delete', help: 'delete the image (refused when protected)', scope: 'images' },
-  { keys: ['v'], command: 'delete-version', help: 'delete an older version (pick one)', scope: 'images' },
-  { keys: ['u'], command: 'use-version', help: 'make another version current (pick one)', scope: 'images' },
+  { keys: ['p'], command: 'protect', help: 'protect / unprotect', scope: 'images' },
+  { keys: ['x'], command: 'delete', help: 'delete (refused when protected)', scope: 'images' },
+  { keys: ['v'], command: 'delete-version', help: 'delete an older version (pick)', scope: 'images' },
+  { keys: ['u'], command: 'use-version', help: 'make another version current (pick)', scope: 'images' },
   { keys: ['k'], command: 'keep-versions', help: 'versions kept after each capture (pick)', scope: 'images' },
+  {
+    keys: ['y'],
+    command: 'verify-version',
+    help: "verify a version's chunks",
+    scope: 'images',
+  },
   { keys: ['g'], command: 'collect', help: 'collect store garbage (ADMIN)', scope: 'dashboard' },
   {
     keys: ['r'],

@@ -143,6 +143,8 @@ export interface ImageVersionRow {
   readonly storedBytes: number | null;
   readonly blockCount: number | null;
   readonly current: boolean;
+  /** The last check of its chunks in the store: "passed", "DAMAGED 3", "running"...; "—" if never. */
+  readonly check: string;
 }
 
 export interface ImageRow {

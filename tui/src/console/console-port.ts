@@ -88,6 +88,8 @@ export interface ConsolePort {
   setImageProtected(imageId: string, protect: boolean): Promise<CommandResult>;
   deleteImage(imageId: string): Promise<CommandResult>;
   deleteImageVersion(versionId: string): Promise<CommandResult>;
+  /** Queues a check of every chunk of the version in the store (the result shows in its row). */
+  verifyImageVersion(versionId: string): Promise<CommandResult>;
   setCurrentImageVersion(versionId: string): Promise<CommandResult>;
   /** Versions kept after each capture (0: all); a lower limit deletes older versions at once. */
   setImageKeepVersions(imageId: string, keep: number): Promise<CommandResult>;

@@ -76,6 +76,8 @@ function call(cmd: PendingCommand, port: ConsolePort): Promise<CommandResult> {
       return port.deleteImageVersion(cmd.versionId ?? '');
     case 'use-version':
       return port.setCurrentImageVersion(cmd.versionId ?? '');
+    case 'verify-version':
+      return port.verifyImageVersion(cmd.versionId ?? '');
     case 'keep-versions':
       return port.setImageKeepVersions(cmd.imageId, cmd.keep ?? 0);
     case 'schedule-enabled':

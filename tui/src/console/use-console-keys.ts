@@ -162,7 +162,7 @@ function choose(cmd: PendingCommand, value: string, d: ConsoleKeysDeps) {
       d.dispatch({ type: 'closeOverlay' });
       void runPending(command, d);
     }
-  } else if (cmd.op === 'use-version') {
+  } else if (cmd.op === 'use-version' || cmd.op === 'verify-version') {
     d.dispatch({ type: 'closeOverlay' });
     void runPending({ ...cmd, versionId: value }, d);
   } else if (cmd.op === 'wipe') {
@@ -181,26 +181,37 @@ function imageOptions(d: ConsoleKeysDeps, needsVersion: boolean) {
     .map((i) => ({ label: `${i.name}  (${i.osType})`, value: i.id }));
 }
 
-/** Picks one of the image's versions other than the current one, to delete or to make current. */
-function versionCommand(command: 'delete-version' | 'use-version', image: ImageRow, d: ConsoleKeysDeps) {
+const VERSION_PICK_TITLES = {
+  'delete-version': 'Delete a version of',
+  'use-version': 'Make current in',
+  'verify-version': 'Verify the chunks of',
+} as const;
+
+/**
+ * Picks one of the image's versions: to delete or make current, any but the current one; to
+ * verify, any (the current one first, as the list is newest first).
+ */
+function versionCommand(command: keyof typeof VERSION_PICK_TITLES, image: ImageRow, d: ConsoleKeysDeps) {
   const options = image.versions
-    .filter((v) => !v.current)
+    .filter((v) => command === 'verify-version' || !v.current)
     .map((v) => ({
-      label: `v${v.number}  ${(v.createdAt ?? '').slice(0, 16).replace('T', ' ')}  ${formatBytes(v.sizeBytes)}`,
+      label: `v${v.number}  ${(v.createdAt ?? '').slice(0, 16).replace('T', ' ')}  ${formatBytes(v.sizeBytes)}${command === 'verify-version' ? `  last check: ${v.check}` : ''}`,
       value: v.versionId,
     }));
   if (options.length === 0) {
     d.dispatch({
       type: 'status',
-      text: `${image.name} has no version besides the current one`,
+      text:
+        command === 'verify-version'
+          ? `${image.name} has no version yet`
+          : `${image.name} has no version besides the current one`,
       tone: 'info',
     });
     return;
   }
   d.dispatch({
     type: 'pick',
-    title:
-      command === 'delete-version' ? `Delete a version of ${image.name}` : `Make current in ${image.name}`,
+    title: `${VERSION_PICK_TITLES[command]} ${image.name}`,
     options,
     command: { op: command, imageId: image.id },
   });
@@ -328,7 +339,7 @@ export function runCommand(command: ConsoleCommand, d: ConsoleKeysDeps) {
         prompt: `Delete image ${image.name} and all its versions? (y/n)`,
         command: { op: 'delete-image', imageId: image.id },
       });
-    if (image && (command === 'delete-version' || command === 'use-version'))
+    if (image && (command === 'delete-version' || command === 'use-version' || command === 'verify-version'))
       versionCommand(command, image, d);
     if (image && command === 'keep-versions')
       d.dispatch({

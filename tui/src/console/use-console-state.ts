@@ -29,6 +29,7 @@ export type PendingCommand =
   | { op: 'delete-image'; imageId: string }
   | { op: 'delete-version'; imageId: string; versionId?: string }
   | { op: 'use-version'; imageId: string; versionId?: string }
+  | { op: 'verify-version'; imageId: string; versionId?: string }
   | { op: 'keep-versions'; imageId: string; keep?: number }
   | { op: 'schedule-enabled'; scheduleId: string; enabled: boolean }
   | { op: 'delete-schedule'; scheduleId: string }

@@ -40,6 +40,7 @@ export function ImagesPane({ data, ui, width, height }: ImagesPaneProps) {
             { title: 'Size', width: 10, align: 'right' },
             { title: 'Stored', width: 10, align: 'right' },
             { title: 'Blocks', width: 8, align: 'right' },
+            { title: 'Check', width: 10 },
             { title: 'Cur', width: 3 },
           ]}
           rows={image.versions.map((v) => ({
@@ -50,6 +51,7 @@ export function ImagesPane({ data, ui, width, height }: ImagesPaneProps) {
               formatBytes(v.sizeBytes),
               formatBytes(v.storedBytes),
               v.blockCount === null ? '—' : String(v.blockCount),
+              v.check,
               v.current ? '*' : '',
             ],
           }))}

@@ -1,0 +1,259 @@
+/**
+ * Checking an image version's chunks in the store on demand (`verifyImageVersion`): every chunk it
+ * references is read, decoded and hashed, as a deploy would, so a damaged disk under the store is
+ * found before thirty machines are deployed from it rather than during. Nothing is changed: a
+ * damaged version stays as it is, with the chunks at fault listed (recapturing, or a replica's
+ * copy, repairs it).
+ *
+ * One check runs at a time, in request order (the store's disk is shared with captures and deploys);
+ * the others wait QUEUED, one per version (asking again returns the waiting one). One codec worker
+ * keeps the event loop free. Progress is written to the row about once a second. A check that was
+ * RUNNING when the server stopped is ABORTED with that reason at the next start; QUEUED ones run.
+ */
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import type { ServiceDeps } from '../app/service-deps.ts';
+import { rowsByIds } from '../db/rows-by-ids.ts';
+import { ImageVersionNotFoundError } from '../images/image-errors.ts';
+import type { ImageRow, ImageVersionRow } from '../images/images-table.ts';
+import {
+  type Manifest,
+  manifestDigest,
+  OperationAbortedError,
+  openLocalStore,
+  parseManifest,
+  referencedHashes,
+  verifyImage,
+} from '../imaging/index.ts';
+import {
+  type ChunkProblemRecord,
+  type ImageVerificationRow,
+  imageVerifications,
+  type VerificationState,
+} from './storage-table.ts';
+
+/** Problems kept in the row; a store with a failing disk could otherwise list every chunk. */
+export const MAX_RECORDED_PROBLEMS = 100;
+const PROGRESS_EVERY_MS = 1000;
+
+export interface StoreVerifyDeps {
+  readonly images: {
+    getVersion(id: string): Promise<ImageVersionRow | undefined>;
+    getImage(id: string): Promise<ImageRow | undefined>;
+  };
+}
+
+export interface VerificationRequest {
+  readonly verification: ImageVerificationRow;
+  /** A check of that version was already waiting or running: that one is returned. */
+  readonly alreadyActive: boolean;
+}
+
+/** The version's manifest as the database holds it, checked against the digest taken at capture. */
+function manifestOf(version: ImageVersionRow): Manifest {
+  if (version.manifest == null) throw new Error('the version has no manifest in the database');
+  const manifest = parseManifest(JSON.stringify(version.manifest), `version ${version.number}`);
+  if (manifestDigest(manifest) !== version.manifestHash)
+    throw new Error("the database's manifest does not match the digest recorded at capture");
+  return manifest;
+}
+
+export function createStoreVerify(deps: ServiceDeps, { images }: StoreVerifyDeps) {
+  const { db, now, log, config, pubsub } = deps;
+  const store = openLocalStore(config.core.imagesDir);
+  let draining: Promise<void> | null = null;
+  let current: AbortController | null = null;
+  let stopped = false;
+
+  /** Consoles reload an image on its events: a version's check started or ended. */
+  async function announce(version: ImageVersionRow | undefined): Promise<void> {
+    const image = version && (await images.getImage(version.imageId));
+    if (image) pubsub.publish('imageEvents', { kind: 'UPDATED', image });
+  }
+
+  async function finish(
+    id: string,
+    version: ImageVersionRow | undefined,
+    state: VerificationState,
+    set: Partial<ImageVerificationRow>,
+  ) {
+    await db
+      .update(imageVerifications)
+      .set({ ...set, state, finishedAt: now() })
+      .where(eq(imageVerifications.id, id));
+    await announce(version);
+  }
+
+  /** Claims a QUEUED check and runs it to its end; never throws. */
+  async function runOne(queued: ImageVerificationRow): Promise<void> {
+    const [row] = await db
+      .update(imageVerifications)
+      .set({ state: 'RUNNING', startedAt: now() })
+      .where(and(eq(imageVerifications.id, queued.id), eq(imageVerifications.state, 'QUEUED')))
+      .returning();
+    if (!row) return;
+    // Before anything else: a stop while the version loads aborts this check too.
+    const abort = new AbortController();
+    current = abort;
+    const version = await images.getVersion(row.imageVersionId);
+    let manifest: Manifest;
+    try {
+      if (!version) throw new ImageVersionNotFoundError(row.imageVersionId);
+      manifest = manifestOf(version);
+    } catch (err) {
+      current = null;
+      await finish(row.id, version, 'DAMAGED', { reason: (err as Error).message });
+      return;
+    }
+    await announce(version);
+    let checked = 0;
+    let bytes = 0;
+    let lastWrite = Date.now();
+    let writing: Promise<unknown> = Promise.resolve();
+    const sink = {
+      block: () => {
+        checked++;
+        if (Date.now() - lastWrite < PROGRESS_EVERY_MS) return;
+        lastWrite = Date.now();
+        const progress = { chunksChecked: checked, bytesChecked: bytes };
+        writing = writing.then(() =>
+          db.update(imageVerifications).set(progress).where(eq(imageVerifications.id, row.id)),
+        );
+      },
+      progress: (c: { bytesDone: number }) => {
+        bytes = c.bytesDone;
+      },
+    };
+    try {
+      const result = await verifyImage({
+        store: store.chunks,
+        manifest,
+        progress: sink,
+        signal: abort.signal,
+        workers: 1,
+      });
+      await writing.catch(() => undefined);
+      const problems: ChunkProblemRecord[] = result.problems
+        .slice(0, MAX_RECORDED_PROBLEMS)
+        .map(({ hash, code, error }) => ({ hash, code, error }));
+      await finish(row.id, version, result.problems.length === 0 ? 'PASSED' : 'DAMAGED', {
+        chunksChecked: result.chunks,
+        bytesChecked: bytes,
+        problemCount: result.problems.length,
+        problems,
+      });
+      if (result.problems.length > 0)
+        log.error(
+          { versionId: row.imageVersionId, problems: result.problems.length },
+          'image version verification found damaged chunks',
+        );
+    } catch (err) {
+      await writing.catch(() => undefined);
+      const reason = err instanceof OperationAbortedError ? 'the server stopped' : (err as Error).message;
+      await finish(row.id, version, 'ABORTED', { chunksChecked: checked, bytesChecked: bytes, reason });
+    } finally {
+      current = null;
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (!stopped) {
+      const [next] = await db
+        .select()
+        .from(imageVerifications)
+        .where(eq(imageVerifications.state, 'QUEUED'))
+        .orderBy(asc(imageVerifications.createdAt))
+        .limit(1);
+      if (!next) return;
+      await runOne(next).catch((err: unknown) =>
+        log.error({ err, verificationId: next.id }, 'image version verification failed'),
+      );
+    }
+  }
+
+  function kick(): void {
+    if (stopped || draining) return;
+    draining = drain()
+      .catch((err: unknown) => log.error({ err }, 'image version verifications stopped'))
+      .finally(() => {
+        draining = null;
+        // A request that arrived while the last check was ending.
+        void pending().then((n) => n > 0 && kick());
+      });
+  }
+
+  async function pending(): Promise<number> {
+    if (stopped) return 0;
+    const rows = await db
+      .select({ id: imageVerifications.id })
+      .from(imageVerifications)
+      .where(eq(imageVerifications.state, 'QUEUED'))
+      .limit(1);
+    return rows.length;
+  }
+
+  return {
+    /** Queues a check of the version (or returns the one waiting or running for it). */
+    async verifyImageVersion(versionId: string, requestedById: string | null): Promise<VerificationRequest> {
+      const version = await images.getVersion(versionId);
+      if (!version) throw new ImageVersionNotFoundError(versionId);
+      let chunksTotal = 0;
+      try {
+        chunksTotal = referencedHashes(manifestOf(version)).size;
+      } catch {
+        // Unreadable: the check itself says so (DAMAGED, with the reason).
+      }
+      const [made] = await db
+        .insert(imageVerifications)
+        .values({ imageVersionId: versionId, chunksTotal, requestedById })
+        .onConflictDoNothing()
+        .returning();
+      if (made) {
+        kick();
+        return { verification: made, alreadyActive: false };
+      }
+      const [active] = await db
+        .select()
+        .from(imageVerifications)
+        .where(
+          and(
+            eq(imageVerifications.imageVersionId, versionId),
+            inArray(imageVerifications.state, ['QUEUED', 'RUNNING']),
+          ),
+        );
+      // It ended between the two statements: ask again.
+      if (!active) return this.verifyImageVersion(versionId, requestedById);
+      return { verification: active, alreadyActive: true };
+    },
+
+    getVerifications: (ids: readonly string[]) =>
+      rowsByIds(db, imageVerifications, imageVerifications.id, ids),
+
+    async lastVerification(versionId: string): Promise<ImageVerificationRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(imageVerifications)
+        .where(eq(imageVerifications.imageVersionId, versionId))
+        .orderBy(desc(imageVerifications.createdAt))
+        .limit(1);
+      return row;
+    },
+
+    /** At server start: a check the last process left RUNNING is ABORTED; QUEUED ones run. */
+    async start(): Promise<void> {
+      await db
+        .update(imageVerifications)
+        .set({ state: 'ABORTED', reason: 'the server stopped while it ran', finishedAt: now() })
+        .where(eq(imageVerifications.state, 'RUNNING'));
+      kick();
+    },
+
+    /** The running check is ABORTED ("the server stopped"); QUEUED ones wait for the next start. */
+    async stop(): Promise<void> {
+      stopped = true;
+      current?.abort();
+      await draining;
+    },
+  };
+}
+
+export type StoreVerify = ReturnType<typeof createStoreVerify>;

@@ -1,0 +1,261 @@
+/**
+ * Verifying an image version's chunks in the store: a check reads, decodes and hashes every chunk
+ * in the background, passes a whole version, lists exactly the chunks removed or corrupted (and
+ * changes nothing), runs one at a time with one waiting check per version, and is ABORTED when the
+ * server stops under it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testConfig } from '../../../server/src/config/config.ts';
+import type { ImageVersionRow } from '../../../server/src/images/images-table.ts';
+import type { Manifest } from '../../../server/src/imaging/index.ts';
+import { imageVerifications } from '../../../server/src/storage/storage-table.ts';
+import { createStoreVerify } from '../../../server/src/storage/store-verify.ts';
+import {
+  createImage,
+  randomDisk,
+  rawId,
+  seedImage,
+  startTransferApp,
+  type TransferApp,
+  until,
+} from '../transfer/transfer-harness.ts';
+
+let a: TransferApp;
+beforeAll(async () => {
+  a = await startTransferApp();
+});
+afterAll(() => a?.close());
+
+const VERIFY = `mutation($id: ID!) { verifyImageVersion(input: { versionId: $id }) { __typename
+  ... on VerifyImageVersionSuccess { alreadyActive verification { id state chunksTotal } }
+  ... on Error { message } } }`;
+const LAST = `query($id: ID!) { image(id: $id) { currentVersion { id lastVerification {
+  id state chunksTotal chunksChecked bytesChecked problemCount problems { hash code message } reason
+  startedAt finishedAt version { id } } } } }`;
+
+interface Verification {
+  id: string;
+  state: string;
+  chunksTotal: number;
+  chunksChecked: number;
+  bytesChecked: number;
+  problemCount: number;
+  problems: { hash: string; code: string; message: string }[];
+  reason: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  version: { id: string };
+}
+
+let seq = 0;
+/** An image with one version from a fresh pseudo-random disk of `mib` MiB. */
+async function capturedImage(mib: number, seed: number) {
+  const image = await createImage(a);
+  const disk = path.join(a.work, `verify-${++seq}.img`);
+  randomDisk(disk, mib, seed);
+  const manifest = await seedImage(a, image.id, image.name, disk);
+  fs.rmSync(disk);
+  const q = await a.gql<{ image: { currentVersion: { id: string } } }>(LAST, {
+    token: a.operator,
+    variables: { id: image.id },
+  });
+  return { image, manifest, versionId: q.data!.image.currentVersion.id };
+}
+
+async function last(imageId: string, token = a.operator): Promise<Verification | null> {
+  const q = await a.gql<{ image: { currentVersion: { lastVerification: Verification | null } } }>(LAST, {
+    token,
+    variables: { id: imageId },
+  });
+  return q.data?.image.currentVersion.lastVerification ?? null;
+}
+
+async function ended(imageId: string): Promise<Verification> {
+  let seen: Verification | null = null;
+  await until(
+    async () => {
+      seen = await last(imageId);
+      return seen !== null && !['QUEUED', 'RUNNING'].includes(seen.state);
+    },
+    20_000,
+    'the check to end',
+  );
+  return seen as unknown as Verification;
+}
+
+function chunkPath(hash: string): string {
+  return path.join(a.imagesDir, 'chunks', hash.slice(0, 2), hash.slice(2, 4), `${hash}.zst`);
+}
+
+const distinct = (m: Manifest) => new Set([...m.blocks, ...m.preserved].map((c) => c.hash));
+
+describe('verifyImageVersion', () => {
+  it('Given a captured version, when an OPERATOR has it verified, then the check passes with every chunk counted and is its lastVerification; a VIEWER sees it but may not ask', async () => {
+    // Given
+    const { image, manifest, versionId } = await capturedImage(6, 11);
+    expect(await last(image.id)).toBeNull();
+    const viewer = (await a.t.createUser('VIEWER')).token;
+    const refused = await a.gql(VERIFY, { token: viewer, variables: { id: versionId } });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    const events = a.t.app.services.pubsub.subscribe('imageEvents');
+    let updates = 0;
+    const reading = (async () => {
+      for await (const e of events) if (e.kind === 'UPDATED' && e.image.name === image.name) updates++;
+    })();
+
+    // When
+    const res = await a.gql<{ verifyImageVersion: Record<string, unknown> }>(VERIFY, {
+      token: a.operator,
+      variables: { id: versionId },
+    });
+
+    // Then: queued (or already running), then PASSED with every distinct chunk checked
+    expect(res.data?.verifyImageVersion).toMatchObject({
+      __typename: 'VerifyImageVersionSuccess',
+      alreadyActive: false,
+      verification: { chunksTotal: distinct(manifest).size },
+    });
+    const done = await ended(image.id);
+    const rawBytes = [...new Map([...manifest.blocks, ...manifest.preserved].map((c) => [c.hash, c.length]))];
+    expect(done).toMatchObject({
+      state: 'PASSED',
+      chunksTotal: distinct(manifest).size,
+      chunksChecked: distinct(manifest).size,
+      bytesChecked: rawBytes.reduce((n, [, len]) => n + len, 0),
+      problemCount: 0,
+      problems: [],
+      reason: null,
+      version: { id: versionId },
+    });
+    expect(Date.parse(done.finishedAt as string)).toBeGreaterThanOrEqual(
+      Date.parse(done.startedAt as string),
+    );
+    expect((await last(image.id, viewer))?.id).toBe(done.id);
+    // consoles reload the image when its check starts and when it ends
+    await until(() => updates === 2, 2000, 'two image events');
+    await events.return?.();
+    await reading;
+  }, 60_000);
+
+  it('Given one chunk of a version removed from the store and another corrupted, then the check is DAMAGED and lists exactly those two, and the store is left as it was', async () => {
+    // Given
+    const { image, manifest, versionId } = await capturedImage(6, 12);
+    const [gone, bad] = [manifest.blocks[1]!.hash, manifest.blocks[3]!.hash];
+    fs.rmSync(chunkPath(gone));
+    const corrupt = fs.readFileSync(chunkPath(bad));
+    const at = corrupt.length >> 1;
+    corrupt.writeUInt8(corrupt.readUInt8(at) ^ 0xff, at);
+    fs.writeFileSync(chunkPath(bad), corrupt);
+    const files = fs.readdirSync(path.join(a.imagesDir, 'chunks'), { recursive: true }).map(String).sort();
+
+    // When
+    await a.gql(VERIFY, { token: a.operator, variables: { id: versionId } });
+    const done = await ended(image.id);
+
+    // Then
+    expect(done).toMatchObject({
+      state: 'DAMAGED',
+      chunksChecked: distinct(manifest).size,
+      problemCount: 2,
+    });
+    const byHash = new Map(done.problems.map((p) => [p.hash, p]));
+    expect([...byHash.keys()].sort()).toEqual([gone, bad].sort());
+    expect(byHash.get(gone)?.code).toBe('CHUNK_NOT_FOUND');
+    expect(byHash.get(bad)?.code).not.toBe('CHUNK_NOT_FOUND');
+    expect(byHash.get(bad)?.message).not.toBe('');
+    expect(fs.readdirSync(path.join(a.imagesDir, 'chunks'), { recursive: true }).map(String).sort()).toEqual(
+      files,
+    );
+    expect(fs.readFileSync(chunkPath(bad))).toEqual(corrupt);
+  }, 60_000);
+
+  it('Given an id that is no version, then the request is refused with ImageVersionNotFoundError', async () => {
+    const image = await createImage(a);
+    for (const id of [image.id, 'not-an-id']) {
+      const res = await a.gql<{ verifyImageVersion: { __typename: string } }>(VERIFY, {
+        token: a.operator,
+        variables: { id },
+      });
+      expect(res.data?.verifyImageVersion.__typename).toBe('ImageVersionNotFoundError');
+    }
+  });
+
+  it('Given a check held at its start, then a second ask for that version returns it, another version waits QUEUED; a stop ABORTS the running one, and the next start runs the queued one', async () => {
+    // Given: a verifier whose runner is held when it loads the first version
+    const first = await capturedImage(2, 13);
+    const second = await capturedImage(2, 14);
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    // The request looks the version up once, then the runner once when the check starts: the
+    // first version's second look-up is held.
+    let firstLookups = 0;
+    const images = {
+      getImage: (id: string) => a.t.app.services.images.getImage(id),
+      async getVersion(id: string): Promise<ImageVersionRow | undefined> {
+        const row = await a.t.app.services.images.getVersion(id);
+        if (id === rawId(first.versionId) && ++firstLookups === 2) await held;
+        return row;
+      },
+    };
+    const deps = {
+      config: testConfig({ BRUME_IMAGES_DIR: a.imagesDir }),
+      db: a.t.db.db,
+      pubsub: a.t.app.services.pubsub,
+      log: pino({ level: 'silent' }),
+      now: () => new Date(),
+    };
+    const verifier = createStoreVerify(deps, { images });
+    const state = async (id: string) =>
+      (await a.t.db.db.select().from(imageVerifications).where(eq(imageVerifications.id, id)))[0];
+
+    // When: the first version asked twice, the second once
+    const one = await verifier.verifyImageVersion(rawId(first.versionId), null);
+    await until(async () => (await state(one.verification.id))?.state === 'RUNNING', 5000, 'running');
+    const again = await verifier.verifyImageVersion(rawId(first.versionId), null);
+    const other = await verifier.verifyImageVersion(rawId(second.versionId), null);
+
+    // Then
+    expect(again).toMatchObject({ alreadyActive: true, verification: { id: one.verification.id } });
+    expect(other).toMatchObject({ alreadyActive: false, verification: { state: 'QUEUED' } });
+
+    // When: the server stops while the first runs
+    const stopping = verifier.stop();
+    release();
+    await stopping;
+
+    // Then: the running one is ABORTED with the reason; the other still waits
+    expect(await state(one.verification.id)).toMatchObject({
+      state: 'ABORTED',
+      reason: 'the server stopped',
+    });
+    expect((await state(other.verification.id))?.state).toBe('QUEUED');
+
+    // Given: a RUNNING row left behind by a process that died (no stop at all)
+    await a.t.db.db
+      .update(imageVerifications)
+      .set({ state: 'RUNNING' })
+      .where(eq(imageVerifications.id, one.verification.id));
+
+    // When: a server starts
+    const next = createStoreVerify(deps, { images });
+    try {
+      await next.start();
+
+      // Then: the leftover is ABORTED, the queued one runs and passes
+      expect(await state(one.verification.id)).toMatchObject({
+        state: 'ABORTED',
+        reason: 'the server stopped while it ran',
+      });
+      await until(async () => (await state(other.verification.id))?.state === 'PASSED', 20_000, 'passed');
+    } finally {
+      await next.stop();
+    }
+  }, 60_000);
+});
