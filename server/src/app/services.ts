@@ -32,6 +32,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     ...domains,
     webhooks,
+    storeVerify: createStoreVerify(deps, { images: domains.images, damaged: webhooks.imageDamaged }),
     replication: createReplicationService(deps, {
       readChunk: (hash) => domains.transfer.store.read(hash),
       verify: (hash, compressed) => domains.transfer.core.verifier.verify(hash, compressed),
@@ -72,7 +73,6 @@ function createDomainServices(deps: ServiceDeps) {
     multicast,
     storage,
     storeImport: createStoreImport(deps, { images, followCurrent }),
-    storeVerify: createStoreVerify(deps, { images }),
     wake: createWakeService(deps, { tasks }),
     schedules: createSchedulesService(deps, { tasks, audit }),
     // /boot.ipxe (PXE issue): routes mounted in http-routes.ts.

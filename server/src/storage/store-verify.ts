@@ -24,6 +24,7 @@ import {
   referencedHashes,
   verifyImage,
 } from '../imaging/index.ts';
+import type { ImageDamage } from '../webhooks/webhook-payloads.ts';
 import {
   type ChunkProblemRecord,
   type ImageVerificationRow,
@@ -40,6 +41,8 @@ export interface StoreVerifyDeps {
     getVersion(id: string): Promise<ImageVersionRow | undefined>;
     getImage(id: string): Promise<ImageRow | undefined>;
   };
+  /** A check found damage (the IMAGE_DAMAGED webhook). */
+  readonly damaged?: (damage: ImageDamage) => void;
 }
 
 export interface VerificationRequest {
@@ -57,7 +60,7 @@ function manifestOf(version: ImageVersionRow): Manifest {
   return manifest;
 }
 
-export function createStoreVerify(deps: ServiceDeps, { images }: StoreVerifyDeps) {
+export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreVerifyDeps) {
   const { db, now, log, config, pubsub } = deps;
   const store = openLocalStore(config.core.imagesDir);
   let draining: Promise<void> | null = null;
@@ -76,11 +79,21 @@ export function createStoreVerify(deps: ServiceDeps, { images }: StoreVerifyDeps
     state: VerificationState,
     set: Partial<ImageVerificationRow>,
   ) {
-    await db
+    const [row] = await db
       .update(imageVerifications)
       .set({ ...set, state, finishedAt: now() })
-      .where(eq(imageVerifications.id, id));
+      .where(eq(imageVerifications.id, id))
+      .returning();
     await announce(version);
+    if (state === 'DAMAGED' && row && version && damaged) {
+      const image = await images.getImage(version.imageId);
+      if (image)
+        damaged({
+          image: { id: image.id, name: image.name, version: version.number },
+          verification: { id: row.id, chunksTotal: row.chunksTotal, problemCount: row.problemCount },
+          reason: row.reason,
+        });
+    }
   }
 
   /** Claims a QUEUED check and runs it to its end; never throws. */

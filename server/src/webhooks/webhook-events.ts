@@ -6,6 +6,7 @@ export const WEBHOOK_EVENTS = [
   'TASK_CANCELLED',
   'REPLICATION_FAILED',
   'HOST_REGISTERED',
+  'IMAGE_DAMAGED',
   'PING',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

@@ -63,6 +63,20 @@ export interface ReplicationFailure {
   readonly error: string;
 }
 
+/** A verification found chunks of an image version missing or corrupt (storage/store-verify.ts). */
+export interface ImageDamage {
+  readonly image: { readonly id: string; readonly name: string; readonly version: number };
+  readonly verification: { readonly id: string; readonly chunksTotal: number; readonly problemCount: number };
+  /** Why the version could not be read at all, when that was the damage. */
+  readonly reason: string | null;
+}
+
+export const imageDamageData = (d: ImageDamage): Record<string, unknown> => ({
+  image: { ...d.image, id: encodeGlobalID('Image', d.image.id) },
+  verification: { ...d.verification, id: encodeGlobalID('ImageVerification', d.verification.id) },
+  reason: d.reason,
+});
+
 export const replicationData = (f: ReplicationFailure): Record<string, unknown> => ({
   node: { ...f.node, id: encodeGlobalID('StorageNode', f.node.id) },
   image: { ...f.image, id: encodeGlobalID('Image', f.image.id) },

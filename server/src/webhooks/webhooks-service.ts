@@ -24,7 +24,14 @@ import {
   WebhookNotFoundError,
 } from './webhook-errors.ts';
 import { SUBSCRIBABLE_EVENTS, TASK_STATE_EVENTS, type WebhookEvent } from './webhook-events.ts';
-import { hostData, type ReplicationFailure, replicationData, taskData } from './webhook-payloads.ts';
+import {
+  hostData,
+  type ImageDamage,
+  imageDamageData,
+  type ReplicationFailure,
+  replicationData,
+  taskData,
+} from './webhook-payloads.ts';
 import { sendWebhook } from './webhook-sender.ts';
 import { newWebhookSecret } from './webhook-signature.ts';
 import { type WebhookDeliveryRow, type WebhookRow, webhookDeliveries, webhooks } from './webhooks-table.ts';
@@ -266,6 +273,8 @@ export function createWebhooksService(
     /** REPLICATION_FAILED, from the replicator. */
     replicationFailed: (failure: ReplicationFailure) =>
       emitSafely('REPLICATION_FAILED', async () => replicationData(failure)),
+    /** IMAGE_DAMAGED, from a verification of the store. */
+    imageDamaged: (damage: ImageDamage) => emitSafely('IMAGE_DAMAGED', async () => imageDamageData(damage)),
     /** Sends what is due now (tests; the loop does it by itself). */
     drain,
 

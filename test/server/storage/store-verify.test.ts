@@ -5,6 +5,8 @@
  * server stops under it.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
@@ -152,6 +154,26 @@ describe('verifyImageVersion', () => {
     corrupt.writeUInt8(corrupt.readUInt8(at) ^ 0xff, at);
     fs.writeFileSync(chunkPath(bad), corrupt);
     const files = fs.readdirSync(path.join(a.imagesDir, 'chunks'), { recursive: true }).map(String).sort();
+    // and a webhook for IMAGE_DAMAGED
+    const bodies: string[] = [];
+    const hook = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        bodies.push(body);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const admin = (await a.t.createUser('ADMIN')).token;
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`;
+    const made = await a.gql<{ createWebhook: { __typename: string } }>(
+      'mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { __typename } }',
+      { token: admin, variables: { i: { name: 'store-watch', url, events: ['IMAGE_DAMAGED'] } } },
+    );
+    expect(made.data?.createWebhook.__typename).toBe('CreateWebhookSuccess');
 
     // When
     await a.gql(VERIFY, { token: a.operator, variables: { id: versionId } });
@@ -172,6 +194,20 @@ describe('verifyImageVersion', () => {
       files,
     );
     expect(fs.readFileSync(chunkPath(bad))).toEqual(corrupt);
+
+    // And: the webhook is told, once, with the image and the check to look up
+    await a.t.app.services.webhooks.drain();
+    await until(() => bodies.length > 0, 10_000, 'the webhook');
+    await new Promise((resolve) => hook.close(resolve));
+    expect(bodies).toHaveLength(1);
+    expect(JSON.parse(bodies[0] as string)).toMatchObject({
+      event: 'IMAGE_DAMAGED',
+      data: {
+        image: { id: image.id, name: image.name, version: 1 },
+        verification: { id: done.id, chunksTotal: distinct(manifest).size, problemCount: 2 },
+        reason: null,
+      },
+    });
   }, 60_000);
 
   it('Given an id that is no version, then the request is refused with ImageVersionNotFoundError', async () => {

@@ -107,6 +107,7 @@ const EVENT_WORDS: Readonly<Record<string, string>> = {
   TASK_CANCELLED: 'cancelled',
   REPLICATION_FAILED: 'replication',
   HOST_REGISTERED: 'registered',
+  IMAGE_DAMAGED: 'damaged',
 };
 
 /** The events a webhook wants, short: "failed,complete", or "all" for every one it can want. */
