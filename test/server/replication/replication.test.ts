@@ -4,7 +4,6 @@
  * publishes the version whole; a client then deploys from the replica.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import {
 import { replicaDeletions } from '../../../server/src/replication/replication-table.ts';
 import { createApiClient } from '../../../tui/src/api/graphql-client.ts';
 import { createGraphqlConsolePort } from '../../../tui/src/api/graphql-console-port.ts';
+import { webhookReceiver } from '../../support/webhook-receiver.ts';
 import {
   blankFile,
   call,
@@ -346,24 +346,13 @@ describe('what replication refuses, and says', () => {
   });
 
   it('an unreachable node is named in the reason, and a REPLICATION_FAILED webhook says so', async () => {
-    const bodies: string[] = [];
-    const hook = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on('end', () => {
-        bodies.push(body);
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    const hookPort = (hook.address() as net.AddressInfo).port;
+    const hook = webhookReceiver();
+    const hookUrl = await hook.start();
     await adminGql(
       source,
       sourceAdmin,
       'mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { __typename } }',
-      { i: { name: 'ops', url: `http://127.0.0.1:${hookPort}/`, events: ['REPLICATION_FAILED'] } },
+      { i: { name: 'ops', url: `${hookUrl}/`, events: ['REPLICATION_FAILED'] } },
     );
     // A port that was free a moment ago: nothing listens there.
     const probe = net.createServer();
@@ -374,14 +363,14 @@ describe('what replication refuses, and says', () => {
     const [row] = await replicate(gone);
     expect(row).toMatchObject({ state: 'FAILED' });
     expect(row!.error).toMatch(/site-gone .*unreachable: ECONNREFUSED/);
-    await until(() => bodies.length > 0, 10_000, 'the webhook');
+    await until(() => hook.received.length > 0, 10_000, 'the webhook');
     // Still down at the next pass: recorded again, not told again.
     const [again] = await replicate(gone);
     expect(again).toMatchObject({ state: 'FAILED', attempts: 2 });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(bodies).toHaveLength(1);
-    await new Promise((resolve) => hook.close(resolve));
-    expect(JSON.parse(bodies[0]!)).toMatchObject({
+    expect(hook.received).toHaveLength(1);
+    await hook.close();
+    expect(hook.documents()[0]).toMatchObject({
       event: 'REPLICATION_FAILED',
       data: { node: { id: gone, name: 'site-gone' }, image: { name: image.name }, error: row!.error },
     });

@@ -2,10 +2,9 @@
  * Webhooks (server/src/webhooks/WEBHOOKS.md) against a real receiver on loopback: what is sent,
  * how it is signed, which events go where, retries, and what is refused.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../../server/src/webhooks/webhook-signature.ts';
+import { webhookReceiver } from '../../support/webhook-receiver.ts';
 import {
   call,
   checkIn,
@@ -18,45 +17,11 @@ import {
   until,
 } from '../transfer/transfer-harness.ts';
 
-interface Received {
-  readonly path: string;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** Records every request; answers with `answers` in turn per path (200 once they run out). */
-function receiver() {
-  const received: Received[] = [];
-  const answers = new Map<string, number[]>();
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString();
-    });
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, body });
-      const status = answers.get(req.url ?? '')?.shift() ?? 200;
-      res.writeHead(status, status === 302 ? { location: 'http://127.0.0.1:1/elsewhere' } : {});
-      res.end(status === 200 ? 'ok' : `nope ${status}`);
-    });
-  });
-  return {
-    received,
-    answers,
-    async start() {
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    },
-    close: () => new Promise((resolve) => server.close(resolve)),
-    at: (path: string) => received.filter((r) => r.path === path),
-  };
-}
-
 let app: TransferApp;
 let image: { id: string; name: string };
 let admin: string;
 let base: string;
-const rx = receiver();
+const rx = webhookReceiver();
 
 async function gql<T>(query: string, variables: Record<string, unknown> = {}, token = admin): Promise<T> {
   const res = await app.gql<T>(query, { token, variables });

@@ -240,7 +240,7 @@ describe('console', () => {
       webhook('w1', 'helpdesk', { lastDelivery: delivery('d1') }),
       webhook('w2', 'chat', {
         enabled: false,
-        events: [...everything, 'REPLICATION_FAILED', 'HOST_REGISTERED'],
+        events: [...everything, 'REPLICATION_FAILED', 'HOST_REGISTERED', 'IMAGE_DAMAGED'],
         lastDelivery: retrying,
         lastFailedDeliveryId: 'd3',
       }),

@@ -3,8 +3,6 @@
  * graphql-ws): log in through the TUI's client, list hosts, and see a host created by someone else
  * appear live through `hostEvents`; manage a webhook posting to a receiver on loopback.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginDocument, ViewerDocument } from '../../../tui/src/api/documents.ts';
@@ -17,6 +15,7 @@ import {
 import { ConsoleApp } from '../../../tui/src/console/console-app.tsx';
 import { createTheme, ThemeContext } from '../../../tui/src/ui/theme.ts';
 import { startTestApp, type TestApp } from '../../support/app.ts';
+import { webhookReceiver } from '../../support/webhook-receiver.ts';
 import { waitForSubscriptions as waitForServerSubscriptions } from '../support/server-subscriptions.ts';
 import { settle, waitFor } from '../support/wait-for.ts';
 
@@ -43,24 +42,6 @@ const CREATE_HOST = `mutation($name: String!, $mac: String!) {
 const CREATE_WEBHOOK = `mutation($i: CreateWebhookInput!) {
   createWebhook(input: $i) { __typename ... on CreateWebhookSuccess { webhook { id } } ... on Error { message } }
 }`;
-
-/** A webhook receiver on 127.0.0.1: records each request's path and Brume-Event, answers 200. */
-async function startReceiver() {
-  const received: { path: string; event: string }[] = [];
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', event: String(req.headers['brume-event']) });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    received,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
 
 /** The webhook as the server has it, with its deliveries (newest first). */
 async function webhookOnServer(id: string, token: string) {
@@ -192,13 +173,14 @@ describe('console against a running server', () => {
   });
 
   it('given a webhook, an admin disables it and pings it from the pane: the PING waits, reaches the receiver once enabled again, and the row says so; a non-admin is told the pane is for ADMINs', async () => {
-    const rx = await startReceiver();
+    const rx = webhookReceiver();
+    const rxUrl = await rx.start();
     const admin = await t.createUser('ADMIN');
     const created = await t.gql<{ createWebhook: { __typename: string; webhook?: { id: string } } }>(
       CREATE_WEBHOOK,
       {
         token: admin.token,
-        variables: { i: { name: 'helpdesk', url: `${rx.url}/hook`, events: ['TASK_FAILED'] } },
+        variables: { i: { name: 'helpdesk', url: `${rxUrl}/hook`, events: ['TASK_FAILED'] } },
       },
     );
     expect(created.data?.createWebhook.__typename).toBe('CreateWebhookSuccess');
@@ -233,7 +215,7 @@ describe('console against a running server', () => {
 
       app.stdin.write('e');
       await waitFor(() => rx.received.length === 1, 'the PING at the receiver', 10_000);
-      expect(rx.received[0]).toEqual({ path: '/hook', event: 'PING' });
+      expect(rx.received[0]).toMatchObject({ path: '/hook', headers: { 'brume-event': 'PING' } });
       // The row is read again below: first the server records the answer.
       const end = Date.now() + 10_000;
       while ((await webhookOnServer(id, admin.token)).deliveries[0]?.state !== 'DELIVERED') {
