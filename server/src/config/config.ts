@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { pxeSection } from '../pxe/pxe-config.ts';
 import { replicationSection } from '../replication/replication-config.ts';
+import { storageSection } from '../storage/storage-config.ts';
 import { wakeSection } from '../wake/wake-config.ts';
 import { webhookSection } from '../webhooks/webhook-config.ts';
 import { coreSection } from './core-section.ts';
@@ -19,6 +20,7 @@ export const configSections = {
   wake: wakeSection,
   replication: replicationSection,
   webhooks: webhookSection,
+  storage: storageSection,
 } as const;
 
 export type ConfigSections = typeof configSections;

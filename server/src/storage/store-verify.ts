@@ -9,9 +9,12 @@
  * the others wait QUEUED, one per version (asking again returns the waiting one). One codec worker
  * keeps the event loop free. Progress is written to the row about once a second. A check that was
  * RUNNING when the server stopped is ABORTED with that reason at the next start; QUEUED ones run.
+ * With `BRUME_VERIFY_EVERY_DAYS` set, the current versions due for one are queued once an hour
+ * while the clock is in `BRUME_VERIFY_HOUR` (storage-config.ts).
  */
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
+import { rowsOf } from '../db/database.ts';
 import { rowsByIds } from '../db/rows-by-ids.ts';
 import { ImageVersionNotFoundError } from '../images/image-errors.ts';
 import type { ImageRow, ImageVersionRow } from '../images/images-table.ts';
@@ -66,6 +69,7 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
   let draining: Promise<void> | null = null;
   let current: AbortController | null = null;
   let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
 
   /** Consoles reload an image on its events: a version's check started or ended. */
   async function announce(version: ImageVersionRow | undefined): Promise<void> {
@@ -204,7 +208,24 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
     return rows.length;
   }
 
-  return {
+  /**
+   * Current versions with no completed check (PASSED or DAMAGED) since `cutoff` and none waiting
+   * or running: an ABORTED one does not count, the server stopped under it.
+   */
+  async function dueVersions(cutoff: Date): Promise<string[]> {
+    const rows = rowsOf<{ id: string }>(
+      await db.execute(sql`
+        select v.id from image_versions v
+        where v.current and not exists (
+          select 1 from image_verifications c
+          where c.image_version_id = v.id
+            and (c.state in ('QUEUED', 'RUNNING') or (c.state in ('PASSED', 'DAMAGED') and c.finished_at > ${cutoff.toISOString()}::timestamptz)))
+        order by v.created_at`),
+    );
+    return rows.map((r) => r.id);
+  }
+
+  const service = {
     /** Queues a check of the version (or returns the one waiting or running for it). */
     async verifyImageVersion(versionId: string, requestedById: string | null): Promise<VerificationRequest> {
       const version = await images.getVersion(versionId);
@@ -234,7 +255,7 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
           ),
         );
       // It ended between the two statements: ask again.
-      if (!active) return this.verifyImageVersion(versionId, requestedById);
+      if (!active) return service.verifyImageVersion(versionId, requestedById);
       return { verification: active, alreadyActive: true };
     },
 
@@ -251,6 +272,22 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
       return row;
     },
 
+    /** Queues a check of every current version whose last completed one is older than `everyMs`. */
+    async queueDue(everyMs: number): Promise<number> {
+      const due = await dueVersions(new Date(now().getTime() - everyMs));
+      for (const id of due) await service.verifyImageVersion(id, null);
+      if (due.length > 0) log.info({ versions: due.length }, 'scheduled image version checks queued');
+      return due.length;
+    },
+
+    /** The scheduled checks' clock: in the configured hour, what is due is queued (at most hourly). */
+    async tick(): Promise<number> {
+      const { verifyEveryMs, verifyHour } = config.storage;
+      if (verifyEveryMs === 0 || now().getHours() !== verifyHour) return 0;
+      // Less the hour: a check done at 03:10 is due again at 03:05 a period later, not a day late.
+      return service.queueDue(verifyEveryMs - 3600_000);
+    },
+
     /** At server start: a check the last process left RUNNING is ABORTED; QUEUED ones run. */
     async start(): Promise<void> {
       await db
@@ -258,15 +295,25 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
         .set({ state: 'ABORTED', reason: 'the server stopped while it ran', finishedAt: now() })
         .where(eq(imageVerifications.state, 'RUNNING'));
       kick();
+      if (config.storage.verifyEveryMs > 0 && timer === null) {
+        const tock = () =>
+          void service.tick().catch((err: unknown) => log.error({ err }, 'scheduled image checks failed'));
+        timer = setInterval(tock, 3600_000);
+        timer.unref();
+        tock();
+      }
     },
 
     /** The running check is ABORTED ("the server stopped"); QUEUED ones wait for the next start. */
     async stop(): Promise<void> {
       stopped = true;
+      if (timer) clearInterval(timer);
+      timer = null;
       current?.abort();
       await draining;
     },
   };
+  return service;
 }
 
 export type StoreVerify = ReturnType<typeof createStoreVerify>;

@@ -5,8 +5,6 @@
  * server stops under it.
  */
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
@@ -16,6 +14,7 @@ import type { ImageVersionRow } from '../../../server/src/images/images-table.ts
 import type { Manifest } from '../../../server/src/imaging/index.ts';
 import { imageVerifications } from '../../../server/src/storage/storage-table.ts';
 import { createStoreVerify } from '../../../server/src/storage/store-verify.ts';
+import { webhookReceiver } from '../../support/webhook-receiver.ts';
 import {
   createImage,
   randomDisk,
@@ -155,20 +154,9 @@ describe('verifyImageVersion', () => {
     fs.writeFileSync(chunkPath(bad), corrupt);
     const files = fs.readdirSync(path.join(a.imagesDir, 'chunks'), { recursive: true }).map(String).sort();
     // and a webhook for IMAGE_DAMAGED
-    const bodies: string[] = [];
-    const hook = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on('end', () => {
-        bodies.push(body);
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const hook = webhookReceiver();
+    const url = `${await hook.start()}/`;
     const admin = (await a.t.createUser('ADMIN')).token;
-    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`;
     const made = await a.gql<{ createWebhook: { __typename: string } }>(
       'mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { __typename } }',
       { token: admin, variables: { i: { name: 'store-watch', url, events: ['IMAGE_DAMAGED'] } } },
@@ -197,10 +185,10 @@ describe('verifyImageVersion', () => {
 
     // And: the webhook is told, once, with the image and the check to look up
     await a.t.app.services.webhooks.drain();
-    await until(() => bodies.length > 0, 10_000, 'the webhook');
-    await new Promise((resolve) => hook.close(resolve));
-    expect(bodies).toHaveLength(1);
-    expect(JSON.parse(bodies[0] as string)).toMatchObject({
+    await until(() => hook.received.length > 0, 10_000, 'the webhook');
+    await hook.close();
+    expect(hook.received).toHaveLength(1);
+    expect(hook.documents()[0]).toMatchObject({
       event: 'IMAGE_DAMAGED',
       data: {
         image: { id: image.id, name: image.name, version: 1 },
@@ -292,6 +280,69 @@ describe('verifyImageVersion', () => {
       await until(async () => (await state(other.verification.id))?.state === 'PASSED', 20_000, 'passed');
     } finally {
       await next.stop();
+    }
+  }, 60_000);
+  it('Given scheduled checks every 7 days at 03:00, then in that hour the current versions without a completed check that week are queued, and at another hour nothing; older versions and recent checks are left alone', async () => {
+    // Given: A (two versions, its current one checked 2 days ago) and B (checked 8 days ago)
+    const a1 = await capturedImage(1, 21);
+    const disk = path.join(a.work, 'verify-a2.img');
+    randomDisk(disk, 1, 22);
+    await seedImage(a, a1.image.id, a1.image.name, disk);
+    const aCurrent = (
+      await a.gql<{ image: { currentVersion: { id: string } } }>(LAST, {
+        token: a.operator,
+        variables: { id: a1.image.id },
+      })
+    ).data!.image.currentVersion.id;
+    const b = await capturedImage(1, 23);
+    let clock = new Date(2026, 10, 27, 4, 20); // local time: what BRUME_VERIFY_HOUR means
+    const daysAgo = (n: number) => new Date(clock.getTime() - n * 24 * 3600_000);
+    const checked = (versionId: string, finishedAt: Date) => ({
+      imageVersionId: rawId(versionId),
+      state: 'PASSED' as const,
+      chunksTotal: 1,
+      createdAt: finishedAt,
+      finishedAt,
+    });
+    await a.t.db.db
+      .insert(imageVerifications)
+      .values([checked(aCurrent, daysAgo(2)), checked(b.versionId, daysAgo(8))]);
+    const deps = {
+      config: testConfig({
+        BRUME_IMAGES_DIR: a.imagesDir,
+        BRUME_VERIFY_EVERY_DAYS: '7',
+        BRUME_VERIFY_HOUR: '3',
+      }),
+      db: a.t.db.db,
+      pubsub: a.t.app.services.pubsub,
+      log: pino({ level: 'silent' }),
+      now: () => clock,
+    };
+    const verifier = createStoreVerify(deps, { images: a.t.app.services.images });
+    const checks = async (versionId: string) =>
+      a.t.db.db
+        .select({ state: imageVerifications.state })
+        .from(imageVerifications)
+        .where(eq(imageVerifications.imageVersionId, rawId(versionId)));
+    try {
+      // When: 04:20, not the hour
+      expect(await verifier.tick()).toBe(0);
+      expect(await checks(b.versionId)).toEqual([{ state: 'PASSED' }]);
+
+      // When: 03:20
+      clock = new Date(2026, 10, 28, 3, 20);
+      const queued = await verifier.tick();
+
+      // Then: B's current version is queued (and runs), A's is not, nor A's older version
+      expect(queued).toBeGreaterThanOrEqual(1);
+      await until(async () => (await checks(b.versionId)).length === 2, 5000, "B's check");
+      expect(await checks(aCurrent)).toEqual([{ state: 'PASSED' }]);
+      expect(await checks(a1.versionId)).toEqual([]);
+      // and a second tick in that hour queues nothing again for B (its check is waiting, running or done)
+      await verifier.tick();
+      expect((await checks(b.versionId)).length).toBe(2);
+    } finally {
+      await verifier.stop();
     }
   }, 60_000);
 });
