@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, max, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, max, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
 import { isUuid, onlyUuids, uniqueViolation } from '../hosts/sql-helpers.ts';
 import { DuplicateImageNameError } from './image-errors.ts';
@@ -66,12 +66,39 @@ export async function selectImagesByIds(db: Executor, ids: readonly string[]): P
   return db.select().from(images).where(inArray(images.id, valid));
 }
 
-export async function selectVersions(db: Executor, imageId: string): Promise<ImageVersionRow[]> {
+/** A version without its manifest: what lists and the API show (a manifest is megabytes of JSON). */
+export type ImageVersionSummary = Omit<ImageVersionRow, 'manifest'>;
+const { manifest: _manifest, ...summaryColumns } = getTableColumns(imageVersions);
+
+export async function selectVersions(db: Executor, imageId: string): Promise<ImageVersionSummary[]> {
   return db
-    .select()
+    .select(summaryColumns)
     .from(imageVersions)
     .where(eq(imageVersions.imageId, imageId))
     .orderBy(desc(imageVersions.number));
+}
+
+/** The versions of several images at once, newest first within each. */
+export async function selectVersionsOf(
+  db: Executor,
+  imageIds: readonly string[],
+): Promise<ImageVersionSummary[]> {
+  const valid = onlyUuids(imageIds);
+  if (valid.length === 0) return [];
+  return db
+    .select(summaryColumns)
+    .from(imageVersions)
+    .where(inArray(imageVersions.imageId, valid))
+    .orderBy(desc(imageVersions.number));
+}
+
+export async function selectVersionSummaries(
+  db: Executor,
+  ids: readonly string[],
+): Promise<ImageVersionSummary[]> {
+  const valid = onlyUuids(ids);
+  if (valid.length === 0) return [];
+  return db.select(summaryColumns).from(imageVersions).where(inArray(imageVersions.id, valid));
 }
 
 export async function selectVersion(db: Executor, id: string): Promise<ImageVersionRow | undefined> {
@@ -83,9 +110,9 @@ export async function selectVersion(db: Executor, id: string): Promise<ImageVers
 export async function selectCurrentVersion(
   db: Executor,
   imageId: string,
-): Promise<ImageVersionRow | undefined> {
+): Promise<ImageVersionSummary | undefined> {
   const [row] = await db
-    .select()
+    .select(summaryColumns)
     .from(imageVersions)
     .where(and(eq(imageVersions.imageId, imageId), eq(imageVersions.current, true)));
   return row;

@@ -1,7 +1,9 @@
 import { builder } from '../graphql/builder.ts';
+import type { Context } from '../graphql/context.ts';
 import { defineErrorType } from '../graphql/errors.ts';
 import { encodeGlobalID } from '../graphql/global-id.ts';
 import { orderByIds } from '../graphql/load-by-ids.ts';
+import { groupByKeys, requestLoader } from '../graphql/request-loader.ts';
 import {
   DuplicateImageNameError,
   ImageDisabledError,
@@ -16,14 +18,22 @@ import {
 } from './image-errors.ts';
 import { IMAGE_EVENT_KINDS, type ImageEvent } from './image-events.ts';
 import { FOG_IMAGE_TYPES, FOG_OS_IDS, IMAGE_TYPES, OS_TYPES } from './image-kinds.ts';
-import type { ImageRow, ImageVersionRow } from './images-table.ts';
+import type { ImageVersionSummary } from './image-store.ts';
+import type { ImageRow } from './images-table.ts';
 
 export const OsTypeEnum = builder.enumType('OsType', { values: OS_TYPES });
 export const ImageTypeEnum = builder.enumType('ImageType', { values: IMAGE_TYPES });
 const ImageEventKindEnum = builder.enumType('ImageEventKind', { values: IMAGE_EVENT_KINDS });
 
 export const ImageRef = builder.objectRef<ImageRow>('Image');
-export const ImageVersionRef = builder.objectRef<ImageVersionRow>('ImageVersion');
+
+/** A version as the API shows it, loaded with the others asked for in the same response. */
+export function loadVersion(ctx: Context, id: string): Promise<ImageVersionSummary | null> {
+  return requestLoader(ctx, 'imageVersion', async (ids) =>
+    orderByIds(ids, await ctx.services.images.getVersionSummaries(ids), (v) => v.id),
+  ).load(id);
+}
+export const ImageVersionRef = builder.objectRef<ImageVersionSummary>('ImageVersion');
 
 builder.node(ImageRef, {
   authScopes: { viewer: true },
@@ -58,7 +68,10 @@ builder.node(ImageRef, {
     versions: t.field({
       type: [ImageVersionRef],
       description: 'Newest first.',
-      resolve: (i, _a, ctx) => ctx.services.images.listVersions(i.id),
+      resolve: (i, _a, ctx) =>
+        requestLoader(ctx, 'imageVersionsOf', async (imageIds) =>
+          groupByKeys(imageIds, await ctx.services.images.listVersionsOf(imageIds), (v) => v.imageId),
+        ).load(i.id),
     }),
     currentVersion: t.field({
       type: ImageVersionRef,
@@ -72,10 +85,8 @@ builder.node(ImageRef, {
 builder.node(ImageVersionRef, {
   authScopes: { viewer: true },
   id: { resolve: (v) => v.id },
-  loadMany: async (ids, ctx) => {
-    const rows = await Promise.all(ids.map((id) => ctx.services.images.getVersion(id)));
-    return rows.map((r) => r ?? null);
-  },
+  loadMany: async (ids, ctx) =>
+    orderByIds(ids, await ctx.services.images.getVersionSummaries(ids), (v) => v.id),
   fields: (t) => ({
     number: t.exposeInt('number'),
     image: t.field({

@@ -334,6 +334,10 @@ export function createImagesService(deps: ServiceDeps, hooks: ImagesServiceHooks
     countImages: () => store.countImages(db),
     listImages: (window: { offset: number; limit: number }) => store.pageImages(db, window),
     listVersions: (imageId: string) => store.selectVersions(db, imageId),
+    /** Several images' versions in one query (newest first within each), without manifests. */
+    listVersionsOf: (imageIds: readonly string[]) => store.selectVersionsOf(db, imageIds),
+    /** Versions by id without their manifests (the API's view). */
+    getVersionSummaries: (ids: readonly string[]) => store.selectVersionSummaries(db, ids),
     getVersion: (id: string) => store.selectVersion(db, id),
     getCurrentVersion: (imageId: string) => store.selectCurrentVersion(db, imageId),
   };

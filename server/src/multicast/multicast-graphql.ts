@@ -8,7 +8,7 @@ import { HostRef } from '../hosts/hosts-graphql-types.ts';
 import { decodeUuidOf } from '../hosts/inventory-ids.ts';
 import { ImageDisabledError, ImageHasNoVersionError, ImageNotFoundError } from '../images/image-errors.ts';
 import { imageIdOf } from '../images/images-graphql.ts';
-import { ImageRef, ImageVersionRef } from '../images/images-graphql-types.ts';
+import { ImageRef, ImageVersionRef, loadVersion } from '../images/images-graphql-types.ts';
 import { TaskRef } from '../tasks/tasks-graphql-types.ts';
 import type { TaskRow } from '../tasks/tasks-table.ts';
 import {
@@ -59,7 +59,7 @@ builder.node(MulticastSessionRef, {
     imageVersion: t.field({
       type: ImageVersionRef,
       nullable: true,
-      resolve: (s, _a, ctx) => (s.imageVersionId ? ctx.services.images.getVersion(s.imageVersionId) : null),
+      resolve: (s, _a, ctx) => (s.imageVersionId ? loadVersion(ctx, s.imageVersionId) : null),
     }),
     expectedReceivers: t.exposeInt('expectedReceivers'),
     minReceivers: t.exposeInt('minReceivers'),

@@ -3,7 +3,7 @@ import { resolveCountedConnection } from '../graphql/connections.ts';
 import { defineErrorType } from '../graphql/errors.ts';
 import { orderByIds } from '../graphql/load-by-ids.ts';
 import { decodeUuidOf } from '../hosts/inventory-ids.ts';
-import { ImageVersionRef } from '../images/images-graphql-types.ts';
+import { ImageVersionRef, loadVersion } from '../images/images-graphql-types.ts';
 import { ReplicationNotConfiguredError, StorageNodeNotFoundError } from '../storage/storage-errors.ts';
 import { StorageNodeRef } from '../storage/storage-graphql.ts';
 import type { StorageNodeRow } from '../storage/storage-table.ts';
@@ -27,7 +27,7 @@ builder.node(ImageReplicaRef, {
     imageVersion: t.field({
       type: ImageVersionRef,
       nullable: true,
-      resolve: (r, _a, ctx) => ctx.services.images.getVersion(r.imageVersionId),
+      resolve: (r, _a, ctx) => loadVersion(ctx, r.imageVersionId),
     }),
     state: t.expose('state', { type: ReplicaStateEnum }),
     chunksSent: t.exposeInt('chunksSent', {

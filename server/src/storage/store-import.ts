@@ -25,6 +25,7 @@ import { type KnownManifests, knownManifests } from '../images/deleted-versions.
 import { DuplicateImageNameError, ImageIsReplicaError } from '../images/image-errors.ts';
 import type { ImageType, OsType } from '../images/image-kinds.ts';
 import { isValidImageName } from '../images/image-name.ts';
+import type { ImageVersionSummary } from '../images/image-store.ts';
 import type { ImageRow, ImageVersionRow } from '../images/images-table.ts';
 import type { RegisteredStoreVersions, RegisterStoreVersionsInput } from '../images/store-versions.ts';
 import {
@@ -104,7 +105,7 @@ interface Candidate {
 export interface StoreImportDeps {
   readonly images: {
     registerStoreVersions(input: RegisterStoreVersionsInput): Promise<RegisteredStoreVersions>;
-    getCurrentVersion(imageId: string): Promise<ImageVersionRow | undefined>;
+    getCurrentVersion(imageId: string): Promise<ImageVersionSummary | undefined>;
     findImageByName(name: string): Promise<ImageRow | undefined>;
   };
   /** Points the store's `current` at the version with this manifest (store-current.ts). */

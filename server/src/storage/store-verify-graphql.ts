@@ -5,9 +5,10 @@
  */
 import { builder } from '../graphql/builder.ts';
 import { orderByIds } from '../graphql/load-by-ids.ts';
+import { requestLoader } from '../graphql/request-loader.ts';
 import { decodeUuidOf } from '../hosts/inventory-ids.ts';
 import { ImageVersionNotFoundError } from '../images/image-errors.ts';
-import { ImageVersionRef } from '../images/images-graphql-types.ts';
+import { ImageVersionRef, loadVersion } from '../images/images-graphql-types.ts';
 import type { ChunkProblemRecord, ImageVerificationRow, VERIFICATION_STATES } from './storage-table.ts';
 import type { VerificationRequest } from './store-verify.ts';
 
@@ -41,7 +42,7 @@ builder.node(ImageVerificationRef, {
     version: t.field({
       type: ImageVersionRef,
       nullable: true,
-      resolve: (v, _a, ctx) => ctx.services.images.getVersion(v.imageVersionId),
+      resolve: (v, _a, ctx) => loadVersion(ctx, v.imageVersionId),
     }),
     state: t.expose('state', { type: VerificationStateEnum }),
     chunksTotal: t.exposeInt('chunksTotal', { description: 'Distinct chunks the version references.' }),
@@ -70,7 +71,10 @@ builder.objectField(ImageVersionRef, 'lastVerification', (t) =>
     type: ImageVerificationRef,
     nullable: true,
     description: 'The latest check of its chunks in the store (verifyImageVersion); null if never checked.',
-    resolve: (v, _a, ctx) => ctx.services.storeVerify.lastVerification(v.id),
+    resolve: (v, _a, ctx) =>
+      requestLoader(ctx, 'lastVerification', async (ids) =>
+        orderByIds(ids, await ctx.services.storeVerify.lastVerifications(ids), (r) => r.imageVersionId),
+      ).load(v.id),
   }),
 );
 

@@ -16,6 +16,7 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { ServiceDeps } from '../app/service-deps.ts';
 import { rowsOf } from '../db/database.ts';
 import { rowsByIds } from '../db/rows-by-ids.ts';
+import { onlyUuids } from '../hosts/sql-helpers.ts';
 import { ImageVersionNotFoundError } from '../images/image-errors.ts';
 import type { ImageRow, ImageVersionRow } from '../images/images-table.ts';
 import {
@@ -262,14 +263,15 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
     getVerifications: (ids: readonly string[]) =>
       rowsByIds(db, imageVerifications, imageVerifications.id, ids),
 
-    async lastVerification(versionId: string): Promise<ImageVerificationRow | undefined> {
-      const [row] = await db
-        .select()
+    /** The latest check of each of these versions (versions never checked have none). */
+    async lastVerifications(versionIds: readonly string[]): Promise<ImageVerificationRow[]> {
+      const valid = onlyUuids(versionIds);
+      if (valid.length === 0) return [];
+      return db
+        .selectDistinctOn([imageVerifications.imageVersionId])
         .from(imageVerifications)
-        .where(eq(imageVerifications.imageVersionId, versionId))
-        .orderBy(desc(imageVerifications.createdAt))
-        .limit(1);
-      return row;
+        .where(inArray(imageVerifications.imageVersionId, valid))
+        .orderBy(imageVerifications.imageVersionId, desc(imageVerifications.createdAt));
     },
 
     /** Queues a check of every current version whose last completed one is older than `everyMs`. */

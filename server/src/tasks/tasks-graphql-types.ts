@@ -4,7 +4,7 @@ import { defineErrorType } from '../graphql/errors.ts';
 import { encodeGlobalID } from '../graphql/global-id.ts';
 import { orderByIds } from '../graphql/load-by-ids.ts';
 import { HostRef } from '../hosts/hosts-graphql-types.ts';
-import { ImageRef, ImageVersionRef } from '../images/images-graphql-types.ts';
+import { ImageRef, ImageVersionRef, loadVersion } from '../images/images-graphql-types.ts';
 import {
   ImageCaptureInProgressError,
   InvalidTaskTransitionError,
@@ -78,8 +78,7 @@ builder.node(TaskRef, {
       nullable: true,
       description:
         'A deploy: the version it writes (chosen when queued). A capture: the version its commit published, once COMPLETE.',
-      resolve: (task, _a, ctx) =>
-        task.imageVersionId ? ctx.services.images.getVersion(task.imageVersionId) : null,
+      resolve: (task, _a, ctx) => (task.imageVersionId ? loadVersion(ctx, task.imageVersionId) : null),
     }),
     createdBy: t.field({
       type: UserRef,

@@ -126,7 +126,8 @@ describe('replication to a REPLICA storage node', () => {
   it('pushes the current version: every chunk verified and stored there, the version published whole', async () => {
     nodeId = await addNode('site-b', replica.base, replicaToken);
     const rows = await replicate(nodeId);
-    const version = await source.t.app.services.images.getCurrentVersion(rawId(image.id));
+    const current = await source.t.app.services.images.getCurrentVersion(rawId(image.id));
+    const version = await source.t.app.services.images.getVersion(current!.id);
     const manifest = parseManifest(JSON.stringify(version!.manifest));
     const chunks = referencedHashes(manifest).size;
     expect(rows).toEqual([
@@ -466,7 +467,8 @@ describe('what replication refuses, and says', () => {
     expect(put.body.code).toBe('HASH_MISMATCH');
     expect(await openLocalStore(replica.imagesDir).chunks.has(good.hash)).toBe(false);
 
-    const version = await source.t.app.services.images.getCurrentVersion(rawId(image.id));
+    const current = await source.t.app.services.images.getCurrentVersion(rawId(image.id));
+    const version = await source.t.app.services.images.getVersion(current!.id);
     const manifest: Record<string, unknown> = { ...(version!.manifest as Record<string, unknown>) };
     const blocks = manifest.blocks as { hash: string }[];
     manifest.blocks = [{ ...blocks[0]!, hash: good.hash }, ...blocks.slice(1)];

@@ -56,8 +56,9 @@ describe.skipIf(!hasFixture)('unicast capture and deploy through the server', ()
     expect(captured.stderr).toContain('task complete');
     expect(captured.code).toBe(0);
     expect((await taskState(a, capture.rawId))?.state).toBe('COMPLETE');
-    const [version] = await a.t.app.services.images.listVersions(rawId(image.id));
-    expect(version).toBeDefined();
+    const [listed] = await a.t.app.services.images.listVersions(rawId(image.id));
+    expect(listed).toBeDefined();
+    const version = await a.t.app.services.images.getVersion(listed!.id);
     const manifest = parseManifest(JSON.stringify(version!.manifest));
     await until(
       () => captureWatch.events.some((e) => e.blocksTotal > 0 && e.blocksDone === e.blocksTotal),
