@@ -65,3 +65,12 @@ export class StoreManifestUnreadableError extends BrumeError {
     this.storeVersion = storeVersion;
   }
 }
+
+export class ImageVerificationNotFoundError extends BrumeError {
+  readonly code = 'IMAGE_VERIFICATION_NOT_FOUND';
+  readonly id: string;
+  constructor(id: string) {
+    super('No such image verification');
+    this.id = id.slice(0, 100);
+  }
+}

@@ -4,11 +4,13 @@
  * what it found, and `ImageVersion.lastVerification` the latest of a version.
  */
 import { builder } from '../graphql/builder.ts';
+import { defineErrorType } from '../graphql/errors.ts';
 import { orderByIds } from '../graphql/load-by-ids.ts';
 import { requestLoader } from '../graphql/request-loader.ts';
 import { decodeUuidOf } from '../hosts/inventory-ids.ts';
 import { ImageVersionNotFoundError } from '../images/image-errors.ts';
 import { ImageVersionRef, loadVersion } from '../images/images-graphql-types.ts';
+import { ImageVerificationNotFoundError } from './storage-errors.ts';
 import type { ChunkProblemRecord, ImageVerificationRow, VERIFICATION_STATES } from './storage-table.ts';
 import type { VerificationRequest } from './store-verify.ts';
 
@@ -106,6 +108,42 @@ builder.mutationField('verifyImageVersion', (t) =>
       const id = decodeUuidOf(input.versionId, 'ImageVersion');
       if (!id) throw new ImageVersionNotFoundError(String(input.versionId).slice(0, 100));
       return ctx.services.storeVerify.verifyImageVersion(id, ctx.viewer?.userId ?? null);
+    },
+  }),
+);
+
+defineErrorType(ImageVerificationNotFoundError, 'ImageVerificationNotFoundError');
+
+const CancelImageVerificationInput = builder.inputType('CancelImageVerificationInput', {
+  fields: (t) => ({ id: t.id({ description: 'The ImageVerification.' }) }),
+});
+
+const CancelImageVerificationSuccess = builder
+  .objectRef<{ verification: ImageVerificationRow }>('CancelImageVerificationSuccess')
+  .implement({
+    authScopes: { viewer: true },
+    fields: (t) => ({
+      verification: t.field({
+        type: ImageVerificationRef,
+        description: 'ABORTED ("cancelled by <user>"), or as it was when it had already ended.',
+        resolve: (r) => r.verification,
+      }),
+    }),
+  });
+
+builder.mutationField('cancelImageVerification', (t) =>
+  t.field({
+    type: CancelImageVerificationSuccess,
+    authScopes: { operator: true },
+    description:
+      'Stops a waiting or running check of an image version (the next waiting one starts); one that has ended is returned unchanged.',
+    errors: { types: [ImageVerificationNotFoundError] },
+    args: { input: t.arg({ type: CancelImageVerificationInput }) },
+    resolve: async (_r, { input }, ctx) => {
+      const id = decodeUuidOf(input.id, 'ImageVerification');
+      if (!id) throw new ImageVerificationNotFoundError(String(input.id));
+      const by = ctx.viewer?.username ?? 'an operator';
+      return { verification: await ctx.services.storeVerify.cancel(id, by) };
     },
   }),
 );

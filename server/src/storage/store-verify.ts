@@ -29,6 +29,7 @@ import {
   verifyImage,
 } from '../imaging/index.ts';
 import type { ImageDamage } from '../webhooks/webhook-payloads.ts';
+import { ImageVerificationNotFoundError } from './storage-errors.ts';
 import {
   type ChunkProblemRecord,
   type ImageVerificationRow,
@@ -68,9 +69,16 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
   const { db, now, log, config, pubsub } = deps;
   const store = openLocalStore(config.core.imagesDir);
   let draining: Promise<void> | null = null;
-  let current: AbortController | null = null;
+  /** The running check: its row, its abort switch, and why it was stopped (null: the server stops). */
+  let current: {
+    id: string;
+    abort: AbortController;
+    cancelledBy: string | null;
+    done: Promise<void>;
+  } | null = null;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
+  let lookingAgain: Promise<unknown> = Promise.resolve();
 
   /** Consoles reload an image on its events: a version's check started or ended. */
   async function announce(version: ImageVersionRow | undefined): Promise<void> {
@@ -111,14 +119,35 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
     if (!row) return;
     // Before anything else: a stop while the version loads aborts this check too.
     const abort = new AbortController();
-    current = abort;
+    let ended: () => void = () => {};
+    const running = {
+      id: row.id,
+      abort,
+      cancelledBy: null as string | null,
+      done: new Promise<void>((resolve) => {
+        ended = resolve;
+      }),
+    };
+    current = running;
+    try {
+      await check(row, abort, running);
+    } finally {
+      current = null;
+      ended();
+    }
+  }
+
+  async function check(
+    row: ImageVerificationRow,
+    abort: AbortController,
+    running: { readonly cancelledBy: string | null },
+  ): Promise<void> {
     const version = await images.getVersion(row.imageVersionId);
     let manifest: Manifest;
     try {
       if (!version) throw new ImageVersionNotFoundError(row.imageVersionId);
       manifest = manifestOf(version);
     } catch (err) {
-      current = null;
       await finish(row.id, version, 'DAMAGED', { reason: (err as Error).message });
       return;
     }
@@ -166,10 +195,9 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
         );
     } catch (err) {
       await writing.catch(() => undefined);
-      const reason = err instanceof OperationAbortedError ? 'the server stopped' : (err as Error).message;
+      const why = running.cancelledBy === null ? 'the server stopped' : `cancelled by ${running.cancelledBy}`;
+      const reason = err instanceof OperationAbortedError ? why : (err as Error).message;
       await finish(row.id, version, 'ABORTED', { chunksChecked: checked, bytesChecked: bytes, reason });
-    } finally {
-      current = null;
     }
   }
 
@@ -194,8 +222,12 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
       .catch((err: unknown) => log.error({ err }, 'image version verifications stopped'))
       .finally(() => {
         draining = null;
-        // A request that arrived while the last check was ending.
-        void pending().then((n) => n > 0 && kick());
+        // A request that arrived while the last check was ending (awaited by stop(): the
+        // database closes after it).
+        lookingAgain = pending().then(
+          (n) => n > 0 && kick(),
+          (err: unknown) => stopped || log.error({ err }, 'looking for waiting image version checks failed'),
+        );
       });
   }
 
@@ -274,6 +306,35 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
         .orderBy(imageVerifications.imageVersionId, desc(imageVerifications.createdAt));
     },
 
+    /**
+     * Stops a waiting or running check (ABORTED, "cancelled by <who>"); one that has ended is
+     * returned as it is. Resolves once the row says so.
+     */
+    async cancel(id: string, by: string): Promise<ImageVerificationRow> {
+      // The running one is stopped before anything is awaited: its work ends at once.
+      const stopRunning = async () => {
+        const running = current;
+        if (running?.id !== id) return false;
+        running.cancelledBy = by;
+        running.abort.abort();
+        await running.done;
+        return true;
+      };
+      if (!(await stopRunning())) {
+        const [waiting] = await db
+          .update(imageVerifications)
+          .set({ state: 'ABORTED', reason: `cancelled by ${by}`, finishedAt: now() })
+          .where(and(eq(imageVerifications.id, id), eq(imageVerifications.state, 'QUEUED')))
+          .returning();
+        if (waiting) await announce(await images.getVersion(waiting.imageVersionId));
+        // Claimed by the runner while this was asked: it is running now.
+        else await stopRunning();
+      }
+      const [row] = await service.getVerifications([id]);
+      if (!row) throw new ImageVerificationNotFoundError(id);
+      return row;
+    },
+
     /** Queues a check of every current version whose last completed one is older than `everyMs`. */
     async queueDue(everyMs: number): Promise<number> {
       const due = await dueVersions(new Date(now().getTime() - everyMs));
@@ -311,8 +372,9 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
       stopped = true;
       if (timer) clearInterval(timer);
       timer = null;
-      current?.abort();
+      current?.abort.abort();
       await draining;
+      await lookingAgain;
     },
   };
   return service;

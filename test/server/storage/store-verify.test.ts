@@ -290,6 +290,80 @@ describe('verifyImageVersion', () => {
       await next.stop();
     }
   }, 60_000);
+  it('Given a running check and a waiting one, when an operator cancels them, then each is ABORTED "cancelled by" them and the running one stops; the API returns an ended check unchanged, names an unknown one, and refuses a VIEWER', async () => {
+    // Given: a verifier whose runner is held while it loads the first version
+    const first = await capturedImage(2, 31);
+    const second = await capturedImage(2, 32);
+    const third = await capturedImage(2, 33);
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let firstLookups = 0;
+    const images = {
+      getImage: (id: string) => a.t.app.services.images.getImage(id),
+      async getVersion(id: string): Promise<ImageVersionRow | undefined> {
+        const row = await a.t.app.services.images.getVersion(id);
+        if (id === rawId(first.versionId) && ++firstLookups === 2) await held;
+        return row;
+      },
+    };
+    const deps = {
+      config: testConfig({ BRUME_IMAGES_DIR: a.imagesDir }),
+      db: a.t.db.db,
+      pubsub: a.t.app.services.pubsub,
+      log: pino({ level: 'silent' }),
+      now: () => new Date(),
+    };
+    const verifier = createStoreVerify(deps, { images });
+    const state = async (id: string) =>
+      (await a.t.db.db.select().from(imageVerifications).where(eq(imageVerifications.id, id)))[0];
+    try {
+      const running = await verifier.verifyImageVersion(rawId(first.versionId), null);
+      await until(async () => (await state(running.verification.id))?.state === 'RUNNING', 5000, 'running');
+      const waiting = await verifier.verifyImageVersion(rawId(second.versionId), null);
+      const after = await verifier.verifyImageVersion(rawId(third.versionId), null);
+
+      // When: the waiting one is cancelled, then the running one (released as it is told to stop)
+      expect(await verifier.cancel(waiting.verification.id, 'ann')).toMatchObject({
+        state: 'ABORTED',
+        reason: 'cancelled by ann',
+      });
+      const cancelling = verifier.cancel(running.verification.id, 'ann');
+      release();
+
+      // Then
+      expect(await cancelling).toMatchObject({ state: 'ABORTED', reason: 'cancelled by ann' });
+      // and the next waiting check runs
+      await until(async () => (await state(after.verification.id))?.state === 'PASSED', 20_000, 'the next');
+      expect((await state(waiting.verification.id))?.state).toBe('ABORTED');
+    } finally {
+      release();
+      await verifier.stop();
+    }
+
+    // And through the API: an ended check comes back unchanged, an unknown one is named, a VIEWER is refused
+    const CANCEL = `mutation($id: ID!) { cancelImageVerification(input: { id: $id }) { __typename
+      ... on CancelImageVerificationSuccess { verification { id state reason } } } }`;
+    const ended = await last(third.image.id);
+    const res = await a.gql<{ cancelImageVerification: Record<string, unknown> }>(CANCEL, {
+      token: a.operator,
+      variables: { id: ended?.id },
+    });
+    expect(res.data?.cancelImageVerification).toMatchObject({
+      __typename: 'CancelImageVerificationSuccess',
+      verification: { id: ended?.id, state: 'PASSED', reason: null },
+    });
+    const unknown = await a.gql<{ cancelImageVerification: { __typename: string } }>(CANCEL, {
+      token: a.operator,
+      variables: { id: third.image.id },
+    });
+    expect(unknown.data?.cancelImageVerification.__typename).toBe('ImageVerificationNotFoundError');
+    const viewer = (await a.t.createUser('VIEWER')).token;
+    const refused = await a.gql(CANCEL, { token: viewer, variables: { id: ended?.id } });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  }, 60_000);
+
   it('Given scheduled checks every 7 days at 03:00, then in that hour the current versions without a completed check that week are queued, and at another hour nothing; older versions and recent checks are left alone', async () => {
     // Given: A (two versions, its current one checked 2 days ago) and B (checked 8 days ago)
     const a1 = await capturedImage(1, 21);
