@@ -94,6 +94,40 @@ function chunkPath(hash: string): string {
 
 const distinct = (m: Manifest) => new Set([...m.blocks, ...m.preserved].map((c) => c.hash));
 
+/** The check's row as it is now. */
+async function state(id: string) {
+  return (await a.t.db.db.select().from(imageVerifications).where(eq(imageVerifications.id, id)))[0];
+}
+
+/**
+ * A verifier of its own on the app's database and store, whose runner is held when it loads
+ * `versionId` (the request looks a version up once, the runner once when the check starts: the
+ * second look-up waits for `release`).
+ */
+function heldVerifier(versionId: string) {
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  let lookups = 0;
+  const images = {
+    getImage: (id: string) => a.t.app.services.images.getImage(id),
+    async getVersion(id: string): Promise<ImageVersionRow | undefined> {
+      const row = await a.t.app.services.images.getVersion(id);
+      if (id === rawId(versionId) && ++lookups === 2) await held;
+      return row;
+    },
+  };
+  const deps = {
+    config: testConfig({ BRUME_IMAGES_DIR: a.imagesDir }),
+    db: a.t.db.db,
+    pubsub: a.t.app.services.pubsub,
+    log: pino({ level: 'silent' }),
+    now: () => new Date(),
+  };
+  return { verifier: createStoreVerify(deps, { images }), deps, images, release: () => release() };
+}
+
 describe('verifyImageVersion', () => {
   it('Given a captured version, when an OPERATOR has it verified, then the check passes with every chunk counted and is its lastVerification; a VIEWER sees it but may not ask', async () => {
     // Given
@@ -221,31 +255,7 @@ describe('verifyImageVersion', () => {
     // Given: a verifier whose runner is held when it loads the first version
     const first = await capturedImage(2, 13);
     const second = await capturedImage(2, 14);
-    let release: () => void = () => {};
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    // The request looks the version up once, then the runner once when the check starts: the
-    // first version's second look-up is held.
-    let firstLookups = 0;
-    const images = {
-      getImage: (id: string) => a.t.app.services.images.getImage(id),
-      async getVersion(id: string): Promise<ImageVersionRow | undefined> {
-        const row = await a.t.app.services.images.getVersion(id);
-        if (id === rawId(first.versionId) && ++firstLookups === 2) await held;
-        return row;
-      },
-    };
-    const deps = {
-      config: testConfig({ BRUME_IMAGES_DIR: a.imagesDir }),
-      db: a.t.db.db,
-      pubsub: a.t.app.services.pubsub,
-      log: pino({ level: 'silent' }),
-      now: () => new Date(),
-    };
-    const verifier = createStoreVerify(deps, { images });
-    const state = async (id: string) =>
-      (await a.t.db.db.select().from(imageVerifications).where(eq(imageVerifications.id, id)))[0];
+    const { verifier, deps, images, release } = heldVerifier(first.versionId);
 
     // When: the first version asked twice, the second once
     const one = await verifier.verifyImageVersion(rawId(first.versionId), null);
@@ -295,29 +305,7 @@ describe('verifyImageVersion', () => {
     const first = await capturedImage(2, 31);
     const second = await capturedImage(2, 32);
     const third = await capturedImage(2, 33);
-    let release: () => void = () => {};
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let firstLookups = 0;
-    const images = {
-      getImage: (id: string) => a.t.app.services.images.getImage(id),
-      async getVersion(id: string): Promise<ImageVersionRow | undefined> {
-        const row = await a.t.app.services.images.getVersion(id);
-        if (id === rawId(first.versionId) && ++firstLookups === 2) await held;
-        return row;
-      },
-    };
-    const deps = {
-      config: testConfig({ BRUME_IMAGES_DIR: a.imagesDir }),
-      db: a.t.db.db,
-      pubsub: a.t.app.services.pubsub,
-      log: pino({ level: 'silent' }),
-      now: () => new Date(),
-    };
-    const verifier = createStoreVerify(deps, { images });
-    const state = async (id: string) =>
-      (await a.t.db.db.select().from(imageVerifications).where(eq(imageVerifications.id, id)))[0];
+    const { verifier, release } = heldVerifier(first.versionId);
     try {
       const running = await verifier.verifyImageVersion(rawId(first.versionId), null);
       await until(async () => (await state(running.verification.id))?.state === 'RUNNING', 5000, 'running');
