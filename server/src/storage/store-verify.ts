@@ -19,12 +19,11 @@ import { rowsByIds } from '../db/rows-by-ids.ts';
 import { onlyUuids } from '../hosts/sql-helpers.ts';
 import { ImageVersionNotFoundError } from '../images/image-errors.ts';
 import type { ImageRow, ImageVersionRow } from '../images/images-table.ts';
+import { versionManifest } from '../images/version-manifest.ts';
 import {
   type Manifest,
-  manifestDigest,
   OperationAbortedError,
   openLocalStore,
-  parseManifest,
   referencedHashes,
   verifyImage,
 } from '../imaging/index.ts';
@@ -54,15 +53,6 @@ export interface VerificationRequest {
   readonly verification: ImageVerificationRow;
   /** A check of that version was already waiting or running: that one is returned. */
   readonly alreadyActive: boolean;
-}
-
-/** The version's manifest as the database holds it, checked against the digest taken at capture. */
-function manifestOf(version: ImageVersionRow): Manifest {
-  if (version.manifest == null) throw new Error('the version has no manifest in the database');
-  const manifest = parseManifest(JSON.stringify(version.manifest), `version ${version.number}`);
-  if (manifestDigest(manifest) !== version.manifestHash)
-    throw new Error("the database's manifest does not match the digest recorded at capture");
-  return manifest;
 }
 
 export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreVerifyDeps) {
@@ -146,7 +136,7 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
     let manifest: Manifest;
     try {
       if (!version) throw new ImageVersionNotFoundError(row.imageVersionId);
-      manifest = manifestOf(version);
+      ({ manifest } = versionManifest(version));
     } catch (err) {
       await finish(row.id, version, 'DAMAGED', { reason: (err as Error).message });
       return;
@@ -265,7 +255,7 @@ export function createStoreVerify(deps: ServiceDeps, { images, damaged }: StoreV
       if (!version) throw new ImageVersionNotFoundError(versionId);
       let chunksTotal = 0;
       try {
-        chunksTotal = referencedHashes(manifestOf(version)).size;
+        chunksTotal = referencedHashes(versionManifest(version).manifest).size;
       } catch {
         // Unreadable: the check itself says so (DAMAGED, with the reason).
       }

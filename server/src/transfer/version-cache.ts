@@ -3,7 +3,8 @@
  * recorded at capture, with the set of chunk hashes a token for it may fetch. A few recent
  * versions are kept (a lab deploys one image to many hosts at once).
  */
-import { manifestDigest, parseManifest, referencedHashes, serializeManifest } from '../imaging/index.ts';
+import { VersionManifestMismatchError, versionManifest } from '../images/version-manifest.ts';
+import { type Manifest, referencedHashes, serializeManifest } from '../imaging/index.ts';
 import type { TaskRow } from '../tasks/tasks-table.ts';
 import type { TransferCore } from './transfer-core.ts';
 import { TransferError } from './transfer-errors.ts';
@@ -25,13 +26,19 @@ async function load(core: TransferCore, versionId: string): Promise<DeployVersio
   const row = await core.deps.images.getVersion(versionId);
   if (!row || row.manifest == null)
     throw new TransferError('NOT_FOUND', 'the image version of this task is gone');
-  const manifest = parseManifest(JSON.stringify(row.manifest), `version ${row.number}`);
-  const text = serializeManifest(manifest);
-  const digest = manifestDigest(manifest);
-  if (digest !== row.manifestHash) {
-    core.deps.log.error({ versionId, digest, recorded: row.manifestHash }, 'manifest digest mismatch');
+  let read: { manifest: Manifest; digest: string };
+  try {
+    read = versionManifest(row);
+  } catch (err) {
+    if (!(err instanceof VersionManifestMismatchError)) throw err;
+    core.deps.log.error(
+      { versionId, digest: err.digest, recorded: row.manifestHash },
+      'manifest digest mismatch',
+    );
     throw new TransferError('INTERNAL', 'the stored manifest does not match its digest');
   }
+  const { manifest, digest } = read;
+  const text = serializeManifest(manifest);
   return {
     id: row.id,
     number: row.number,
